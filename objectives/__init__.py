@@ -1,0 +1,57 @@
+"""Methods, the shared model/data code, and the objective that Optuna calls.
+
+Methods are found by name through :data:`METHODS`; adding one means adding a module with a
+:class:`~objectives.base.Method` subclass and registering it here.
+"""
+
+from objectives.base import Method
+from objectives.data import (
+    DataError,
+    MnistSource,
+    SearchData,
+    Split,
+    TestData,
+    make_search_data,
+    make_test_data,
+    resolve_source,
+)
+from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
+from objectives.objective import EXPECTED_FAILURES, Objective
+from objectives.profiles import PROFILES, Budget, get_profile
+from objectives.supervised import Supervised
+from objectives.training import NonFiniteLoss, RunResult, release, train
+from spaces.registry import Registry
+
+__all__ = [
+    "EXPECTED_FAILURES",
+    "METHODS",
+    "PROFILES",
+    "Budget",
+    "DataError",
+    "EncoderConfig",
+    "InfeasibleConfig",
+    "Method",
+    "MnistSource",
+    "NonFiniteLoss",
+    "Objective",
+    "RunResult",
+    "SearchData",
+    "Split",
+    "TestData",
+    "build_encoder",
+    "get_method",
+    "get_profile",
+    "make_search_data",
+    "make_test_data",
+    "release",
+    "resolve_source",
+    "train",
+]
+
+METHODS: Registry[Method] = Registry("method")
+METHODS.register(Supervised.name, Supervised())
+
+
+def get_method(name: str) -> Method:
+    """Returns the registered method ``name``."""
+    return METHODS.get(name)

@@ -1,0 +1,61 @@
+"""The model: the classifier every method ends with, encoder + linear head over 10 classes.
+
+A ``keras.Model`` subclass with its own ``train_step``/``test_step`` and metric trackers,
+so that ``fit()``, early stopping and the pruning callback see the same ``loss`` and
+``accuracy`` logs for every method. Methods that pretrain hand in a pretrained encoder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+__all__ = ["Classifier"]
+
+N_CLASSES = 10
+
+
+class Classifier(keras.Model):
+    """Encoder followed by a dense layer producing class logits.
+
+    Args:
+        encoder: Maps images to features.
+        n_classes: Number of logits.
+    """
+
+    def __init__(self, encoder: keras.Model, n_classes: int = N_CLASSES, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.head = keras.layers.Dense(n_classes, name="logits")
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.head(self.encoder(inputs, training=training))
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        # Listing the trackers here is what lets Keras reset them at each epoch.
+        return [self.loss_tracker, self.accuracy]
+
+    def _update(self, y: tf.Tensor, logits: tf.Tensor, loss: tf.Tensor) -> dict[str, tf.Tensor]:
+        self.loss_tracker.update_state(loss)
+        self.accuracy.update_state(y, logits)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        x, y = data
+        with tf.GradientTape() as tape:
+            logits = self(x, training=True)
+            loss = self.loss_fn(y, logits)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return self._update(y, logits, loss)
+
+    def test_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        x, y = data
+        logits = self(x, training=False)
+        return self._update(y, logits, self.loss_fn(y, logits))

@@ -1,0 +1,85 @@
+"""The search objective: one Optuna trial = one :func:`objectives.training.train` run.
+
+Per-epoch validation accuracy goes to the trial through optuna-integration's Keras pruning
+callback; the objective value is the restored model's accuracy on the whole validation set.
+Every trial, whatever its end, stores: the resolved config, epochs run, wall seconds,
+parameter count, and for failures the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import optuna
+from optuna_integration import KerasPruningCallback
+
+from objectives.base import Method
+from objectives.data import SearchData
+from objectives.encoder import InfeasibleConfig
+from objectives.profiles import Budget
+from objectives.training import EpochLog, NonFiniteLoss, release, train
+
+__all__ = ["EXPECTED_FAILURES", "Objective"]
+
+# Exceptions that fail one trial but must never stop the study.
+EXPECTED_FAILURES: tuple[type[Exception], ...] = (InfeasibleConfig, NonFiniteLoss)
+
+
+class Objective:
+    """Callable objective for ``study.optimize`` (or ``ask``/``tell`` via :meth:`run`).
+
+    Args:
+        method: The method under search.
+        data: Search data; it holds no test images, so a search cannot read them.
+        budget: The training budget.
+        seed: Model seed used for every trial, so trials differ only by hyperparameters.
+    """
+
+    def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int) -> None:
+        self.method = method
+        self.data = data
+        self.budget = budget
+        self.seed = seed
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        return self.run(trial, self.method.space.suggest(trial))
+
+    def run(self, trial: optuna.Trial, params: dict[str, Any]) -> float:
+        """Trains ``params`` and returns the validation accuracy, recording attributes."""
+        trial.set_user_attr("config", json.dumps(self._config(params), sort_keys=True))
+        log = EpochLog()
+        try:
+            result = train(
+                self.method,
+                params,
+                self.data,
+                self.budget,
+                self.seed,
+                callbacks=[KerasPruningCallback(trial, "val_accuracy")],
+                log=log,
+            )
+            return result.val_accuracy
+        except EXPECTED_FAILURES as exc:
+            trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}")
+            raise
+        except optuna.TrialPruned as exc:
+            trial.set_user_attr("fail_reason", f"pruned: {exc}")
+            raise
+        finally:
+            trial.set_user_attr("epochs", log.epochs)
+            trial.set_user_attr("seconds", round(log.seconds, 3))
+            trial.set_user_attr("best_monitored_val_accuracy", log.best())
+            if log.n_params is not None:
+                trial.set_user_attr("n_params", log.n_params)
+            release()
+
+    def _config(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "method": self.method.name,
+            "params": params,
+            "profile": self.budget.name,
+            "seed": self.seed,
+            "data_seed": self.data.data_seed,
+            "n_labeled": self.data.n_labeled,
+        }

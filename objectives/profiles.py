@@ -1,0 +1,87 @@
+"""Training budgets as data, selected by ``--profile``.
+
+``smoke`` runs in seconds (tests, CI), ``bench`` is a real search that fits a 2-core CPU,
+``paper`` uses full budgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spaces.registry import Registry
+
+__all__ = ["PROFILES", "Budget", "get_profile"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much training a trial or a retrain run gets.
+
+    Attributes:
+        name: Profile name.
+        max_epochs: Upper bound on epochs; early stopping usually ends sooner.
+        patience: Early-stopping patience in epochs, on validation accuracy.
+        labeled_repeats: One epoch of labeled training is the labeled set tiled this many
+            times. With 100 labels a literal epoch is one or two steps, so validating after
+            each would cost far more than training; tiling keeps validation a small share.
+        val_monitor: Validation images scored after every epoch (for early stopping and
+            pruning); ``None`` scores all of them. The objective itself is always the
+            accuracy of the restored best weights on the whole validation set.
+        val_limit: Cap on the validation set (``smoke`` only), ``None`` for all 10,000.
+        unlabeled_limit: Cap on the unlabeled set for pretraining methods.
+        eval_batch_size: Batch size of inference passes.
+    """
+
+    name: str
+    max_epochs: int
+    patience: int
+    labeled_repeats: int
+    val_monitor: int | None
+    val_limit: int | None
+    unlabeled_limit: int | None
+    eval_batch_size: int = 1000
+
+
+PROFILES: Registry[Budget] = Registry("profile")
+PROFILES.register(
+    "smoke",
+    Budget(
+        name="smoke",
+        max_epochs=2,
+        patience=1,
+        labeled_repeats=1,
+        val_monitor=200,
+        val_limit=500,
+        unlabeled_limit=1000,
+        eval_batch_size=250,
+    ),
+)
+PROFILES.register(
+    "bench",
+    Budget(
+        name="bench",
+        max_epochs=30,
+        patience=6,
+        labeled_repeats=10,
+        val_monitor=2000,
+        val_limit=None,
+        unlabeled_limit=None,
+    ),
+)
+PROFILES.register(
+    "paper",
+    Budget(
+        name="paper",
+        max_epochs=200,
+        patience=30,
+        labeled_repeats=20,
+        val_monitor=None,
+        val_limit=None,
+        unlabeled_limit=None,
+    ),
+)
+
+
+def get_profile(name: str) -> Budget:
+    """Returns the registered budget ``name``."""
+    return PROFILES.get(name)

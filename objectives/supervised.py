@@ -1,0 +1,31 @@
+"""The supervised baseline: the shared encoder plus a classifier head, 100 labels only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+
+from objectives.base import Method
+from objectives.classifier import Classifier
+from objectives.data import SearchData
+from objectives.encoder import EncoderConfig, build_encoder
+from objectives.profiles import Budget
+from spaces import get_space
+
+__all__ = ["Supervised"]
+
+
+class Supervised(Method):
+    """Trains encoder and head from scratch on the labeled images; unlabeled data is unused."""
+
+    name = "supervised"
+    space = get_space("supervised")
+
+    def build(
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget
+    ) -> keras.Model:
+        model = Classifier(build_encoder(EncoderConfig.from_params(params)), name="supervised")
+        model.compile(optimizer=keras.optimizers.Adam(float(params["learning_rate"])))
+        return model

@@ -1,0 +1,15 @@
+#!/usr/bin/env python
+"""Search a method's hyperparameters, or retrain its best configurations (``--retrain K``).
+
+Thin entry point; see ``python run_study.py --help`` and ``search/cli.py``.
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is first imported
+
+from search.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

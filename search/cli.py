@@ -1,0 +1,237 @@
+"""Command line of ``run_study.py``: search a method, or retrain its best configurations.
+
+No method-specific code lives here: names resolve through the registries, and every
+invalid input ends in one line on stderr and exit code 2, before anything is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NoReturn
+
+__all__ = ["UsageError", "build_parser", "main", "set_threads"]
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: the user should see the problem at once.
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def set_threads(threads: int) -> None:
+    """Sizes TensorFlow's thread pools; must run before TensorFlow executes any op."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; help lists the registered names."""
+    from objectives import METHODS, PROFILES
+    from search.pruners import PRUNERS
+    from search.samplers import SAMPLERS
+    from storage import DEFAULT_STORAGE
+
+    parser = _Parser(
+        prog="run_study.py",
+        description=(
+            "Search the hyperparameters of a semi-supervised MNIST method with Optuna, "
+            "or (--retrain) retrain its best configurations and score them on the test set."
+        ),
+    )
+    parser.add_argument("--method", required=True,
+                        help=f"method to search: {', '.join(METHODS.names())}")
+    parser.add_argument("--sampler", default=None,
+                        help=f"sampler: {', '.join(SAMPLERS.names())} (default tpe; with "
+                        "--retrain, restricts the studies searched for the best trial)")
+    parser.add_argument("--pruner", default="median",
+                        help=f"pruner: {', '.join(PRUNERS.names())} (default median)")
+    parser.add_argument("--n-trials", type=_positive, default=20,
+                        help="finished (complete or pruned) trials the study should reach; "
+                        "rerunning tops up to this number (default 20)")
+    parser.add_argument("--profile", default="bench",
+                        help=f"training budget: {', '.join(PROFILES.names())} (default bench)")
+    parser.add_argument("--storage", default=DEFAULT_STORAGE,
+                        help=f"SQLAlchemy URL of the study database (default {DEFAULT_STORAGE})")
+    parser.add_argument("--study-name", default=None,
+                        help="study name (default <method>-<sampler>)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the MNIST IDX .gz files or mnist.npz "
+                        "(default $MNIST_DIR, else keras.datasets.mnist)")
+    parser.add_argument("--n-labeled", type=_positive, default=100,
+                        help="labeled images, balanced over the 10 classes (default 100)")
+    parser.add_argument("--data-seed", type=int, default=0,
+                        help="seed of the labeled subset (default 0)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="model seed of search trials; also seeds the sampler (default 0)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="stop starting new trials after this many seconds")
+    parser.add_argument("--retrain", type=_positive, default=None, metavar="K",
+                        help="retrain the best configuration K times (seeds 0..K-1) and "
+                        "score it on the test set, instead of searching")
+    parser.add_argument("--top", type=_positive, default=1,
+                        help="with --retrain: retrain the N best configurations (default 1)")
+    parser.add_argument("--vary-labeled", action="store_true",
+                        help="with --retrain: redraw the labeled subset per run "
+                        "(data seed = run seed)")
+    parser.add_argument("--threads", type=_positive, default=os.cpu_count() or 1,
+                        help="TensorFlow intra-op threads (default: all cores)")
+    return parser
+
+
+@lru_cache(maxsize=None)
+def _usage_errors() -> tuple[type[Exception], ...]:
+    from objectives import DataError
+    from search.study import SearchError
+    from spaces import SpaceError, UnknownNameError
+    from storage import StorageError
+
+    return (UsageError, UnknownNameError, SpaceError, DataError, StorageError, SearchError)
+
+
+def _search(args: argparse.Namespace) -> int:
+    import optuna
+
+    from objectives import Objective, get_method, get_profile, make_search_data, resolve_source
+    from search.pruners import make_pruner
+    from search.samplers import make_sampler
+    from search.study import default_study_name, open_study, run_search
+    from storage import mask_url, open_storage, parse_storage_url
+
+    sampler_name = args.sampler or "tpe"
+    method = get_method(args.method)
+    budget = get_profile(args.profile)
+    sampler = make_sampler(sampler_name, method.space, args.seed)
+    pruner = make_pruner(args.pruner, budget)
+    parse_storage_url(args.storage)
+    source = resolve_source(args.data_dir)
+    images, labels = source.load_train()
+    data = make_search_data(images, labels, args.n_labeled, args.data_seed)
+    del images, labels
+
+    storage = open_storage(args.storage)
+    name = args.study_name or default_study_name(method.name, sampler_name)
+    tags = {
+        "method": method.name,
+        "sampler": sampler_name,
+        "pruner": args.pruner,
+        "profile": budget.name,
+        "n_labeled": args.n_labeled,
+        "data_seed": args.data_seed,
+        "seed": args.seed,
+    }
+    study = open_study(storage, name, sampler, pruner, tags)
+    print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "
+          f"{data.n_labeled} labels, profile {budget.name}", flush=True)
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    started = time.perf_counter()
+    outcome = run_search(study, Objective(method, data, budget, args.seed), args.n_trials,
+                         timeout=args.timeout)
+    print(f"study {name!r}: {outcome.complete} complete, {outcome.pruned} pruned, "
+          f"{outcome.failed} failed; best val accuracy {outcome.best_value} "
+          f"with {outcome.best_params} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    import optuna
+
+    from objectives import get_method, get_profile, make_search_data, make_test_data
+    from objectives import resolve_source
+    from search.retrain import Candidate, retrain, summarize
+    from search.study import best_trials, method_studies
+    from storage import RetrainStore, mask_url, open_storage, parse_storage_url, sqlite_path
+
+    method = get_method(args.method)
+    budget = get_profile(args.profile)
+    if args.sampler is not None:
+        from search.samplers import SAMPLERS
+
+        SAMPLERS.get(args.sampler)
+    url = parse_storage_url(args.storage)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise UsageError(f"no study database at {path}; run a search first")
+    storage = open_storage(args.storage)
+    if args.study_name:
+        try:
+            studies = [optuna.load_study(study_name=args.study_name, storage=storage)]
+        except KeyError:
+            raise UsageError(f"no study {args.study_name!r} in {mask_url(args.storage)}") from None
+    else:
+        studies = method_studies(storage, method.name, args.sampler)
+    ranked = sorted(
+        (Candidate(s.study_name, t) for s in studies for t in best_trials(s, args.top)),
+        key=lambda c: c.trial.value,
+        reverse=True,
+    )[: args.top]
+    if not ranked:
+        raise UsageError(
+            f"no finished trial of method {method.name!r} in {mask_url(args.storage)}; "
+            "run a search first"
+        )
+    source = resolve_source(args.data_dir)
+    images, labels = source.load_train()
+    test = make_test_data(*source.load_test())
+    cache: dict[int, object] = {}
+
+    def search_data(seed: int):  # type: ignore[no-untyped-def]
+        if seed not in cache:
+            cache[seed] = make_search_data(images, labels, args.n_labeled, seed)
+        return cache[seed]
+
+    def report(run) -> None:  # type: ignore[no-untyped-def]
+        print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
+              f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
+              f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s",
+              flush=True)
+
+    labeled = "labeled subset redrawn per run" if args.vary_labeled else (
+        f"labeled subset fixed (data seed {args.data_seed})")
+    print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
+          f"profile {budget.name}, {labeled}", flush=True)
+    runs = retrain(method, ranked, search_data, test, budget, args.retrain, args.data_seed,
+                   args.vary_labeled, RetrainStore(args.storage), on_run=report)
+    for candidate in ranked:
+        mine = [r for r in runs if r.source_trial == candidate.trial.number
+                and r.study_name == candidate.study_name]
+        acc = summarize([r.test_accuracy for r in mine])
+        err = summarize([r.test_errors for r in mine])
+        print(f"{candidate.study_name}#{candidate.trial.number}: test accuracy "
+              f"{acc.mean:.4f} (95% CI {acc.ci_low:.4f}..{acc.ci_high:.4f}, n={acc.n}); "
+              f"test errors {err.mean:.1f} +- {err.std:.1f} / {mine[0].test_size}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.top > 1 and args.retrain is None:
+            raise UsageError("--top only applies with --retrain")
+        set_threads(args.threads)
+        return _retrain(args) if args.retrain else _search(args)
+    except _usage_errors() as exc:
+        print(f"run_study.py: error: {exc}", file=sys.stderr)
+        return 2

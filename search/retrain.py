@@ -1,0 +1,126 @@
+"""Retraining the winners: the best configurations trained K times, then scored on test.
+
+This is the only code that reads the test set. Each run uses model seed ``0..K-1`` and the
+same early stopping on validation as the search; with ``vary_labeled`` the labeled subset
+is redrawn per run (data seed = run seed), as Salimans et al. average over subsets.
+Every run is stored in the study database (``storage.results``); the summary is the mean,
+the sample standard deviation and a Student-t confidence interval with n-1 degrees of freedom.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from optuna.trial import FrozenTrial
+from scipy import stats
+
+from objectives.base import Method
+from objectives.data import SearchData, TestData
+from objectives.profiles import Budget
+from objectives.training import release, train
+from storage.results import RetrainRun, RetrainStore
+
+__all__ = ["Candidate", "Summary", "count_errors", "retrain", "summarize"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean, sample std and confidence interval of a set of runs."""
+
+    n: int
+    mean: float
+    std: float
+    ci_low: float
+    ci_high: float
+    confidence: float = 0.95
+
+
+def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
+    """Student-t summary; std and interval are NaN for fewer than two values."""
+    arr = np.asarray(values, dtype=float)
+    n = int(arr.size)
+    if n == 0:
+        return Summary(0, math.nan, math.nan, math.nan, math.nan, confidence)
+    mean = float(arr.mean())
+    if n < 2:
+        return Summary(n, mean, math.nan, math.nan, math.nan, confidence)
+    std = float(arr.std(ddof=1))
+    if std == 0.0:
+        return Summary(n, mean, 0.0, mean, mean, confidence)
+    low, high = stats.t.interval(confidence, df=n - 1, loc=mean, scale=std / math.sqrt(n))
+    return Summary(n, mean, std, float(low), float(high), confidence)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A configuration to retrain: where it came from and its parameters."""
+
+    study_name: str
+    trial: FrozenTrial
+
+
+def count_errors(model: object, test: TestData, batch_size: int) -> int:
+    """Misclassified test images."""
+    logits = model.predict(test.x, batch_size=batch_size, verbose=0)  # type: ignore[attr-defined]
+    return int(np.sum(np.argmax(logits, axis=1) != test.y))
+
+
+def retrain(
+    method: Method,
+    candidates: Sequence[Candidate],
+    search_data: Callable[[int], SearchData],
+    test: TestData,
+    budget: Budget,
+    runs: int,
+    data_seed: int,
+    vary_labeled: bool,
+    store: RetrainStore,
+    on_run: Callable[[RetrainRun], None] = lambda run: None,
+) -> list[RetrainRun]:
+    """Trains each candidate ``runs`` times and scores every run once on ``test``.
+
+    Args:
+        method: The method the candidates belong to.
+        candidates: Configurations to retrain.
+        search_data: Builds the search data for a data seed (cached by the caller).
+        test: The official test set.
+        budget: Training budget (same early stopping as the search).
+        runs: Runs per candidate, model seeds ``0..runs-1``.
+        data_seed: Data seed when ``vary_labeled`` is off.
+        vary_labeled: Redraw the labeled subset per run with data seed = run seed.
+        store: Where each run is persisted as soon as it ends.
+        on_run: Called after each run (progress output).
+    """
+    done = []
+    for candidate in candidates:
+        params = dict(candidate.trial.params)
+        for seed in range(runs):
+            run_data_seed = seed if vary_labeled else data_seed
+            data = search_data(run_data_seed)
+            result = train(method, params, data, budget, seed)
+            errors = count_errors(result.model, test, budget.eval_batch_size)
+            run = RetrainRun(
+                study_name=candidate.study_name,
+                method=method.name,
+                source_trial=candidate.trial.number,
+                params=params,
+                profile=budget.name,
+                n_labeled=data.n_labeled,
+                seed=seed,
+                data_seed=run_data_seed,
+                vary_labeled=vary_labeled,
+                val_accuracy=result.val_accuracy,
+                test_accuracy=1.0 - errors / len(test.y),
+                test_errors=errors,
+                test_size=len(test.y),
+                epochs=result.epochs,
+                seconds=result.seconds,
+            )
+            store.add(run)
+            on_run(run)
+            done.append(run)
+            release()
+    return done

@@ -1,0 +1,167 @@
+"""The search: creating/resuming studies and running trials until the target is reached.
+
+A study is named ``<method>-<sampler>`` unless the user names it, and is tagged with the
+method, sampler, pruner, profile and data settings, so retraining and analysis can find a
+method's studies without the user repeating them. Rerunning the same command resumes the
+study and tops it up to ``n_trials`` finished (complete or pruned) trials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+from optuna.study import MaxTrialsCallback
+from optuna.trial import FrozenTrial, TrialState
+
+from objectives.objective import EXPECTED_FAILURES
+
+__all__ = [
+    "FINISHED",
+    "SearchError",
+    "SearchOutcome",
+    "best_trials",
+    "default_study_name",
+    "finished_count",
+    "method_studies",
+    "open_study",
+    "run_search",
+    "summarize_study",
+]
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+class SearchError(ValueError):
+    """A study cannot be used as asked (wrong method, nothing finished, ...)."""
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """Trial counts of a study after a run."""
+
+    complete: int
+    pruned: int
+    failed: int
+    best_value: float | None
+    best_params: Mapping[str, Any] | None
+
+
+def default_study_name(method: str, sampler: str) -> str:
+    """``<method>-<sampler>``, the study a plain ``run_study.py`` command resumes."""
+    return f"{method}-{sampler}"
+
+
+def open_study(
+    storage: optuna.storages.BaseStorage,
+    study_name: str,
+    sampler: optuna.samplers.BaseSampler,
+    pruner: optuna.pruners.BasePruner,
+    tags: Mapping[str, Any],
+) -> optuna.Study:
+    """Creates or resumes ``study_name``, tagged with ``tags`` (method, sampler, ...).
+
+    Raises:
+        SearchError: If the existing study was made for another method.
+    """
+    study = optuna.create_study(
+        storage=storage,
+        study_name=study_name,
+        sampler=sampler,
+        pruner=pruner,
+        direction="maximize",
+        load_if_exists=True,
+    )
+    existing = study.user_attrs.get("method")
+    if existing is not None and existing != tags["method"]:
+        raise SearchError(
+            f"study {study_name!r} belongs to method {existing!r}, not {tags['method']!r}"
+        )
+    for key, value in tags.items():
+        study.set_user_attr(key, value)
+    return study
+
+
+def finished_count(study: optuna.Study) -> int:
+    """Complete plus pruned trials: the trials that count towards ``n_trials``."""
+    return len(study.get_trials(deepcopy=False, states=FINISHED))
+
+
+class _FailureGuard:
+    """Stops a run in which every trial keeps failing, instead of looping for ever."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.consecutive = 0
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        self.consecutive = self.consecutive + 1 if trial.state == TrialState.FAIL else 0
+        if self.consecutive >= self.limit:
+            optuna.logging.get_logger("ssl_hpo").warning(
+                "stopping: %d trials in a row failed (see their fail_reason)", self.consecutive
+            )
+            study.stop()
+
+
+def run_search(
+    study: optuna.Study,
+    objective: Any,
+    n_trials: int,
+    timeout: float | None = None,
+    max_consecutive_failures: int = 20,
+) -> SearchOutcome:
+    """Runs trials until ``study`` has ``n_trials`` finished trials (or the grid runs out).
+
+    Infeasible configurations and non-finite losses fail their trial (reason stored) and the
+    search goes on; they do not count towards ``n_trials``.
+    """
+    if finished_count(study) < n_trials:
+        study.optimize(
+            objective,
+            n_trials=None,
+            timeout=timeout,
+            catch=EXPECTED_FAILURES,
+            callbacks=[
+                MaxTrialsCallback(n_trials, states=FINISHED),
+                _FailureGuard(max_consecutive_failures),
+            ],
+        )
+    return summarize_study(study)
+
+
+def summarize_study(study: optuna.Study) -> SearchOutcome:
+    """Trial counts and the best trial of ``study``."""
+    trials = study.get_trials(deepcopy=False)
+    counts = {state: sum(t.state == state for t in trials) for state in TrialState}
+    best = best_trials(study, 1)
+    return SearchOutcome(
+        complete=counts[TrialState.COMPLETE],
+        pruned=counts[TrialState.PRUNED],
+        failed=counts[TrialState.FAIL],
+        best_value=best[0].value if best else None,
+        best_params=best[0].params if best else None,
+    )
+
+
+def best_trials(study: optuna.Study, top: int) -> list[FrozenTrial]:
+    """The ``top`` completed trials, best first."""
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return sorted(done, key=lambda t: t.value, reverse=True)[:top]
+
+
+def method_studies(
+    storage: optuna.storages.BaseStorage, method: str, sampler: str | None = None
+) -> list[optuna.Study]:
+    """Studies in ``storage`` tagged with ``method`` (and ``sampler`` if given)."""
+    found = []
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        attrs = summary.user_attrs
+        if attrs.get("method") != method:
+            continue
+        if sampler is not None and attrs.get("sampler") != sampler:
+            continue
+        found.append(optuna.load_study(study_name=summary.study_name, storage=storage))
+    return found
+

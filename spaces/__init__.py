@@ -1,0 +1,35 @@
+"""Search spaces, one module per method, each a plain specification parsed into a SearchSpace."""
+
+from spaces import supervised
+from spaces.base import (
+    CategoricalParam,
+    FloatParam,
+    IntParam,
+    Param,
+    SearchSpace,
+    SpaceError,
+    parse_space,
+)
+from spaces.registry import Registry, UnknownNameError
+
+__all__ = [
+    "SPACES",
+    "CategoricalParam",
+    "FloatParam",
+    "IntParam",
+    "Param",
+    "Registry",
+    "SearchSpace",
+    "SpaceError",
+    "UnknownNameError",
+    "get_space",
+    "parse_space",
+]
+
+SPACES: Registry[SearchSpace] = Registry("search space")
+SPACES.register("supervised", supervised.SPACE)
+
+
+def get_space(name: str) -> SearchSpace:
+    """Returns the registered space of method ``name``."""
+    return SPACES.get(name)

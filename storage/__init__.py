@@ -1,0 +1,25 @@
+"""Storage: study databases (any SQLAlchemy URL, SQLite by default) and retrain results."""
+
+from storage.results import RETRAIN_TABLE, RetrainRun, RetrainStore
+from storage.urls import (
+    DEFAULT_STORAGE,
+    StorageError,
+    create_engine,
+    mask_url,
+    open_storage,
+    parse_storage_url,
+    sqlite_path,
+)
+
+__all__ = [
+    "DEFAULT_STORAGE",
+    "RETRAIN_TABLE",
+    "RetrainRun",
+    "RetrainStore",
+    "StorageError",
+    "create_engine",
+    "mask_url",
+    "open_storage",
+    "parse_storage_url",
+    "sqlite_path",
+]

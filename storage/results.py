@@ -1,0 +1,121 @@
+"""Retrain results: one row per retraining run, in the same database as the studies.
+
+Table ``ssl_hpo_retrain_runs`` (created on first write, never on read):
+
+=============== ===========================================================
+column          meaning
+=============== ===========================================================
+id              row id
+created_at      UTC time the run finished
+study_name      study the configuration came from
+method          method name
+source_trial    trial number of the configuration in that study
+params          the hyperparameters, JSON
+profile         training budget used
+n_labeled       labeled images
+seed            model seed of this run
+data_seed       seed of the labeled subset of this run
+vary_labeled    1 if the labeled subset changed with the run seed
+val_accuracy    accuracy on the 10,000 validation images
+test_accuracy   accuracy on the 10,000 test images
+test_errors     misclassified test images (out of ``test_size``)
+test_size       number of test images
+epochs          epochs run (early stopping on validation)
+seconds         wall time of the run
+=============== ===========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.urls import create_engine
+
+__all__ = ["RETRAIN_TABLE", "RetrainRun", "RetrainStore"]
+
+_METADATA = sa.MetaData()
+RETRAIN_TABLE = sa.Table(
+    "ssl_hpo_retrain_runs",
+    _METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("study_name", sa.String(512), nullable=False, index=True),
+    sa.Column("method", sa.String(64), nullable=False, index=True),
+    sa.Column("source_trial", sa.Integer, nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("profile", sa.String(64), nullable=False),
+    sa.Column("n_labeled", sa.Integer, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("data_seed", sa.Integer, nullable=False),
+    sa.Column("vary_labeled", sa.Boolean, nullable=False),
+    sa.Column("val_accuracy", sa.Float, nullable=False),
+    sa.Column("test_accuracy", sa.Float, nullable=False),
+    sa.Column("test_errors", sa.Integer, nullable=False),
+    sa.Column("test_size", sa.Integer, nullable=False),
+    sa.Column("epochs", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class RetrainRun:
+    """One retraining run of a searched configuration."""
+
+    study_name: str
+    method: str
+    source_trial: int
+    params: Mapping[str, Any]
+    profile: str
+    n_labeled: int
+    seed: int
+    data_seed: int
+    vary_labeled: bool
+    val_accuracy: float
+    test_accuracy: float
+    test_errors: int
+    test_size: int
+    epochs: int
+    seconds: float
+
+
+class RetrainStore:
+    """Reads and writes :data:`RETRAIN_TABLE` at a storage URL.
+
+    Args:
+        url: SQLAlchemy URL of the study database.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+
+    def add(self, run: RetrainRun) -> None:
+        """Appends ``run``, creating the table on first use."""
+        _METADATA.create_all(self.engine, tables=[RETRAIN_TABLE])
+        row = asdict(run)
+        row["params"] = json.dumps(dict(run.params), sort_keys=True)
+        row["created_at"] = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        with self.engine.begin() as conn:
+            conn.execute(RETRAIN_TABLE.insert().values(**row))
+
+    def runs(
+        self, method: str | None = None, study_name: str | None = None
+    ) -> list[dict[str, Any]]:
+        """All stored runs (oldest first), optionally filtered; empty if none were stored."""
+        if not sa.inspect(self.engine).has_table(RETRAIN_TABLE.name):
+            return []
+        query = sa.select(RETRAIN_TABLE).order_by(RETRAIN_TABLE.c.id)
+        if method is not None:
+            query = query.where(RETRAIN_TABLE.c.method == method)
+        if study_name is not None:
+            query = query.where(RETRAIN_TABLE.c.study_name == study_name)
+        with self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            row["params"] = json.loads(row["params"])
+        return rows

@@ -1,0 +1,127 @@
+"""Storage URLs: validation before anything is created, password masking, Optuna storage.
+
+Any SQLAlchemy URL works; ``sqlite:///studies.db`` (in the working directory) is the
+default. SQLite connections get WAL journaling and a busy timeout so that several worker
+processes on one machine wait for the lock instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import optuna
+import sqlalchemy
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+__all__ = [
+    "DEFAULT_STORAGE",
+    "StorageError",
+    "create_engine",
+    "engine_kwargs",
+    "mask_url",
+    "open_storage",
+    "parse_storage_url",
+    "sqlite_path",
+]
+
+DEFAULT_STORAGE = "sqlite:///studies.db"
+SQLITE_BUSY_TIMEOUT_S = 60
+
+
+class StorageError(ValueError):
+    """Raised for a malformed, unreachable or unwritable storage URL."""
+
+
+def parse_storage_url(url: str) -> URL:
+    """Parses ``url`` and checks it can be used, creating nothing.
+
+    Raises:
+        StorageError: On a malformed URL, an unknown driver, or a SQLite file whose folder
+            does not exist or is not writable.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise StorageError(f"malformed storage URL {url!r}: {exc}") from None
+    try:
+        parsed.get_dialect()
+    except Exception as exc:  # SQLAlchemy raises NoSuchModuleError or ImportError
+        raise StorageError(
+            f"storage URL {mask_url(url)}: no database driver for "
+            f"{parsed.drivername!r} ({exc})"
+        ) from None
+    path = sqlite_path(parsed)
+    if path is not None:
+        folder = path.parent
+        if not folder.is_dir():
+            raise StorageError(f"storage folder {folder} does not exist")
+        target = path if path.exists() else folder
+        if not os.access(target, os.W_OK):
+            raise StorageError(f"storage {path} is not writable")
+    return parsed
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The database file of a file-backed SQLite URL, else ``None``."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).expanduser().resolve()
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with any password replaced by ``***``, for every printed line."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except (ArgumentError, ValueError):
+        return "<unparseable storage URL>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    cursor.close()
+
+
+def engine_kwargs(url: URL) -> dict[str, Any]:
+    """Engine options for ``url``: a busy timeout on SQLite, liveness checks elsewhere."""
+    if url.get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    return {"pool_pre_ping": True}
+
+
+def create_engine(url: str) -> sqlalchemy.Engine:
+    """A SQLAlchemy engine with this project's connection settings."""
+    parsed = parse_storage_url(url)
+    engine = sqlalchemy.create_engine(parsed, **engine_kwargs(parsed))
+    if parsed.get_backend_name() == "sqlite":
+        sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def open_storage(url: str, heartbeat_interval: int | None = None) -> optuna.storages.RDBStorage:
+    """Opens (creating if needed) Optuna's RDB storage at ``url``.
+
+    Raises:
+        StorageError: If the URL is unusable or the database cannot be reached.
+    """
+    parsed = parse_storage_url(url)
+    if sqlite_path(parsed) is not None:
+        # WAL is a property of the file: switching it on once, before Optuna creates its
+        # schema, makes every later connection (Optuna's own included) use it.
+        engine = create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    try:
+        return optuna.storages.RDBStorage(
+            url,
+            engine_kwargs=engine_kwargs(parsed),
+            heartbeat_interval=heartbeat_interval,
+        )
+    except Exception as exc:  # connection refused, bad credentials, ...
+        raise StorageError(f"cannot open storage {mask_url(url)}: {exc}") from None
