@@ -60,8 +60,8 @@ PROFILES.register(
     "bench",
     Budget(
         name="bench",
-        max_epochs=30,
-        patience=6,
+        max_epochs=25,
+        patience=5,
         labeled_repeats=10,
         val_monitor=2000,
         val_limit=None,

@@ -31,6 +31,8 @@ def set_threads(threads: int) -> None:
     """Sizes TensorFlow's thread pools; must run before TensorFlow executes any op."""
     import tensorflow as tf
 
+    # Retracing warnings are expected: every trial builds a new model.
+    tf.get_logger().setLevel("ERROR")
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
 
