@@ -1,39 +1,40 @@
-"""The search: samplers, pruners, studies, retraining of the winners, and analysis."""
+"""The search: samplers, pruners, studies, retraining of the winners, and analysis.
 
-from search.pruners import PRUNERS, make_pruner
-from search.retrain import Candidate, Summary, count_errors, retrain, summarize
-from search.samplers import SAMPLERS, make_sampler
-from search.study import (
-    FINISHED,
-    SearchError,
-    SearchOutcome,
-    best_trials,
-    default_study_name,
-    finished_count,
-    method_studies,
-    open_study,
-    run_search,
-    summarize_study,
-)
+Public names are loaded on first use, so that TensorFlow-free parts (``search.analysis``,
+``search.stats``) do not pay for importing TensorFlow.
+"""
 
-__all__ = [
-    "FINISHED",
-    "PRUNERS",
-    "SAMPLERS",
-    "Candidate",
-    "SearchError",
-    "SearchOutcome",
-    "Summary",
-    "best_trials",
-    "count_errors",
-    "default_study_name",
-    "finished_count",
-    "make_pruner",
-    "make_sampler",
-    "method_studies",
-    "open_study",
-    "retrain",
-    "run_search",
-    "summarize",
-    "summarize_study",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PRUNERS": "search.pruners",
+    "make_pruner": "search.pruners",
+    "SAMPLERS": "search.samplers",
+    "make_sampler": "search.samplers",
+    "Candidate": "search.retrain",
+    "count_errors": "search.retrain",
+    "retrain": "search.retrain",
+    "Summary": "search.stats",
+    "summarize": "search.stats",
+    "FINISHED": "search.study",
+    "SearchError": "search.study",
+    "SearchOutcome": "search.study",
+    "best_trials": "search.study",
+    "default_study_name": "search.study",
+    "finished_count": "search.study",
+    "method_studies": "search.study",
+    "open_study": "search.study",
+    "run_search": "search.study",
+    "summarize_study": "search.study",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'search' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -160,7 +160,8 @@ def _retrain(args: argparse.Namespace) -> int:
 
     from objectives import get_method, get_profile, make_search_data, make_test_data
     from objectives import resolve_source
-    from search.retrain import Candidate, retrain, summarize
+    from search.retrain import Candidate, retrain
+    from search.stats import summarize
     from search.study import best_trials, method_studies
     from storage import RetrainStore, mask_url, open_storage, parse_storage_url, sqlite_path
 

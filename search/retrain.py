@@ -9,13 +9,11 @@ the sample standard deviation and a Student-t confidence interval with n-1 degre
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from optuna.trial import FrozenTrial
-from scipy import stats
 
 from objectives.base import Method
 from objectives.data import SearchData, TestData
@@ -23,35 +21,7 @@ from objectives.profiles import Budget
 from objectives.training import release, train
 from storage.results import RetrainRun, RetrainStore
 
-__all__ = ["Candidate", "Summary", "count_errors", "retrain", "summarize"]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Mean, sample std and confidence interval of a set of runs."""
-
-    n: int
-    mean: float
-    std: float
-    ci_low: float
-    ci_high: float
-    confidence: float = 0.95
-
-
-def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
-    """Student-t summary; std and interval are NaN for fewer than two values."""
-    arr = np.asarray(values, dtype=float)
-    n = int(arr.size)
-    if n == 0:
-        return Summary(0, math.nan, math.nan, math.nan, math.nan, confidence)
-    mean = float(arr.mean())
-    if n < 2:
-        return Summary(n, mean, math.nan, math.nan, math.nan, confidence)
-    std = float(arr.std(ddof=1))
-    if std == 0.0:
-        return Summary(n, mean, 0.0, mean, mean, confidence)
-    low, high = stats.t.interval(confidence, df=n - 1, loc=mean, scale=std / math.sqrt(n))
-    return Summary(n, mean, std, float(low), float(high), confidence)
+__all__ = ["Candidate", "count_errors", "retrain"]
 
 
 @dataclass(frozen=True)

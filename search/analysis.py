@@ -1,0 +1,248 @@
+"""Analysis: tables and plots of every ssl-hpo study in a database.
+
+Reads only: studies through Optuna, retrain runs through ``storage.results``. Writes under
+an output folder: ``summary.md`` (both tables), ``studies.csv``, ``retrain.csv`` and plotly
+HTML plots in ``plots/`` (validation accuracy vs each hyperparameter, log axis for log-scaled
+ones, and the optimisation history), with plotly's JavaScript saved once beside them so the
+pages work offline.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from search.stats import Summary, summarize
+from storage.results import RetrainStore
+from storage.urls import StorageError, mask_url, parse_storage_url, sqlite_path
+
+__all__ = [
+    "RetrainRow",
+    "StudyRow",
+    "collect",
+    "retrain_rows",
+    "write_plots",
+    "write_tables",
+]
+
+
+@dataclass(frozen=True)
+class StudyRow:
+    """One study: what was searched and how the trials ended."""
+
+    study: str
+    method: str
+    sampler: str
+    pruner: str
+    profile: str
+    complete: int
+    pruned: int
+    failed: int
+    best_val_accuracy: float | None
+    best_trial: int | None
+    best_params: str
+    compute_hours: float
+
+
+@dataclass(frozen=True)
+class RetrainRow:
+    """Retrain runs of one configuration under one setting, summarised."""
+
+    method: str
+    study: str
+    trial: int
+    profile: str
+    n_labeled: int
+    labeled_subset: str
+    runs: int
+    val_accuracy_mean: float
+    test_accuracy_mean: float
+    test_accuracy_ci_low: float
+    test_accuracy_ci_high: float
+    test_errors_mean: float
+    test_errors_std: float
+    test_size: int
+
+
+def _open(url: str) -> optuna.storages.BaseStorage:
+    parsed = parse_storage_url(url)
+    path = sqlite_path(parsed)
+    if path is not None and not path.exists():
+        raise StorageError(f"no study database at {path}; run a search first")
+    # Reading needs no heartbeat or schema work, so a plain RDBStorage is enough.
+    try:
+        return optuna.storages.RDBStorage(url, skip_table_creation=True)
+    except Exception as exc:
+        raise StorageError(f"cannot read storage {mask_url(url)}: {exc}") from None
+
+
+def collect(
+    url: str, method: str | None = None, study: str | None = None
+) -> tuple[list[optuna.Study], list[StudyRow]]:
+    """Loads the ssl-hpo studies at ``url`` (filtered) and summarises each.
+
+    Raises:
+        StorageError: If the database is missing or holds no matching study.
+    """
+    storage = _open(url)
+    try:
+        summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
+    except Exception as exc:  # an empty file or a foreign database has no Optuna tables
+        raise StorageError(f"no Optuna studies in {mask_url(url)} ({type(exc).__name__})") from None
+    chosen = [
+        s for s in summaries
+        if "method" in s.user_attrs
+        and (method is None or s.user_attrs["method"] == method)
+        and (study is None or s.study_name == study)
+    ]
+    if not chosen:
+        what = " matching the filters" if (method or study) else ""
+        raise StorageError(f"no ssl-hpo studies{what} in {mask_url(url)}")
+    studies = [optuna.load_study(study_name=s.study_name, storage=storage) for s in chosen]
+    return studies, [_study_row(s) for s in studies]
+
+
+def _study_row(study: optuna.Study) -> StudyRow:
+    trials = study.get_trials(deepcopy=False)
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    best = max(done, key=lambda t: t.value) if done else None
+    attrs = study.user_attrs
+    seconds = sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials)
+    return StudyRow(
+        study=study.study_name,
+        method=attrs.get("method", "?"),
+        sampler=attrs.get("sampler", "?"),
+        pruner=attrs.get("pruner", "?"),
+        profile=attrs.get("profile", "?"),
+        complete=len(done),
+        pruned=sum(t.state == TrialState.PRUNED for t in trials),
+        failed=sum(t.state == TrialState.FAIL for t in trials),
+        best_val_accuracy=best.value if best else None,
+        best_trial=best.number if best else None,
+        best_params=json.dumps(best.params, sort_keys=True) if best else "",
+        compute_hours=seconds / 3600.0,
+    )
+
+
+def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
+    """Retrain runs of ``studies`` grouped by configuration and setting."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for run in RetrainStore(url).runs():
+        if run["study_name"] in studies:
+            key = (run["method"], run["study_name"], run["source_trial"], run["profile"],
+                   run["n_labeled"], bool(run["vary_labeled"]), run["test_size"])
+            groups[key].append(run)
+    rows = []
+    for (method, study, trial, profile, n_labeled, vary, size), runs in sorted(groups.items()):
+        acc: Summary = summarize([r["test_accuracy"] for r in runs])
+        err: Summary = summarize([r["test_errors"] for r in runs])
+        rows.append(RetrainRow(
+            method=method,
+            study=study,
+            trial=trial,
+            profile=profile,
+            n_labeled=n_labeled,
+            labeled_subset="varied per run" if vary else "fixed",
+            runs=acc.n,
+            val_accuracy_mean=summarize([r["val_accuracy"] for r in runs]).mean,
+            test_accuracy_mean=acc.mean,
+            test_accuracy_ci_low=acc.ci_low,
+            test_accuracy_ci_high=acc.ci_high,
+            test_errors_mean=err.mean,
+            test_errors_std=err.std,
+            test_size=size,
+        ))
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.4f}"
+    return str(value)
+
+
+def _markdown(rows: Sequence[Any], columns: Sequence[str]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _write_csv(path: Path, rows: Sequence[Any]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = None
+        for row in rows:
+            record = asdict(row)
+            if writer is None:
+                writer = csv.DictWriter(handle, fieldnames=list(record))
+                writer.writeheader()
+            writer.writerow(record)
+
+
+def write_tables(out: Path, studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> str:
+    """Writes ``summary.md``, ``studies.csv`` and ``retrain.csv``; returns the markdown."""
+    out.mkdir(parents=True, exist_ok=True)
+    study_table = _markdown(
+        [(s.study, s.method, s.sampler, s.pruner, s.profile, s.complete, s.pruned, s.failed,
+          s.best_val_accuracy, s.best_trial, s.best_params, f"{s.compute_hours:.2f}")
+         for s in studies],
+        ["study", "method", "sampler", "pruner", "profile", "complete", "pruned", "failed",
+         "best val acc", "best trial", "best params", "compute h"],
+    )
+    retrain_table = _markdown(
+        [(r.method, f"{r.study}#{r.trial}", r.profile, r.n_labeled, r.labeled_subset, r.runs,
+          r.val_accuracy_mean, r.test_accuracy_mean,
+          f"{_fmt(r.test_accuracy_ci_low)}..{_fmt(r.test_accuracy_ci_high)}",
+          f"{r.test_errors_mean:.1f} ± {_fmt(r.test_errors_std)} / {r.test_size}")
+         for r in retrains],
+        ["method", "config", "profile", "labels", "labeled subset", "runs", "val acc",
+         "test acc", "95% CI (Student t)", "test errors mean ± std"],
+    )
+    text = (
+        "# ssl-hpo results\n\n## Studies\n\n" + study_table
+        + "\n\n## Retrained best configurations (test set)\n\n"
+        + (retrain_table if retrains else "No retrain runs yet (`run_study.py --retrain 5`).")
+        + "\n"
+    )
+    (out / "summary.md").write_text(text)
+    _write_csv(out / "studies.csv", studies)
+    _write_csv(out / "retrain.csv", retrains)
+    return text
+
+
+def write_plots(out: Path, studies: Sequence[optuna.Study]) -> list[Path]:
+    """Per study: validation accuracy vs each hyperparameter, and the optimisation history.
+
+    Returns:
+        The HTML files written (studies without a completed trial get none).
+    """
+    from optuna.visualization import plot_optimization_history, plot_slice
+
+    folder = out / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for study in studies:
+        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if not done:
+            continue
+        figures = {"history": plot_optimization_history(study, target_name="val accuracy")}
+        for name in sorted({p for t in done for p in t.params}):
+            figures[f"val_vs_{name}"] = plot_slice(study, params=[name],
+                                                   target_name="val accuracy")
+        for label, figure in figures.items():
+            path = folder / f"{study.study_name}__{label}.html"
+            # "directory": one plotly.min.js beside the pages, no CDN, works offline.
+            figure.write_html(path, include_plotlyjs="directory")
+            written.append(path)
+    return written

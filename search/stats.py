@@ -1,0 +1,40 @@
+"""Statistics of repeated runs: mean, sample std, Student-t confidence interval."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Summary", "summarize"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean, sample std and confidence interval of a set of runs."""
+
+    n: int
+    mean: float
+    std: float
+    ci_low: float
+    ci_high: float
+    confidence: float = 0.95
+
+
+def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
+    """Student-t summary with n-1 degrees of freedom; std and CI are NaN below two values."""
+    arr = np.asarray(values, dtype=float)
+    n = int(arr.size)
+    if n == 0:
+        return Summary(0, math.nan, math.nan, math.nan, math.nan, confidence)
+    mean = float(arr.mean())
+    if n < 2:
+        return Summary(n, mean, math.nan, math.nan, math.nan, confidence)
+    std = float(arr.std(ddof=1))
+    if std == 0.0:
+        return Summary(n, mean, 0.0, mean, mean, confidence)
+    low, high = stats.t.interval(confidence, df=n - 1, loc=mean, scale=std / math.sqrt(n))
+    return Summary(n, mean, std, float(low), float(high), confidence)
