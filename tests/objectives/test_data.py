@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from objectives.data import (
+    DataError,
+    MnistSource,
+    SearchData,
+    Split,
+    balanced_indices,
+    make_search_data,
+    resolve_source,
+)
+from tests.conftest import synthetic_images, write_idx
+
+
+def test_loader_reads_canonical_files(mnist_dir: Path) -> None:
+    source = MnistSource(mnist_dir)
+    x, y = source.load_train()
+    assert x.shape == (60_000, 28, 28) and x.dtype == np.uint8 and y.shape == (60_000,)
+    tx, ty = source.load_test()
+    assert tx.shape == (10_000, 28, 28) and ty.shape == (10_000,)
+
+
+def test_split_is_balanced_disjoint_and_deterministic(mnist_dir: Path) -> None:
+    x, y = MnistSource(mnist_dir).load_train()
+    data = make_search_data(x, y, 100, data_seed=3)
+    assert np.bincount(data.labeled_y, minlength=10).tolist() == [10] * 10
+    assert data.unlabeled_x.shape == (50_000, 28, 28, 1)
+    assert data.val_x.shape == (10_000, 28, 28, 1)
+    assert data.labeled_x.dtype == np.float32
+    assert 0.0 <= data.unlabeled_x.min() and data.unlabeled_x.max() <= 1.0
+    np.testing.assert_array_equal(data.val_y, y[50_000:60_000])
+    # Labeled images come from the pool, never from validation.
+    idx = balanced_indices(y[:50_000], 100, 3)
+    assert idx.max() < 50_000
+    np.testing.assert_array_equal(data.labeled_x, data.unlabeled_x[idx])
+    again = make_search_data(x, y, 100, data_seed=3)
+    np.testing.assert_array_equal(again.labeled_y, data.labeled_y)
+    np.testing.assert_array_equal(again.labeled_x, data.labeled_x)
+    other = balanced_indices(y[:50_000], 100, 4)
+    assert not np.array_equal(other, idx)
+
+
+def test_search_data_has_no_test_field() -> None:
+    names = {f.name for f in dataclasses.fields(SearchData)}
+    assert not any("test" in name for name in names)
+
+
+def test_search_never_opens_test_files(mnist_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "no-test"
+    folder.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        shutil.copy(mnist_dir / name, folder / name)
+    source = MnistSource(folder)
+    x, y = source.load_train()
+    make_search_data(x, y, 100, 0)
+    with pytest.raises(DataError, match="missing MNIST file"):
+        source.load_test()
+
+
+def test_npz_is_accepted(tmp_path: Path) -> None:
+    labels = (np.arange(700) % 10).astype(np.uint8)
+    np.savez(tmp_path / "mnist.npz", x_train=synthetic_images(labels), y_train=labels,
+             x_test=synthetic_images(labels[:50]), y_test=labels[:50])
+    source = MnistSource(tmp_path)
+    x, y = source.load_train()
+    assert x.shape == (700, 28, 28)
+    data = make_search_data(x, y, 20, 0, Split(pool=600, val=100))
+    assert data.n_labeled == 20 and data.val_x.shape[0] == 100
+    assert source.load_test()[0].shape == (50, 28, 28)
+
+
+def _write_gz(path: Path, payload: bytes) -> None:
+    with gzip.open(path, "wb") as handle:
+        handle.write(payload)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (struct.pack(">IIII", 2049, 10, 28, 28) + bytes(7840), "magic number 2049"),
+        (struct.pack(">IIII", 2051, 10, 28, 28) + bytes(100), "header promises"),
+        (struct.pack(">IIII", 2051, 10, 27, 28) + bytes(7560), "expected 28x28"),
+        (b"\x00\x00", "only 2 bytes"),
+    ],
+)
+def test_corrupt_idx_is_refused(tmp_path: Path, payload: bytes, message: str) -> None:
+    write_idx(tmp_path, 20, 10)
+    _write_gz(tmp_path / "train-images-idx3-ubyte.gz", payload)
+    with pytest.raises(DataError, match=message):
+        MnistSource(tmp_path).load_train()
+
+
+def test_not_gzip_and_count_mismatch_are_refused(tmp_path: Path) -> None:
+    write_idx(tmp_path, 20, 10)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(DataError, match="corrupt MNIST file"):
+        MnistSource(tmp_path).load_test()
+    _write_gz(tmp_path / "train-labels-idx1-ubyte.gz", struct.pack(">II", 2049, 5) + bytes(5))
+    with pytest.raises(DataError, match="20 images but 5 labels"):
+        MnistSource(tmp_path).load_train()
+
+
+def test_missing_folder_and_env_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        MnistSource(tmp_path / "nope")
+    with pytest.raises(DataError, match="holds neither"):
+        MnistSource(tmp_path)
+    write_idx(tmp_path / "env", 20, 10)
+    monkeypatch.setenv("MNIST_DIR", str(tmp_path / "env"))
+    assert resolve_source(None).data_dir == tmp_path / "env"
+    assert resolve_source(str(tmp_path / "env")).data_dir == tmp_path / "env"
+    monkeypatch.delenv("MNIST_DIR")
+    assert resolve_source(None).data_dir is None
+
+
+def test_split_needs_enough_images_and_valid_label_counts(tmp_path: Path) -> None:
+    labels = (np.arange(100) % 10).astype(np.uint8)
+    images = synthetic_images(labels)
+    with pytest.raises(DataError, match="split needs 60000"):
+        make_search_data(images, labels, 100, 0)
+    with pytest.raises(DataError, match="multiple of 10"):
+        make_search_data(images, labels, 15, 0, Split(pool=80, val=20))
+    with pytest.raises(DataError, match="class 0 has 8"):
+        make_search_data(images, labels, 90, 0, Split(pool=80, val=20))
