@@ -159,11 +159,17 @@ class MnistSource:
 
     def __init__(self, data_dir: Path | None) -> None:
         self.data_dir = data_dir
+        # The format is fixed by the training files, so a missing test file is reported as
+        # such rather than sending load_test to another format.
+        self._load = self._load_keras
         if data_dir is not None:
             if not data_dir.is_dir():
                 raise DataError(f"MNIST folder {data_dir} does not exist")
-            has_idx = (data_dir / IDX_FILES["train_images"]).exists()
-            if not has_idx and not (data_dir / NPZ_FILE).exists():
+            if (data_dir / IDX_FILES["train_images"]).exists():
+                self._load = self._load_idx
+            elif (data_dir / NPZ_FILE).exists():
+                self._load = self._load_npz
+            else:
                 raise DataError(
                     f"MNIST folder {data_dir} holds neither {IDX_FILES['train_images']} "
                     f"nor {NPZ_FILE}"
@@ -174,32 +180,30 @@ class MnistSource:
 
     def load_train(self) -> tuple[np.ndarray, np.ndarray]:
         """Returns the 60,000 training images (uint8, ``(n, 28, 28)``) and labels."""
-        return self._load("train")
+        return self._checked("train")
 
     def load_test(self) -> tuple[np.ndarray, np.ndarray]:
         """Returns the official test images and labels. Only retraining calls this."""
-        return self._load("test")
+        return self._checked("test")
 
-    def _load(self, part: str) -> tuple[np.ndarray, np.ndarray]:
-        if self.data_dir is None:
-            import keras
+    def _checked(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        images, labels = self._load(part)
+        _check_pair(images, labels, f"{self.describe()} ({part})")
+        return images, labels
 
-            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-            pair = (x_train, y_train) if part == "train" else (x_test, y_test)
-            where = "keras.datasets.mnist"
-        elif (self.data_dir / IDX_FILES[f"{part}_images"]).exists():
-            images_path = self.data_dir / IDX_FILES[f"{part}_images"]
-            labels_path = self.data_dir / IDX_FILES[f"{part}_labels"]
-            pair = (
-                _parse_idx(_read_gz(images_path), IMAGE_MAGIC, images_path),
-                _parse_idx(_read_gz(labels_path), LABEL_MAGIC, labels_path),
-            )
-            where = str(images_path)
-        else:
-            pair = self._load_npz(part)
-            where = str(self.data_dir / NPZ_FILE)
-        _check_pair(pair[0], pair[1], where)
-        return pair
+    def _load_keras(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        import keras
+
+        train, test = keras.datasets.mnist.load_data()
+        return train if part == "train" else test
+
+    def _load_idx(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        images_path = self.data_dir / IDX_FILES[f"{part}_images"]  # type: ignore[operator]
+        labels_path = self.data_dir / IDX_FILES[f"{part}_labels"]  # type: ignore[operator]
+        return (
+            _parse_idx(_read_gz(images_path), IMAGE_MAGIC, images_path),
+            _parse_idx(_read_gz(labels_path), LABEL_MAGIC, labels_path),
+        )
 
     def _load_npz(self, part: str) -> tuple[np.ndarray, np.ndarray]:
         path = self.data_dir / NPZ_FILE  # type: ignore[operator]
@@ -207,8 +211,6 @@ class MnistSource:
             # np.load reads members lazily, so loading "train" never touches the test arrays.
             with np.load(path, allow_pickle=False) as archive:
                 return np.asarray(archive[f"x_{part}"]), np.asarray(archive[f"y_{part}"])
-        except FileNotFoundError:
-            raise DataError(f"missing MNIST file {path}") from None
         except (KeyError, OSError, ValueError, zlib.error) as exc:
             raise DataError(f"corrupt MNIST file {path}: {exc}") from None
 

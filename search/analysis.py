@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy as sa
 from optuna.trial import TrialState
 
 from search.stats import Summary, summarize
 from storage.results import RetrainStore
-from storage.urls import StorageError, mask_url, parse_storage_url, sqlite_path
+from storage.urls import StorageError, create_engine, mask_url, parse_storage_url, sqlite_path
 
 __all__ = [
     "RetrainRow",
@@ -78,11 +79,19 @@ def _open(url: str) -> optuna.storages.BaseStorage:
     path = sqlite_path(parsed)
     if path is not None and not path.exists():
         raise StorageError(f"no study database at {path}; run a search first")
-    # Reading needs no heartbeat or schema work, so a plain RDBStorage is enough.
     try:
+        engine = create_engine(url)
+        has_studies = sa.inspect(engine).has_table("studies")
+        engine.dispose()
+        if not has_studies:
+            raise StorageError(f"no Optuna studies in {mask_url(url)}; run a search first")
+        # Reading must not create or migrate anything, hence skip_table_creation.
         return optuna.storages.RDBStorage(url, skip_table_creation=True)
-    except Exception as exc:
-        raise StorageError(f"cannot read storage {mask_url(url)}: {exc}") from None
+    except StorageError:
+        raise
+    except Exception as exc:  # unreachable server, bad credentials, not a database ...
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StorageError(f"cannot read storage {mask_url(url)}: {first_line}") from None
 
 
 def collect(
@@ -94,10 +103,7 @@ def collect(
         StorageError: If the database is missing or holds no matching study.
     """
     storage = _open(url)
-    try:
-        summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
-    except Exception as exc:  # an empty file or a foreign database has no Optuna tables
-        raise StorageError(f"no Optuna studies in {mask_url(url)} ({type(exc).__name__})") from None
+    summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
     chosen = [
         s for s in summaries
         if "method" in s.user_attrs

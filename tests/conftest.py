@@ -21,7 +21,7 @@ PARAMS = {
     "batch_size": 32,
     "kernel_size": 3,
     "depth": 1,
-    "filters": 8,
+    "filters": 16,
     "latent_width": 32,
     "downsample": "max_pool",
     "padding": "same",

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+from scipy import stats
+
+import analyze
+from search.analysis import collect, retrain_rows
+from storage import RetrainRun, RetrainStore, open_storage
+
+
+def _fabricate(url: str) -> None:
+    storage = open_storage(url)
+    study = optuna.create_study(storage=storage, study_name="supervised-tpe",
+                                direction="maximize")
+    for key, value in {"method": "supervised", "sampler": "tpe", "pruner": "median",
+                       "profile": "smoke"}.items():
+        study.set_user_attr(key, value)
+    dists = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True),
+             "depth": optuna.distributions.CategoricalDistribution([1, 2, 3])}
+    for i, (lr, depth, value) in enumerate([(1e-3, 1, 0.8), (3e-3, 2, 0.9), (1e-4, 3, 0.7)]):
+        study.add_trial(optuna.trial.create_trial(
+            params={"learning_rate": lr, "depth": depth}, distributions=dists, value=value,
+            intermediate_values={0: value - 0.1, 1: value}, user_attrs={"seconds": 1800.0}))
+    study.add_trial(optuna.trial.create_trial(
+        params={"learning_rate": 1e-4, "depth": 1}, distributions=dists,
+        state=optuna.trial.TrialState.PRUNED, intermediate_values={0: 0.1}))
+    optuna.create_study(storage=storage, study_name="foreign")  # not an ssl-hpo study
+    store = RetrainStore(url)
+    for seed, errors in enumerate([800, 900, 1000]):
+        store.add(RetrainRun("supervised-tpe", "supervised", 1, {"learning_rate": 3e-3},
+                             "smoke", 100, seed, 0, False, 0.9, 1 - errors / 10_000, errors,
+                             10_000, 5, 2.0))
+
+
+def test_tables_match_hand_computed_values(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    studies, rows = collect(url)
+    assert [r.study for r in rows] == ["supervised-tpe"]
+    row = rows[0]
+    assert (row.complete, row.pruned, row.failed) == (3, 1, 0)
+    assert row.best_val_accuracy == 0.9 and row.best_trial == 1
+    assert row.compute_hours == pytest.approx(1.5)
+    (retrain,) = retrain_rows(url, ["supervised-tpe"])
+    assert retrain.runs == 3 and retrain.test_errors_mean == 900.0
+    assert retrain.test_errors_std == pytest.approx(100.0)
+    acc = [0.92, 0.91, 0.90]
+    low, high = stats.t.interval(0.95, 2, loc=np.mean(acc), scale=stats.sem(acc))
+    assert retrain.test_accuracy_ci_low == pytest.approx(low)
+    assert retrain.test_accuracy_ci_high == pytest.approx(high)
+
+
+def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    text = (out / "summary.md").read_text()
+    assert "supervised-tpe" in text and "900.0 ± 100.0000 / 10000" in text
+    with (out / "studies.csv").open() as handle:
+        assert next(csv.DictReader(handle))["complete"] == "3"
+    plots = out / "plots"
+    for name in ("history", "val_vs_learning_rate", "val_vs_depth"):
+        page = (plots / f"supervised-tpe__{name}.html").read_text()
+        assert "plotly.min.js" in page and "cdn.plot.ly" not in page
+    assert (plots / "plotly.min.js").stat().st_size > 1_000_000
+    assert '"type":"log"' in (plots / "supervised-tpe__val_vs_learning_rate.html").read_text()
+    assert "summary.md" in capsys.readouterr().out
+
+
+def test_filters(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    assert len(collect(url, method="supervised")[1]) == 1
+    assert len(collect(url, study="supervised-tpe")[1]) == 1
+    assert analyze.main(["--storage", url, "--method", "gan", "--out",
+                         str(tmp_path / "o")]) == 2
+
+
+def test_missing_and_empty_databases_are_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    missing = tmp_path / "missing.db"
+    assert analyze.main(["--storage", f"sqlite:///{missing}", "--out", str(tmp_path)]) == 2
+    assert "no study database" in capsys.readouterr().err
+    assert not missing.exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert analyze.main(["--storage", f"sqlite:///{empty}", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no Optuna studies" in err and err.count("\n") == 1

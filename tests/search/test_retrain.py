@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+from scipy import stats
+
+from objectives import get_method, make_test_data
+from objectives.data import SearchData
+from objectives.profiles import Budget
+from search.retrain import Candidate, retrain
+from search.stats import summarize
+from storage import RetrainStore
+from tests.conftest import synthetic_images
+
+
+def test_summary_matches_scipy_t_interval() -> None:
+    values = [0.91, 0.93, 0.92, 0.95, 0.90]
+    s = summarize(values)
+    low, high = stats.t.interval(0.95, 4, loc=np.mean(values), scale=stats.sem(values))
+    assert s.n == 5
+    assert s.mean == pytest.approx(np.mean(values))
+    assert s.std == pytest.approx(np.std(values, ddof=1))
+    assert (s.ci_low, s.ci_high) == (pytest.approx(low), pytest.approx(high))
+    # Hand check: t_{0.975, 4} = 2.776.
+    assert s.ci_high - s.mean == pytest.approx(2.776 * s.std / math.sqrt(5), rel=1e-3)
+
+
+def test_summary_edge_cases() -> None:
+    assert summarize([]).n == 0
+    one = summarize([0.5])
+    assert one.mean == 0.5 and math.isnan(one.std) and math.isnan(one.ci_low)
+    same = summarize([0.5, 0.5, 0.5])
+    assert (same.std, same.ci_low, same.ci_high) == (0.0, 0.5, 0.5)
+
+
+def test_retrain_scores_test_and_persists_every_run(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict
+) -> None:
+    method = get_method("supervised")
+    frozen = optuna.trial.create_trial(
+        params=params, distributions=method.space.distributions(), value=0.9
+    )
+    labels = (np.arange(300) % 10).astype(np.uint8)
+    test = make_test_data(synthetic_images(labels, seed=5), labels)
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = RetrainStore(url)
+    seen_seeds = []
+
+    def data_for(seed: int) -> SearchData:
+        seen_seeds.append(seed)
+        return tiny_data
+
+    runs = retrain(method, [Candidate("s", frozen)], data_for, test, budget, runs=3,
+                   data_seed=7, vary_labeled=False, store=store)
+    assert [r.seed for r in runs] == [0, 1, 2] and seen_seeds == [7, 7, 7]
+    stored = store.runs(method="supervised")
+    assert len(stored) == 3
+    for run, row in zip(runs, stored):
+        assert row["test_errors"] == run.test_errors
+        assert row["test_accuracy"] == pytest.approx(1 - run.test_errors / 300)
+        assert row["params"] == params and row["source_trial"] == frozen.number
+    seen_seeds.clear()
+    retrain(method, [Candidate("s", frozen)], data_for, test, budget, runs=2, data_seed=7,
+            vary_labeled=True, store=store)
+    assert seen_seeds == [0, 1]
+    assert [bool(r["vary_labeled"]) for r in store.runs()] == [False] * 3 + [True] * 2

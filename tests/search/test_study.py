@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from objectives import Objective, get_method
+from objectives.data import SearchData
+from objectives.profiles import Budget
+from search.pruners import PRUNERS, make_pruner
+from search.samplers import SAMPLERS, make_sampler
+from search.study import (
+    SearchError,
+    default_study_name,
+    finished_count,
+    method_studies,
+    open_study,
+    run_search,
+)
+from storage import open_storage
+
+TAGS = {"method": "supervised", "sampler": "tpe", "pruner": "none", "profile": "smoke"}
+
+
+def _study(url: str, name: str = "supervised-tpe", sampler: str = "tpe",
+           pruner: str = "none", budget: Budget | None = None) -> optuna.Study:
+    method = get_method("supervised")
+    return open_study(open_storage(url), name, make_sampler(sampler, method.space, 0),
+                      make_pruner(pruner, budget) if budget else optuna.pruners.NopPruner(),
+                      {**TAGS, "sampler": sampler})
+
+
+def test_registries() -> None:
+    assert SAMPLERS.names() == ["tpe", "random", "grid"]
+    assert PRUNERS.names() == ["median", "hyperband", "successive-halving", "none"]
+    space = get_method("supervised").space
+    assert isinstance(make_sampler("grid", space, 0), optuna.samplers.GridSampler)
+    assert isinstance(make_sampler("random", space, 0), optuna.samplers.RandomSampler)
+    assert default_study_name("supervised", "tpe") == "supervised-tpe"
+
+
+def test_three_trials_end_to_end_then_resume_tops_up(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget
+) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    objective = Objective(get_method("supervised"), tiny_data, budget, seed=0)
+    outcome = run_search(_study(url), objective, n_trials=3)
+    assert outcome.complete + outcome.pruned == 3
+    study = _study(url)
+    assert finished_count(study) == 3
+    trial = study.get_trials(states=(TrialState.COMPLETE,))[0]
+    assert {"config", "epochs", "seconds", "n_params"} <= set(trial.user_attrs)
+    config = json.loads(trial.user_attrs["config"])
+    assert config["params"] == trial.params and config["profile"] == budget.name
+    assert 0.0 <= trial.value <= 1.0
+    # Rerunning the same study resumes it and tops it up to the new target.
+    run_search(_study(url), objective, n_trials=5)
+    assert finished_count(_study(url)) == 5
+    run_search(_study(url), objective, n_trials=5)
+    assert finished_count(_study(url)) == 5
+    assert [s.study_name for s in method_studies(open_storage(url), "supervised")] == [
+        "supervised-tpe"
+    ]
+
+
+def test_infeasible_trial_fails_with_reason_and_search_goes_on(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict
+) -> None:
+    study = _study(f"sqlite:///{tmp_path / 's.db'}")
+    study.enqueue_trial({**params, "padding": "valid", "kernel_size": 7, "depth": 3})
+    outcome = run_search(study, Objective(get_method("supervised"), tiny_data, budget, 0), 2)
+    failed = study.get_trials(states=(TrialState.FAIL,))
+    assert outcome.failed == 1 and len(failed) == 1
+    assert "below 1x1" in failed[0].user_attrs["fail_reason"]
+    assert finished_count(study) == 2
+
+
+def test_pruning_stops_a_hopeless_trial(tiny_data: SearchData, budget: Budget,
+                                        params: dict) -> None:
+    study = optuna.create_study(
+        direction="maximize",
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
+    )
+    for _ in range(2):  # two earlier trials that were perfect at every epoch
+        trial = study.ask()
+        for step in range(budget.max_epochs):
+            trial.report(1.0, step)
+        study.tell(trial, 1.0)
+    trial = study.ask()
+    hopeless = {**params, "learning_rate": 1e-4}
+    objective = Objective(get_method("supervised"), tiny_data, budget, seed=0)
+    with pytest.raises(optuna.TrialPruned):
+        objective.run(trial, hopeless)
+    study.tell(trial, state=TrialState.PRUNED)
+    pruned = study.trials[-1]
+    assert pruned.state == TrialState.PRUNED
+    assert pruned.user_attrs["epochs"] == 1  # cut after the first epoch
+    assert pruned.user_attrs["fail_reason"].startswith("pruned")
+    assert pruned.intermediate_values[0] < 1.0
+
+
+def test_grid_sampler_walks_the_space_grid(tmp_path: Path, tiny_data: SearchData,
+                                           budget: Budget) -> None:
+    study = _study(f"sqlite:///{tmp_path / 'g.db'}", name="supervised-grid", sampler="grid")
+    run_search(study, Objective(get_method("supervised"), tiny_data, budget, 0), 2)
+    grid = get_method("supervised").space.grid()
+    for trial in study.trials:
+        for name, value in trial.params.items():
+            assert value in grid[name]
+
+
+def test_study_of_another_method_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    storage = open_storage(url)
+    optuna.create_study(storage=storage, study_name="x").set_user_attr("method", "gan")
+    with pytest.raises(SearchError, match="belongs to method 'gan'"):
+        open_study(storage, "x", optuna.samplers.RandomSampler(), optuna.pruners.NopPruner(),
+                   TAGS)

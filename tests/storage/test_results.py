@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage import RetrainRun, RetrainStore
+
+
+def _run(**overrides: object) -> RetrainRun:
+    base = dict(study_name="s", method="supervised", source_trial=3, params={"a": 1},
+                profile="smoke", n_labeled=100, seed=0, data_seed=0, vary_labeled=False,
+                val_accuracy=0.9, test_accuracy=0.91, test_errors=900, test_size=10_000,
+                epochs=4, seconds=1.5)
+    base.update(overrides)
+    return RetrainRun(**base)  # type: ignore[arg-type]
+
+
+def test_store_round_trip_and_filters(tmp_path: Path) -> None:
+    store = RetrainStore(f"sqlite:///{tmp_path / 'r.db'}")
+    assert store.runs() == []  # reading never creates the table
+    store.add(_run())
+    store.add(_run(method="gan", study_name="g", seed=1))
+    rows = store.runs()
+    assert [r["method"] for r in rows] == ["supervised", "gan"]
+    assert rows[0]["params"] == {"a": 1} and rows[0]["test_errors"] == 900
+    assert [r["seed"] for r in store.runs(method="gan")] == [1]
+    assert [r["method"] for r in store.runs(study_name="s")] == ["supervised"]

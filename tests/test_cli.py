@@ -1,0 +1,126 @@
+"""run_study.py: end to end on synthetic data, resume, retrain, and every bad input."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from search.cli import main
+from storage import RetrainStore
+
+
+def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_resume_retrain_end_to_end(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+              "--data-dir", str(mnist_dir), "--threads", "2")
+    code, out, _ = _run(capsys, *common, "--n-trials", "2", "--sampler", "random")
+    assert code == 0 and "study 'supervised-random'" in out
+    code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
+    assert code == 0 and "3 complete" in out
+    code, out, _ = _run(capsys, *common, "--retrain", "2")
+    assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
+    runs = RetrainStore(url).runs()
+    assert [r["seed"] for r in runs] == [0, 1]
+    assert all(r["test_size"] == 10_000 for r in runs)
+
+
+def test_search_runs_without_test_files(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    data = tmp_path / "train-only"
+    data.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (data / name).symlink_to(mnist_dir / name)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+              "--data-dir", str(data))
+    assert _run(capsys, *common, "--n-trials", "1")[0] == 0
+    code, _, err = _run(capsys, *common, "--retrain", "1")
+    assert code == 2 and "missing MNIST file" in err and "t10k-images" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--method", "nope"], "unknown method 'nope'; choose from: supervised"),
+        (["--sampler", "cmaes"], "unknown sampler 'cmaes'"),
+        (["--pruner", "wild"], "unknown pruner 'wild'"),
+        (["--profile", "huge"], "unknown profile 'huge'"),
+        (["--n-trials", "0"], "must be at least 1"),
+        (["--n-trials", "x"], "expected a whole number"),
+        (["--retrain", "0"], "must be at least 1"),
+        (["--top", "2"], "--top only applies with --retrain"),
+        (["--n-labeled", "15"], "multiple of 10"),
+        (["--data-dir", "{tmp}/absent"], "does not exist"),
+        (["--data-dir", "{tmp}"], "holds neither"),
+        (["--storage", "sqlite:///{tmp}/no/dir/s.db"], "does not exist"),
+        (["--storage", "garbage"], "malformed storage URL"),
+        (["--storage", "postgresql+nodriver://u:pw@h/db"], "no database driver"),
+        (["--retrain", "5"], "no study database"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_creates_nothing(
+    tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture, args: list[str], message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = {"--method": "supervised", "--profile": "smoke", "--data-dir": str(mnist_dir)}
+    for key, value in zip(args[::2], args[1::2]):
+        argv[key] = value.replace("{tmp}", str(tmp_path))
+    flat = [item for pair in argv.items() for item in pair]
+    with pytest.raises(SystemExit) if message.startswith(("must", "expected")) else _nothing():
+        code, _, err = _run(capsys, *flat)
+        assert code == 2
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err
+        assert "pw" not in err
+    if message.startswith(("must", "expected")):
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retrain_without_finished_trial(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+              "--data-dir", str(mnist_dir))
+    # A study whose only trial is infeasible has nothing to retrain.
+    import optuna
+
+    from storage import open_storage
+
+    study = optuna.create_study(storage=open_storage(url), study_name="supervised-tpe")
+    study.set_user_attr("method", "supervised")
+    code, _, err = _run(capsys, *common, "--retrain", "3")
+    assert code == 2 and "no finished trial of method 'supervised'" in err
+    assert RetrainStore(url).runs() == []
+
+
+def test_corrupt_data_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        with gzip.open(tmp_path / name, "wb") as handle:
+            handle.write(b"\x00\x00\x08\x01garbage")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    code, _, err = _run(capsys, "--method", "supervised", "--storage", url,
+                        "--data-dir", str(tmp_path))
+    assert code == 2 and "corrupt MNIST file" in err
+    assert not (tmp_path / "s.db").exists()
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
