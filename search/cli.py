@@ -33,8 +33,13 @@ def set_threads(threads: int) -> None:
 
     # Retracing warnings are expected: every trial builds a new model.
     tf.get_logger().setLevel("ERROR")
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    except RuntimeError:
+        # TensorFlow already ran in this process (main() called twice, as in the tests):
+        # its pools keep the size they were started with.
+        pass
 
 
 def _positive(text: str) -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a table and can append it to results/benchmarks.md."""

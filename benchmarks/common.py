@@ -1,0 +1,32 @@
+"""Shared helpers of the benchmarks: markdown tables and the results log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["append_result", "machine", "table"]
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line describing this machine."""
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def append_result(path: Path, title: str, command: str, text: str) -> None:
+    """Appends a dated section with the command that produced ``text``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with path.open("a") as handle:
+        handle.write(f"\n## {title}\n\n{stamp}, {machine()}\n\n`{command}`\n\n{text}\n")

@@ -1,0 +1,1 @@
+python run_study.py --method supervised --retrain 5 --profile bench
