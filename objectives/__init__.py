@@ -4,7 +4,7 @@ Methods are found by name through :data:`METHODS`; adding one means adding a mod
 :class:`~objectives.base.Method` subclass and registering it here.
 """
 
-from objectives.base import Method
+from objectives.base import FitInputs, Method, RunContext
 from objectives.data import (
     DataError,
     MnistSource,
@@ -29,11 +29,13 @@ __all__ = [
     "Budget",
     "DataError",
     "EncoderConfig",
+    "FitInputs",
     "InfeasibleConfig",
     "Method",
     "MnistSource",
     "NonFiniteLoss",
     "Objective",
+    "RunContext",
     "RunResult",
     "SearchData",
     "Split",

@@ -1,25 +1,81 @@
 """The method protocol: how a semi-supervised method plugs into search and retraining.
 
-A method owns its search space and knows how to build a compiled classifier from a trial's
-parameters (pretraining first if it has a pretraining phase). Fitting, validation reporting,
-pruning, early stopping and retraining are shared (``objectives.training``), so every method
-is trained and judged the same way.
+A method owns its search space and knows two things: how to build a compiled model from a
+trial's parameters (pretraining first, if it has a pretraining phase) and what ``fit``
+should iterate over. Fitting, validation reporting, pruning, early stopping and retraining
+are shared (``objectives.training``), so every method is trained and judged the same way.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+import numpy as np
 
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, feature_map_sizes
 from objectives.profiles import Budget
 from spaces.base import SearchSpace
 
-__all__ = ["Method"]
+__all__ = ["FitInputs", "Method", "RunContext", "labeled_inputs"]
+
+
+@dataclass
+class RunContext:
+    """What one run gives a method besides parameters and data.
+
+    Attributes:
+        seed: Model seed of the run.
+        pretrain_cache: Where pretrained encoders are cached (``None``: no caching).
+        notes: Facts the method wants recorded with the run (e.g. a cache hit); the search
+            stores them as trial user attributes.
+        pruning: ``pruning(monitor, step_offset)`` returns the callbacks that report
+            ``logs[monitor]`` at step ``epoch + step_offset`` and prune; empty when
+            retraining.
+    """
+
+    seed: int
+    pretrain_cache: Any = None
+    notes: dict[str, Any] = field(default_factory=dict)
+    pruning: Callable[[str, int], list[keras.callbacks.Callback]] = lambda monitor, offset: []
+
+
+@dataclass
+class FitInputs:
+    """What ``model.fit`` iterates over in the main (validated) phase.
+
+    Attributes:
+        x: Arrays or a ``tf.data.Dataset``.
+        y: Labels when ``x`` is an array.
+        batch_size: Batch size when ``x`` is an array.
+        epochs: Epoch budget of the phase.
+        callbacks: Method-specific callbacks (e.g. a collapse guard).
+    """
+
+    x: Any
+    y: np.ndarray | None
+    batch_size: int | None
+    epochs: int
+    callbacks: Sequence[keras.callbacks.Callback] = ()
+
+
+def labeled_inputs(params: Mapping[str, Any], data: SearchData, budget: Budget) -> FitInputs:
+    """The labeled set tiled ``budget.labeled_repeats`` times per epoch.
+
+    With 100 labels a literal epoch is a step or two, so validating after each would cost
+    far more than training; tiling keeps validation a small share of the time.
+    """
+    repeats = budget.labeled_repeats
+    return FitInputs(
+        x=np.tile(data.labeled_x, (repeats, 1, 1, 1)),
+        y=np.tile(data.labeled_y, repeats),
+        batch_size=int(params["batch_size"]),
+        epochs=budget.max_epochs,
+    )
 
 
 class Method(abc.ABC):
@@ -41,11 +97,21 @@ class Method(abc.ABC):
         """
         feature_map_sizes(EncoderConfig.from_params(params))
 
+    def pretrain_steps(self, budget: Budget) -> int:
+        """Pruning steps reported before the main phase (pretraining epochs); 0 by default."""
+        return 0
+
     @abc.abstractmethod
     def build(
-        self, params: Mapping[str, Any], data: SearchData, budget: Budget
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
     ) -> keras.Model:
-        """Returns a compiled classifier whose ``fit`` trains on labeled ``(x, y)`` batches.
+        """Returns a compiled model whose ``test_step`` logs ``accuracy`` on ``(x, y)``.
 
         Methods with a pretraining phase run it here, on ``data.unlabeled_x``.
         """
+
+    def fit_inputs(
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget
+    ) -> FitInputs:
+        """What the main phase trains on; the labeled set by default."""
+        return labeled_inputs(params, data, budget)

@@ -1,9 +1,10 @@
 """The search objective: one Optuna trial = one :func:`objectives.training.train` run.
 
 Per-epoch validation accuracy goes to the trial through optuna-integration's Keras pruning
-callback; the objective value is the restored model's accuracy on the whole validation set.
-Every trial, whatever its end, stores: the resolved config, epochs run, wall seconds,
-parameter count, and for failures the reason.
+callback (shifted past any pretraining steps); the objective value is the restored model's
+accuracy on the whole validation set. Every trial, whatever its end, stores: the resolved
+config, epochs run, wall seconds, parameter count, the method's notes (e.g. a pretraining
+cache hit), and for failed or pruned trials the reason.
 """
 
 from __future__ import annotations
@@ -11,19 +12,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import keras
 import optuna
 from optuna_integration import KerasPruningCallback
 
-from objectives.base import Method
+from objectives.base import Method, RunContext
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
 from objectives.profiles import Budget
 from objectives.training import EpochLog, NonFiniteLoss, release, train
 
-__all__ = ["EXPECTED_FAILURES", "Objective"]
+__all__ = ["EXPECTED_FAILURES", "Objective", "StepOffsetPruning"]
 
 # Exceptions that fail one trial but must never stop the study.
 EXPECTED_FAILURES: tuple[type[Exception], ...] = (InfeasibleConfig, NonFiniteLoss)
+
+
+class StepOffsetPruning(KerasPruningCallback):
+    """optuna-integration's pruning callback with steps shifted by ``offset``.
+
+    Pretraining methods report their pretraining signal at steps ``0..P-1`` and validation
+    accuracy from step ``P`` on, so all trials of a method are compared step for step.
+    """
+
+    def __init__(self, trial: optuna.Trial, monitor: str, offset: int = 0) -> None:
+        super().__init__(trial, monitor)
+        self.offset = offset
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        super().on_epoch_end(epoch + self.offset, logs)
 
 
 class Objective:
@@ -34,13 +51,16 @@ class Objective:
         data: Search data; it holds no test images, so a search cannot read them.
         budget: The training budget.
         seed: Model seed used for every trial, so trials differ only by hyperparameters.
+        pretrain_cache: Cache of pretrained encoders shared by the study's trials.
     """
 
-    def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int) -> None:
+    def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int,
+                 pretrain_cache: Any = None) -> None:
         self.method = method
         self.data = data
         self.budget = budget
         self.seed = seed
+        self.pretrain_cache = pretrain_cache
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, self.method.space.suggest(trial))
@@ -49,24 +69,28 @@ class Objective:
         """Trains ``params`` and returns the validation accuracy, recording attributes."""
         trial.set_user_attr("config", json.dumps(self._config(params), sort_keys=True))
         log = EpochLog()
+
+        def pruning(monitor: str, offset: int) -> list[keras.callbacks.Callback]:
+            return [StepOffsetPruning(trial, monitor, offset)]
+
+        context = RunContext(seed=self.seed, pretrain_cache=self.pretrain_cache,
+                             pruning=pruning)
         try:
-            result = train(
-                self.method,
-                params,
-                self.data,
-                self.budget,
-                self.seed,
-                callbacks=[KerasPruningCallback(trial, "val_accuracy")],
-                log=log,
-            )
+            result = train(self.method, params, self.data, self.budget, context, log=log)
+            if result.stop_reason:
+                trial.set_user_attr("fail_reason", result.stop_reason)
+                raise optuna.TrialPruned(result.stop_reason)
             return result.val_accuracy
         except EXPECTED_FAILURES as exc:
             trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}")
             raise
         except optuna.TrialPruned as exc:
-            trial.set_user_attr("fail_reason", f"pruned: {exc}")
+            if "fail_reason" not in trial.user_attrs:
+                trial.set_user_attr("fail_reason", f"pruned: {exc}")
             raise
         finally:
+            for key, value in context.notes.items():
+                trial.set_user_attr(key, value)
             trial.set_user_attr("epochs", log.epochs)
             trial.set_user_attr("seconds", round(log.seconds, 3))
             trial.set_user_attr("best_monitored_val_accuracy", log.best())

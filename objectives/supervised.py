@@ -7,7 +7,7 @@ from typing import Any
 
 import keras
 
-from objectives.base import Method
+from objectives.base import Method, RunContext
 from objectives.classifier import Classifier
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
@@ -24,7 +24,7 @@ class Supervised(Method):
     space = get_space("supervised")
 
     def build(
-        self, params: Mapping[str, Any], data: SearchData, budget: Budget
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
     ) -> keras.Model:
         model = Classifier(build_encoder(EncoderConfig.from_params(params)), name="supervised")
         model.compile(optimizer=keras.optimizers.Adam(float(params["learning_rate"])))

@@ -11,18 +11,18 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 
-from objectives.base import Method
+from objectives.base import Method, RunContext
 from objectives.data import SearchData
 from objectives.profiles import Budget
 
-__all__ = ["EpochLog", "NonFiniteLoss", "RunResult", "release", "train"]
+__all__ = ["EpochLog", "NonFiniteLoss", "RunResult", "release", "train", "validation_sets"]
 
 
 class NonFiniteLoss(RuntimeError):
@@ -66,6 +66,8 @@ class RunResult:
         seconds: Wall time of build + fit + validation.
         n_params: Number of model parameters.
         history: Per-epoch logs.
+        stop_reason: Why a method-specific guard ended training early (e.g. GAN
+            collapse), else ``None``.
     """
 
     model: keras.Model
@@ -74,10 +76,19 @@ class RunResult:
     seconds: float
     n_params: int
     history: list[dict[str, float]] = field(default_factory=list)
+    stop_reason: str | None = None
 
 
 def _limit(n: int | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     return tuple(a if n is None else a[:n] for a in arrays)
+
+
+def validation_sets(
+    data: SearchData, budget: Budget
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The monitored subset (scored every epoch) and the scored set (scored at the end)."""
+    scored = _limit(budget.val_limit, data.val_x, data.val_y)
+    return _limit(budget.val_monitor, *scored), scored  # type: ignore[return-value]
 
 
 def train(
@@ -85,8 +96,7 @@ def train(
     params: Mapping[str, Any],
     data: SearchData,
     budget: Budget,
-    seed: int,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
+    context: RunContext,
     log: EpochLog | None = None,
 ) -> RunResult:
     """Builds and fits ``method`` with ``params``; the one training path of the project.
@@ -96,8 +106,8 @@ def train(
         params: Resolved hyperparameters.
         data: Search data (no test set reachable from here).
         budget: Epochs, patience and validation sizes.
-        seed: Model seed (weights init, shuffling, dropout); the data seed is in ``data``.
-        callbacks: Extra callbacks, e.g. pruning.
+        context: Model seed (weights, shuffling, noise; the data seed is in ``data``),
+            pretraining cache and pruning callbacks.
         log: Epoch recorder to use, so a caller can read progress after an exception.
 
     Raises:
@@ -107,19 +117,16 @@ def train(
     """
     method.check(params)
     log = log or EpochLog()
-    keras.utils.set_random_seed(seed)
-    model = method.build(params, data, budget)
+    keras.utils.set_random_seed(context.seed)
+    model = method.build(params, data, budget, context)
     model(data.labeled_x[:1])  # creates the weights now, so parameter counts exist at once
-    val_x, val_y = _limit(budget.val_limit, data.val_x, data.val_y)
-    monitor = _limit(budget.val_monitor, val_x, val_y)
-    repeats = budget.labeled_repeats
-    train_x = np.tile(data.labeled_x, (repeats, 1, 1, 1))
-    train_y = np.tile(data.labeled_y, repeats)
+    inputs = method.fit_inputs(params, data, budget)
+    monitor, (val_x, val_y) = validation_sets(data, budget)
     model.fit(
-        train_x,
-        train_y,
-        batch_size=int(params["batch_size"]),
-        epochs=budget.max_epochs,
+        inputs.x,
+        inputs.y,
+        batch_size=inputs.batch_size,
+        epochs=inputs.epochs,
         validation_data=monitor,
         validation_batch_size=budget.eval_batch_size,
         shuffle=True,
@@ -133,12 +140,14 @@ def train(
                 patience=budget.patience,
                 restore_best_weights=True,
             ),
-            *callbacks,
+            *inputs.callbacks,
+            *context.pruning("val_accuracy", method.pretrain_steps(budget)),
         ],
     )
     losses = [h.get("loss", math.nan) for h in log.history]
     if not losses or not math.isfinite(losses[-1]):
         raise NonFiniteLoss(f"training loss became {losses[-1] if losses else 'undefined'}")
+    reasons = [getattr(c, "stop_reason", None) for c in inputs.callbacks]
     scores = model.evaluate(val_x, val_y, batch_size=budget.eval_batch_size, verbose=0,
                             return_dict=True)
     return RunResult(
@@ -148,6 +157,7 @@ def train(
         seconds=log.seconds,
         n_params=int(log.n_params or model.count_params()),
         history=log.history,
+        stop_reason=next((r for r in reasons if r), None),
     )
 
 

@@ -93,9 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model seed of search trials; also seeds the sampler (default 0)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="stop starting new trials after this many seconds")
-    parser.add_argument("--retrain", type=_positive, default=None, metavar="K",
-                        help="retrain the best configuration K times (seeds 0..K-1) and "
-                        "score it on the test set, instead of searching")
+    parser.add_argument("--retrain", type=_positive, nargs="?", const=5, default=None,
+                        metavar="K",
+                        help="retrain the best configuration K times (default 5; seeds "
+                        "0..K-1) and score it on the test set, instead of searching")
     parser.add_argument("--top", type=_positive, default=1,
                         help="with --retrain: retrain the N best configurations (default 1)")
     parser.add_argument("--vary-labeled", action="store_true",
@@ -114,6 +115,10 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     from storage import StorageError
 
     return (UsageError, UnknownNameError, SpaceError, DataError, StorageError, SearchError)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -155,7 +160,7 @@ def _search(args: argparse.Namespace) -> int:
     outcome = run_search(study, Objective(method, data, budget, args.seed), args.n_trials,
                          timeout=args.timeout)
     print(f"study {name!r}: {outcome.complete} complete, {outcome.pruned} pruned, "
-          f"{outcome.failed} failed; best val accuracy {outcome.best_value} "
+          f"{outcome.failed} failed; best val accuracy {_fmt(outcome.best_value)} "
           f"with {outcome.best_params} ({time.perf_counter() - started:.1f} s)")
     return 0
 

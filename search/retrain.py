@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from optuna.trial import FrozenTrial
 
-from objectives.base import Method
+from objectives.base import Method, RunContext
 from objectives.data import SearchData, TestData
 from objectives.profiles import Budget
 from objectives.training import release, train
@@ -49,6 +50,7 @@ def retrain(
     vary_labeled: bool,
     store: RetrainStore,
     on_run: Callable[[RetrainRun], None] = lambda run: None,
+    pretrain_cache: Any = None,
 ) -> list[RetrainRun]:
     """Trains each candidate ``runs`` times and scores every run once on ``test``.
 
@@ -63,6 +65,7 @@ def retrain(
         vary_labeled: Redraw the labeled subset per run with data seed = run seed.
         store: Where each run is persisted as soon as it ends.
         on_run: Called after each run (progress output).
+        pretrain_cache: Cache of pretrained encoders (runs share pretraining per seed).
     """
     done = []
     for candidate in candidates:
@@ -70,7 +73,8 @@ def retrain(
         for seed in range(runs):
             run_data_seed = seed if vary_labeled else data_seed
             data = search_data(run_data_seed)
-            result = train(method, params, data, budget, seed)
+            result = train(method, params, data, budget,
+                           RunContext(seed=seed, pretrain_cache=pretrain_cache))
             errors = count_errors(result.model, test, budget.eval_batch_size)
             run = RetrainRun(
                 study_name=candidate.study_name,

@@ -19,6 +19,7 @@ from optuna.trial import FrozenTrial, TrialState
 from objectives.objective import EXPECTED_FAILURES
 
 __all__ = [
+    "COMPARABILITY_TAGS",
     "FINISHED",
     "SearchError",
     "SearchOutcome",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+# Tags that must match when a study is resumed: trials under other values are not comparable.
+COMPARABILITY_TAGS = ("method", "profile", "n_labeled", "data_seed")
 
 
 class SearchError(ValueError):
@@ -64,7 +67,8 @@ def open_study(
     """Creates or resumes ``study_name``, tagged with ``tags`` (method, sampler, ...).
 
     Raises:
-        SearchError: If the existing study was made for another method.
+        SearchError: If the existing study was made for another method, profile, label
+            count or data seed.
     """
     study = optuna.create_study(
         storage=storage,
@@ -74,11 +78,13 @@ def open_study(
         direction="maximize",
         load_if_exists=True,
     )
-    existing = study.user_attrs.get("method")
-    if existing is not None and existing != tags["method"]:
-        raise SearchError(
-            f"study {study_name!r} belongs to method {existing!r}, not {tags['method']!r}"
-        )
+    for key in COMPARABILITY_TAGS:
+        existing = study.user_attrs.get(key)
+        if key in tags and existing is not None and existing != tags[key]:
+            raise SearchError(
+                f"study {study_name!r} was run with {key}={existing!r}, not {tags[key]!r}; "
+                "its trials would not be comparable (use another --study-name)"
+            )
     for key, value in tags.items():
         study.set_user_attr(key, value)
     return study

@@ -27,11 +27,14 @@ def test_search_resume_retrain_end_to_end(
     assert code == 0 and "study 'supervised-random'" in out
     code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
     assert code == 0 and "3 complete" in out
-    code, out, _ = _run(capsys, *common, "--retrain", "2")
+    code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
     runs = RetrainStore(url).runs()
     assert [r["seed"] for r in runs] == [0, 1]
     assert all(r["test_size"] == 10_000 for r in runs)
+    code, out, _ = _run(capsys, *common, "--retrain", "--vary-labeled")  # K defaults to 5
+    assert code == 0 and "x 5 seeds" in out and "redrawn per run" in out
+    assert [r["data_seed"] for r in RetrainStore(url).runs()][2:] == [0, 1, 2, 3, 4]
 
 
 def test_search_runs_without_test_files(

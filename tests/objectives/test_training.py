@@ -9,13 +9,14 @@ from objectives import METHODS, get_method
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
 from objectives.profiles import PROFILES, Budget
+from objectives.base import RunContext
 from objectives.training import NonFiniteLoss, release, train
 
 
 def test_supervised_learns_tiny_data(tiny_data: SearchData, budget: Budget,
                                      params: dict) -> None:
     budget = dataclasses.replace(budget, max_epochs=6, patience=6, labeled_repeats=5)
-    result = train(get_method("supervised"), params, tiny_data, budget, seed=0)
+    result = train(get_method("supervised"), params, tiny_data, budget, RunContext(seed=0))
     assert result.val_accuracy > 0.5  # chance is 0.1
     assert result.epochs == len(result.history) >= 1
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(result.history[0])
@@ -25,9 +26,9 @@ def test_supervised_learns_tiny_data(tiny_data: SearchData, budget: Budget,
 
 def test_same_seed_same_result(tiny_data: SearchData, budget: Budget, params: dict) -> None:
     method = get_method("supervised")
-    first = train(method, params, tiny_data, budget, seed=1).val_accuracy
+    first = train(method, params, tiny_data, budget, RunContext(seed=1)).val_accuracy
     release()
-    second = train(method, params, tiny_data, budget, seed=1).val_accuracy
+    second = train(method, params, tiny_data, budget, RunContext(seed=1)).val_accuracy
     release()
     assert first == second
 
@@ -36,13 +37,13 @@ def test_infeasible_params_fail_before_building(tiny_data: SearchData, budget: B
                                                 params: dict) -> None:
     params.update(padding="valid", kernel_size=7, depth=3)
     with pytest.raises(InfeasibleConfig):
-        train(get_method("supervised"), params, tiny_data, budget, seed=0)
+        train(get_method("supervised"), params, tiny_data, budget, RunContext(seed=0))
 
 
 def test_nan_loss_is_reported(tiny_data: SearchData, budget: Budget, params: dict) -> None:
     poisoned = dataclasses.replace(tiny_data, labeled_x=np.full_like(tiny_data.labeled_x, np.nan))
     with pytest.raises(NonFiniteLoss, match="nan"):
-        train(get_method("supervised"), params, poisoned, budget, seed=0)
+        train(get_method("supervised"), params, poisoned, budget, RunContext(seed=0))
     release()
 
 

@@ -116,6 +116,14 @@ def test_study_of_another_method_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     storage = open_storage(url)
     optuna.create_study(storage=storage, study_name="x").set_user_attr("method", "gan")
-    with pytest.raises(SearchError, match="belongs to method 'gan'"):
+    with pytest.raises(SearchError, match="with method='gan', not 'supervised'"):
         open_study(storage, "x", optuna.samplers.RandomSampler(), optuna.pruners.NopPruner(),
                    TAGS)
+
+
+def test_resuming_under_another_profile_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    _study(url)
+    with pytest.raises(SearchError, match="profile='smoke', not 'bench'"):
+        open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
+                   optuna.pruners.NopPruner(), {**TAGS, "profile": "bench"})
