@@ -18,6 +18,9 @@ from objectives.data import (
 from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
 from objectives.objective import EXPECTED_FAILURES, Objective
 from objectives.profiles import PROFILES, Budget, get_profile
+from objectives.autoencoder import Autoencoder
+from objectives.contrastive import Contrastive
+from objectives.gan import Gan
 from objectives.supervised import Supervised
 from objectives.training import NonFiniteLoss, RunResult, release, train
 from spaces.registry import Registry
@@ -51,7 +54,8 @@ __all__ = [
 ]
 
 METHODS: Registry[Method] = Registry("method")
-METHODS.register(Supervised.name, Supervised())
+for _method in (Supervised(), Autoencoder(), Contrastive(), Gan()):
+    METHODS.register(_method.name, _method)
 
 
 def get_method(name: str) -> Method:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -36,12 +37,15 @@ class RunContext:
         pruning: ``pruning(monitor, step_offset)`` returns the callbacks that report
             ``logs[monitor]`` at step ``epoch + step_offset`` and prune; empty when
             retraining.
+        artifact_path: Path prefix (no suffix) for files the method writes about the
+            trained model, e.g. the GAN's sample grid; ``None`` writes none.
     """
 
     seed: int
     pretrain_cache: Any = None
     notes: dict[str, Any] = field(default_factory=dict)
     pruning: Callable[[str, int], list[keras.callbacks.Callback]] = lambda monitor, offset: []
+    artifact_path: Path | None = None
 
 
 @dataclass
@@ -53,13 +57,16 @@ class FitInputs:
         y: Labels when ``x`` is an array.
         batch_size: Batch size when ``x`` is an array.
         epochs: Epoch budget of the phase.
-        callbacks: Method-specific callbacks (e.g. a collapse guard).
+        patience: Early-stopping patience, ``None`` for the budget's.
+        callbacks: Method-specific callbacks (e.g. a collapse guard); one with a
+            ``stop_reason`` attribute can explain an early end.
     """
 
     x: Any
     y: np.ndarray | None
     batch_size: int | None
     epochs: int
+    patience: int | None = None
     callbacks: Sequence[keras.callbacks.Callback] = ()
 
 
@@ -84,10 +91,13 @@ class Method(abc.ABC):
     Attributes:
         name: Registry name, also the prefix of its study names.
         space: The method's search space.
+        reference_params: A known reference configuration (e.g. a paper's), enqueued as
+            the first trial of a new study; ``None`` if the method has none.
     """
 
     name: str
     space: SearchSpace
+    reference_params: Mapping[str, Any] | None = None
 
     def check(self, params: Mapping[str, Any]) -> None:
         """Refuses parameters that cannot be built, before anything is built.
@@ -115,3 +125,8 @@ class Method(abc.ABC):
     ) -> FitInputs:
         """What the main phase trains on; the labeled set by default."""
         return labeled_inputs(params, data, budget)
+
+    def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, str]:
+        """Writes files about a trained model under the prefix ``path``; returns
+        ``{name: file}`` to record with the run. Nothing by default."""
+        return {}

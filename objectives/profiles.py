@@ -28,7 +28,12 @@ class Budget:
             pruning); ``None`` scores all of them. The objective itself is always the
             accuracy of the restored best weights on the whole validation set.
         val_limit: Cap on the validation set (``smoke`` only), ``None`` for all 10,000.
-        unlabeled_limit: Cap on the unlabeled set for pretraining methods.
+        unlabeled_limit: Cap on the unlabeled images a pretraining or GAN epoch walks
+            through, ``None`` for the whole 50,000-image pool.
+        pretrain_epochs: Pretraining epochs (autoencoder, SimCLR) over the unlabeled set.
+        gan_epochs: GAN epochs; one epoch is one pass over the unlabeled set, each
+            unlabeled batch paired with a labeled batch.
+        gan_patience: Early-stopping patience of the GAN, in GAN epochs.
         eval_batch_size: Batch size of inference passes.
     """
 
@@ -39,6 +44,9 @@ class Budget:
     val_monitor: int | None
     val_limit: int | None
     unlabeled_limit: int | None
+    pretrain_epochs: int
+    gan_epochs: int
+    gan_patience: int
     eval_batch_size: int = 1000
 
 
@@ -53,6 +61,9 @@ PROFILES.register(
         val_monitor=200,
         val_limit=500,
         unlabeled_limit=1000,
+        pretrain_epochs=1,
+        gan_epochs=2,
+        gan_patience=1,
         eval_batch_size=250,
     ),
 )
@@ -65,7 +76,10 @@ PROFILES.register(
         labeled_repeats=10,
         val_monitor=2000,
         val_limit=None,
-        unlabeled_limit=None,
+        unlabeled_limit=10_000,
+        pretrain_epochs=3,
+        gan_epochs=10,
+        gan_patience=4,
     ),
 )
 PROFILES.register(
@@ -78,6 +92,9 @@ PROFILES.register(
         val_monitor=None,
         val_limit=None,
         unlabeled_limit=None,
+        pretrain_epochs=30,
+        gan_epochs=300,
+        gan_patience=300,
     ),
 )
 

@@ -129,7 +129,7 @@ def train(
         epochs=inputs.epochs,
         validation_data=monitor,
         validation_batch_size=budget.eval_batch_size,
-        shuffle=True,
+        shuffle=inputs.batch_size is not None,  # datasets shuffle themselves
         verbose=0,
         callbacks=[
             log,
@@ -137,7 +137,7 @@ def train(
             keras.callbacks.EarlyStopping(
                 monitor="val_accuracy",
                 mode="max",
-                patience=budget.patience,
+                patience=inputs.patience or budget.patience,
                 restore_best_weights=True,
             ),
             *inputs.callbacks,
@@ -150,6 +150,8 @@ def train(
     reasons = [getattr(c, "stop_reason", None) for c in inputs.callbacks]
     scores = model.evaluate(val_x, val_y, batch_size=budget.eval_batch_size, verbose=0,
                             return_dict=True)
+    if context.artifact_path is not None:
+        context.notes.update(method.save_artifacts(model, context.artifact_path))
     return RunResult(
         model=model,
         val_accuracy=float(scores["accuracy"]),

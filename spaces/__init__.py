@@ -1,6 +1,6 @@
 """Search spaces, one module per method, each a plain specification parsed into a SearchSpace."""
 
-from spaces import supervised
+from spaces import autoencoder, contrastive, gan, supervised
 from spaces.base import (
     CategoricalParam,
     FloatParam,
@@ -28,6 +28,9 @@ __all__ = [
 
 SPACES: Registry[SearchSpace] = Registry("search space")
 SPACES.register("supervised", supervised.SPACE)
+SPACES.register("autoencoder", autoencoder.SPACE)
+SPACES.register("contrastive", contrastive.SPACE)
+SPACES.register("gan", gan.SPACE)
 
 
 def get_space(name: str) -> SearchSpace:

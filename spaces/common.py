@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ENCODER_PARAMS", "OPTIMIZER_PARAMS"]
+__all__ = ["ENCODER_PARAMS", "FINETUNE_PARAMS", "OPTIMIZER_PARAMS"]
 
 OPTIMIZER_PARAMS: dict[str, dict[str, Any]] = {
     "learning_rate": {
@@ -32,4 +32,16 @@ ENCODER_PARAMS: dict[str, dict[str, Any]] = {
     "downsample": {"kind": "categorical", "choices": ["max_pool", "stride"]},
     "padding": {"kind": "categorical", "choices": ["same", "valid"], "grid": ["same"]},
     "dropout": {"kind": "float", "low": 0.0, "high": 0.5, "grid": [0.0, 0.25]},
+}
+
+# Fine-tuning of a pretrained encoder (autoencoder, SimCLR).
+FINETUNE_PARAMS: dict[str, dict[str, Any]] = {
+    "finetune_learning_rate": {
+        "kind": "float",
+        "low": 1e-4,
+        "high": 1e-2,
+        "log": True,
+        "grid": [3e-4, 3e-3],
+    },
+    "freeze_encoder": {"kind": "categorical", "choices": [False, True]},
 }

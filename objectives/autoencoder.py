@@ -1,0 +1,112 @@
+"""Autoencoder pretraining, then fine-tuning: the model and its pretraining step.
+
+The encoder is the shared one (its ``latent_width`` is the bottleneck); the decoder mirrors
+it with one stride-2 transposed convolution per encoder block. Pretraining denoises: the
+input gets Gaussian noise of std ``noise_level`` and the target is the clean image.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from objectives.base import RunContext
+from objectives.data import SearchData
+from objectives.encoder import INPUT_SHAPE, EncoderConfig
+from objectives.pretraining import PretrainMethod
+from objectives.profiles import Budget
+from spaces import get_space
+
+__all__ = ["Autoencoder", "DenoisingAutoencoder", "build_decoder"]
+
+
+def build_decoder(config: EncoderConfig, name: str = "decoder") -> keras.Model:
+    """Maps ``latent_width`` features back to a 28x28 image in [0, 1]."""
+    start = math.ceil(INPUT_SHAPE[0] / 2**config.depth)
+    top = config.filters * 2 ** (config.depth - 1)
+    inputs = keras.Input(shape=(config.latent_width,), name="code")
+    x = keras.layers.Dense(start * start * top, activation="relu", name="expand")(inputs)
+    x = keras.layers.Reshape((start, start, top))(x)
+    for block in reversed(range(config.depth)):
+        x = keras.layers.Conv2DTranspose(
+            config.filters * 2 ** max(block - 1, 0), config.kernel_size, strides=2,
+            padding="same", activation="relu", name=f"deconv{block + 1}",
+        )(x)
+    x = keras.layers.Conv2D(1, config.kernel_size, padding="same", activation="sigmoid",
+                            name="pixels")(x)
+    excess = start * 2**config.depth - INPUT_SHAPE[0]
+    if excess:
+        # Depth 3 upsamples 4 -> 32; the centre 28x28 is the image.
+        x = keras.layers.Cropping2D(excess // 2, name="crop")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+class DenoisingAutoencoder(keras.Model):
+    """Encoder + decoder trained to reconstruct clean images from noisy ones.
+
+    Args:
+        encoder: The shared encoder (trained in place).
+        decoder: Its mirror.
+        noise_level: Std of the input noise during training.
+    """
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, noise_level: float,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.noise_level = float(noise_level)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.decoder(self.encoder(inputs, training=training), training=training)
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return [self.loss_tracker]
+
+    def reconstruction_loss(self, x: tf.Tensor, training: bool = True) -> tf.Tensor:
+        noisy = x
+        if self.noise_level > 0:
+            noisy = tf.clip_by_value(x + tf.random.normal(tf.shape(x)) * self.noise_level,
+                                     0.0, 1.0)
+        recon = self(noisy, training=training)
+        return tf.reduce_mean(keras.losses.binary_crossentropy(x, recon))
+
+    def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            loss = self.reconstruction_loss(data)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+
+class Autoencoder(PretrainMethod):
+    """Denoising-autoencoder pretraining on the unlabeled pool, then fine-tuning."""
+
+    name = "autoencoder"
+    space = get_space("autoencoder")
+    pretrain_params = ("learning_rate", "batch_size", "noise_level")
+
+    def pretrain(
+        self,
+        encoder: keras.Model,
+        params: Mapping[str, Any],
+        unlabeled: np.ndarray,
+        data: SearchData,
+        budget: Budget,
+        context: RunContext,
+    ) -> None:
+        config = EncoderConfig.from_params(params)
+        model = DenoisingAutoencoder(encoder, build_decoder(config), params["noise_level"])
+        model.compile(optimizer=keras.optimizers.Adam(float(params["learning_rate"])))
+        model.fit(unlabeled, batch_size=int(params["batch_size"]),
+                  epochs=budget.pretrain_epochs, shuffle=True, verbose=0,
+                  callbacks=[keras.callbacks.TerminateOnNaN()])
+        context.notes["pretrain_loss"] = float(model.loss_tracker.result())

@@ -1,0 +1,82 @@
+"""Shared pretrain-then-fine-tune plumbing of the autoencoder and SimCLR methods.
+
+:class:`PretrainMethod` builds the shared encoder, pretrains it on the unlabeled pool
+(or loads it from the pretraining cache), then puts the classifier head on it, frozen or
+fine-tuned with its own learning rate. Subclasses only say which parameters pretraining
+depends on and how to pretrain.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+import numpy as np
+
+from objectives.base import Method, RunContext
+from objectives.cache import cache_key
+from objectives.classifier import Classifier
+from objectives.data import SearchData
+from objectives.encoder import EncoderConfig, build_encoder
+from objectives.profiles import Budget
+from spaces.common import ENCODER_PARAMS
+
+__all__ = ["PretrainMethod"]
+
+
+class PretrainMethod(Method):
+    """A method that pretrains the shared encoder on unlabeled images, then fine-tunes.
+
+    Attributes:
+        pretrain_params: Parameters (besides the encoder's) that pretraining depends on;
+            all others (``finetune_learning_rate``, ``freeze_encoder``) only affect
+            fine-tuning, so trials differing in those alone reuse a cached encoder.
+    """
+
+    pretrain_params: tuple[str, ...] = ("learning_rate", "batch_size")
+
+    def pretrain_steps(self, budget: Budget) -> int:
+        return budget.pretrain_epochs
+
+    @abc.abstractmethod
+    def pretrain(
+        self,
+        encoder: keras.Model,
+        params: Mapping[str, Any],
+        unlabeled: np.ndarray,
+        data: SearchData,
+        budget: Budget,
+        context: RunContext,
+    ) -> None:
+        """Trains ``encoder`` in place on ``unlabeled`` for ``budget.pretrain_epochs``."""
+
+    def build(
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
+    ) -> keras.Model:
+        encoder = build_encoder(EncoderConfig.from_params(params))
+        keyed = (*ENCODER_PARAMS, *self.pretrain_params)
+        key = cache_key({
+            "method": self.name,
+            "params": {name: params[name] for name in keyed},
+            "data_seed": data.data_seed,
+            "seed": context.seed,
+            "epochs": budget.pretrain_epochs,
+            "unlabeled": budget.unlabeled_limit,
+        })
+        cache = context.pretrain_cache
+        if cache is not None and cache.load(key, encoder):
+            context.notes["pretrain_cache"] = "hit"
+        else:
+            unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
+            self.pretrain(encoder, params, unlabeled, data, budget, context)
+            if cache is not None:
+                cache.store(key, encoder)
+                context.notes["pretrain_cache"] = "miss"
+        context.notes["pretrain_key"] = key
+        # A frozen encoder keeps its pretrained features; only the head learns from labels.
+        encoder.trainable = not bool(params["freeze_encoder"])
+        model = Classifier(encoder, name=self.name)
+        model.compile(optimizer=keras.optimizers.Adam(float(params["finetune_learning_rate"])))
+        return model
