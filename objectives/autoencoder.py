@@ -79,6 +79,7 @@ class DenoisingAutoencoder(keras.Model):
         return tf.reduce_mean(keras.losses.binary_crossentropy(x, recon))
 
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
+        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             loss = self.reconstruction_loss(data)
         grads = tape.gradient(loss, self.trainable_variables)

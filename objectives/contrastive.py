@@ -83,6 +83,7 @@ class ContrastivePretrainer(keras.Model):
         return [self.loss_tracker]
 
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
+        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         n = tf.shape(data)[0]
         # Both views in one encoder pass: one large batch is cheaper than two small ones.
         views = self.augment(tf.concat([data, data], axis=0), training=True)

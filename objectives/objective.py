@@ -10,6 +10,7 @@ cache hit), and for failed or pruned trials the reason.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -52,15 +53,17 @@ class Objective:
         budget: The training budget.
         seed: Model seed used for every trial, so trials differ only by hyperparameters.
         pretrain_cache: Cache of pretrained encoders shared by the study's trials.
+        artifact_dir: Folder for per-trial files (e.g. GAN samples), ``None`` for none.
     """
 
     def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int,
-                 pretrain_cache: Any = None) -> None:
+                 pretrain_cache: Any = None, artifact_dir: Path | None = None) -> None:
         self.method = method
         self.data = data
         self.budget = budget
         self.seed = seed
         self.pretrain_cache = pretrain_cache
+        self.artifact_dir = artifact_dir
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, self.method.space.suggest(trial))
@@ -73,8 +76,11 @@ class Objective:
         def pruning(monitor: str, offset: int) -> list[keras.callbacks.Callback]:
             return [StepOffsetPruning(trial, monitor, offset)]
 
+        artifact = None
+        if self.artifact_dir is not None:
+            artifact = self.artifact_dir / trial.study.study_name / f"trial{trial.number}"
         context = RunContext(seed=self.seed, pretrain_cache=self.pretrain_cache,
-                             pruning=pruning)
+                             pruning=pruning, artifact_path=artifact)
         try:
             result = train(self.method, params, self.data, self.budget, context, log=log)
             if result.stop_reason:

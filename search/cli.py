@@ -125,10 +125,11 @@ def _search(args: argparse.Namespace) -> int:
     import optuna
 
     from objectives import Objective, get_method, get_profile, make_search_data, resolve_source
+    from objectives.cache import PretrainCache
     from search.pruners import make_pruner
     from search.samplers import make_sampler
     from search.study import default_study_name, open_study, run_search
-    from storage import mask_url, open_storage, parse_storage_url
+    from storage import files_dir, mask_url, open_storage, parse_storage_url
 
     sampler_name = args.sampler or "tpe"
     method = get_method(args.method)
@@ -157,8 +158,12 @@ def _search(args: argparse.Namespace) -> int:
           f"{data.n_labeled} labels, profile {budget.name}", flush=True)
     optuna.logging.set_verbosity(optuna.logging.INFO)
     started = time.perf_counter()
-    outcome = run_search(study, Objective(method, data, budget, args.seed), args.n_trials,
-                         timeout=args.timeout)
+    files = files_dir(args.storage)
+    objective = Objective(method, data, budget, args.seed,
+                          pretrain_cache=PretrainCache(files / "pretrain-cache"),
+                          artifact_dir=files / "artifacts")
+    outcome = run_search(study, objective, args.n_trials, timeout=args.timeout,
+                         first_params=method.reference_params)
     print(f"study {name!r}: {outcome.complete} complete, {outcome.pruned} pruned, "
           f"{outcome.failed} failed; best val accuracy {_fmt(outcome.best_value)} "
           f"with {outcome.best_params} ({time.perf_counter() - started:.1f} s)")
@@ -170,10 +175,12 @@ def _retrain(args: argparse.Namespace) -> int:
 
     from objectives import get_method, get_profile, make_search_data, make_test_data
     from objectives import resolve_source
+    from objectives.cache import PretrainCache
     from search.retrain import Candidate, retrain
     from search.stats import summarize
     from search.study import best_trials, method_studies
-    from storage import RetrainStore, mask_url, open_storage, parse_storage_url, sqlite_path
+    from storage import RetrainStore, files_dir, mask_url, open_storage, parse_storage_url
+    from storage import sqlite_path
 
     method = get_method(args.method)
     budget = get_profile(args.profile)
@@ -223,8 +230,11 @@ def _retrain(args: argparse.Namespace) -> int:
         f"labeled subset fixed (data seed {args.data_seed})")
     print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
           f"profile {budget.name}, {labeled}", flush=True)
+    files = files_dir(args.storage)
     runs = retrain(method, ranked, search_data, test, budget, args.retrain, args.data_seed,
-                   args.vary_labeled, RetrainStore(args.storage), on_run=report)
+                   args.vary_labeled, RetrainStore(args.storage), on_run=report,
+                   pretrain_cache=PretrainCache(files / "pretrain-cache"),
+                   artifact_dir=files / "artifacts")
     for candidate in ranked:
         mine = [r for r in runs if r.source_trial == candidate.trial.number
                 and r.study_name == candidate.study_name]

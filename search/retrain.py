@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ def retrain(
     store: RetrainStore,
     on_run: Callable[[RetrainRun], None] = lambda run: None,
     pretrain_cache: Any = None,
+    artifact_dir: Path | None = None,
 ) -> list[RetrainRun]:
     """Trains each candidate ``runs`` times and scores every run once on ``test``.
 
@@ -66,6 +68,7 @@ def retrain(
         store: Where each run is persisted as soon as it ends.
         on_run: Called after each run (progress output).
         pretrain_cache: Cache of pretrained encoders (runs share pretraining per seed).
+        artifact_dir: Folder for per-run files (e.g. GAN samples), ``None`` for none.
     """
     done = []
     for candidate in candidates:
@@ -73,8 +76,14 @@ def retrain(
         for seed in range(runs):
             run_data_seed = seed if vary_labeled else data_seed
             data = search_data(run_data_seed)
-            result = train(method, params, data, budget,
-                           RunContext(seed=seed, pretrain_cache=pretrain_cache))
+            artifact = None
+            if artifact_dir is not None:
+                artifact = artifact_dir / candidate.study_name / (
+                    f"retrain_trial{candidate.trial.number}_labels{data.n_labeled}"
+                    f"_seed{seed}_data{run_data_seed}")
+            context = RunContext(seed=seed, pretrain_cache=pretrain_cache,
+                                 artifact_path=artifact)
+            result = train(method, params, data, budget, context)
             errors = count_errors(result.model, test, budget.eval_batch_size)
             run = RetrainRun(
                 study_name=candidate.study_name,
@@ -92,6 +101,8 @@ def retrain(
                 test_size=len(test.y),
                 epochs=result.epochs,
                 seconds=result.seconds,
+                notes={**context.notes,
+                       **({"stop_reason": result.stop_reason} if result.stop_reason else {})},
             )
             store.add(run)
             on_run(run)

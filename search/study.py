@@ -117,12 +117,16 @@ def run_search(
     n_trials: int,
     timeout: float | None = None,
     max_consecutive_failures: int = 20,
+    first_params: Mapping[str, Any] | None = None,
 ) -> SearchOutcome:
     """Runs trials until ``study`` has ``n_trials`` finished trials (or the grid runs out).
 
     Infeasible configurations and non-finite losses fail their trial (reason stored) and the
-    search goes on; they do not count towards ``n_trials``.
+    search goes on; they do not count towards ``n_trials``. ``first_params`` (a method's
+    reference configuration) is enqueued when the study has no trial yet.
     """
+    if first_params is not None and not study.get_trials(deepcopy=False):
+        study.enqueue_trial(dict(first_params), user_attrs={"reference": True})
     if finished_count(study) < n_trials:
         study.optimize(
             objective,

@@ -22,6 +22,7 @@ test_errors     misclassified test images (out of ``test_size``)
 test_size       number of test images
 epochs          epochs run (early stopping on validation)
 seconds         wall time of the run
+notes           what the method recorded (cache hit, sample grid path), JSON
 =============== ===========================================================
 """
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +61,7 @@ RETRAIN_TABLE = sa.Table(
     sa.Column("test_size", sa.Integer, nullable=False),
     sa.Column("epochs", sa.Integer, nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("notes", sa.Text, nullable=False, default="{}"),
 )
 
 
@@ -82,6 +84,7 @@ class RetrainRun:
     test_size: int
     epochs: int
     seconds: float
+    notes: Mapping[str, Any] = field(default_factory=dict)
 
 
 class RetrainStore:
@@ -94,11 +97,24 @@ class RetrainStore:
     def __init__(self, url: str) -> None:
         self.engine = create_engine(url)
 
-    def add(self, run: RetrainRun) -> None:
-        """Appends ``run``, creating the table on first use."""
+    def _ensure_schema(self) -> None:
+        # Create on first use; add columns that newer versions introduced to older tables.
         _METADATA.create_all(self.engine, tables=[RETRAIN_TABLE])
+        present = {c["name"] for c in sa.inspect(self.engine).get_columns(RETRAIN_TABLE.name)}
+        with self.engine.begin() as conn:
+            for column in RETRAIN_TABLE.columns:
+                if column.name not in present:
+                    kind = column.type.compile(self.engine.dialect)
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {RETRAIN_TABLE.name} ADD COLUMN {column.name} {kind}"
+                    )
+
+    def add(self, run: RetrainRun) -> None:
+        """Appends ``run``, creating (or upgrading) the table on first use."""
+        self._ensure_schema()
         row = asdict(run)
         row["params"] = json.dumps(dict(run.params), sort_keys=True)
+        row["notes"] = json.dumps(dict(run.notes), sort_keys=True, default=str)
         row["created_at"] = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         with self.engine.begin() as conn:
             conn.execute(RETRAIN_TABLE.insert().values(**row))
@@ -109,6 +125,7 @@ class RetrainStore:
         """All stored runs (oldest first), optionally filtered; empty if none were stored."""
         if not sa.inspect(self.engine).has_table(RETRAIN_TABLE.name):
             return []
+        self._ensure_schema()
         query = sa.select(RETRAIN_TABLE).order_by(RETRAIN_TABLE.c.id)
         if method is not None:
             query = query.where(RETRAIN_TABLE.c.method == method)
@@ -118,4 +135,5 @@ class RetrainStore:
             rows = [dict(row._mapping) for row in conn.execute(query)]
         for row in rows:
             row["params"] = json.loads(row["params"])
+            row["notes"] = json.loads(row["notes"] or "{}")
         return rows

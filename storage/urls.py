@@ -21,6 +21,7 @@ __all__ = [
     "StorageError",
     "create_engine",
     "engine_kwargs",
+    "files_dir",
     "mask_url",
     "open_storage",
     "parse_storage_url",
@@ -69,6 +70,14 @@ def sqlite_path(url: URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return Path(url.database).expanduser().resolve()
+
+
+def files_dir(url: str | URL) -> Path:
+    """Folder for files that belong with a study database (pretraining cache, artifacts):
+    ``<name>-files`` beside a SQLite file, else ``ssl-hpo-files`` in the working directory."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    path = sqlite_path(parsed)
+    return path.with_name(f"{path.stem}-files") if path is not None else Path("ssl-hpo-files")
 
 
 def mask_url(url: str | URL) -> str:
