@@ -77,9 +77,9 @@ PROFILES.register(
         val_monitor=2000,
         val_limit=None,
         unlabeled_limit=10_000,
-        pretrain_epochs=3,
-        gan_epochs=10,
-        gan_patience=4,
+        pretrain_epochs=2,
+        gan_epochs=15,
+        gan_patience=5,
     ),
 )
 PROFILES.register(
