@@ -1,10 +1,8 @@
 """Analysis: tables and plots of every ssl-hpo study in a database.
 
 Reads only: studies through Optuna, retrain runs through ``storage.results``. Writes under
-an output folder: ``summary.md`` (both tables), ``studies.csv``, ``retrain.csv`` and plotly
-HTML plots in ``plots/`` (validation accuracy vs each hyperparameter, log axis for log-scaled
-ones, and the optimisation history), with plotly's JavaScript saved once beside them so the
-pages work offline.
+an output folder ``summary.md`` (both tables), ``studies.csv`` and ``retrain.csv``; the
+report with its plots is ``search/report.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +29,6 @@ __all__ = [
     "StudyRow",
     "collect",
     "retrain_rows",
-    "write_plots",
     "write_tables",
 ]
 
@@ -72,6 +69,8 @@ class RetrainRow:
     test_errors_mean: float
     test_errors_std: float
     test_size: int
+    errors: tuple[int, ...]
+    seconds: float
 
 
 def _open(url: str) -> optuna.storages.BaseStorage:
@@ -166,6 +165,8 @@ def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
             test_errors_mean=err.mean,
             test_errors_std=err.std,
             test_size=size,
+            errors=tuple(int(r["test_errors"]) for r in runs),
+            seconds=float(sum(r["seconds"] for r in runs)),
         ))
     return rows
 
@@ -225,30 +226,3 @@ def write_tables(out: Path, studies: Sequence[StudyRow], retrains: Sequence[Retr
     _write_csv(out / "studies.csv", studies)
     _write_csv(out / "retrain.csv", retrains)
     return text
-
-
-def write_plots(out: Path, studies: Sequence[optuna.Study]) -> list[Path]:
-    """Per study: validation accuracy vs each hyperparameter, and the optimisation history.
-
-    Returns:
-        The HTML files written (studies without a completed trial get none).
-    """
-    from optuna.visualization import plot_optimization_history, plot_slice
-
-    folder = out / "plots"
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for study in studies:
-        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if not done:
-            continue
-        figures = {"history": plot_optimization_history(study, target_name="val accuracy")}
-        for name in sorted({p for t in done for p in t.params}):
-            figures[f"val_vs_{name}"] = plot_slice(study, params=[name],
-                                                   target_name="val accuracy")
-        for label, figure in figures.items():
-            path = folder / f"{study.study_name}__{label}.html"
-            # "directory": one plotly.min.js beside the pages, no CDN, works offline.
-            figure.write_html(path, include_plotlyjs="directory")
-            written.append(path)
-    return written

@@ -10,6 +10,7 @@ from scipy import stats
 
 import analyze
 from search.analysis import collect, retrain_rows
+from search.report import method_rows
 from storage import RetrainRun, RetrainStore, open_storage
 
 
@@ -21,13 +22,15 @@ def _fabricate(url: str) -> None:
                        "profile": "smoke"}.items():
         study.set_user_attr(key, value)
     dists = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True),
-             "depth": optuna.distributions.CategoricalDistribution([1, 2, 3])}
+             "depth": optuna.distributions.CategoricalDistribution([1, 2, 3]),
+             "latent_width": optuna.distributions.CategoricalDistribution([32, 64])}
     for i, (lr, depth, value) in enumerate([(1e-3, 1, 0.8), (3e-3, 2, 0.9), (1e-4, 3, 0.7)]):
         study.add_trial(optuna.trial.create_trial(
-            params={"learning_rate": lr, "depth": depth}, distributions=dists, value=value,
+            params={"learning_rate": lr, "depth": depth, "latent_width": 32 * (1 + i % 2)},
+            distributions=dists, value=value,
             intermediate_values={0: value - 0.1, 1: value}, user_attrs={"seconds": 1800.0}))
     study.add_trial(optuna.trial.create_trial(
-        params={"learning_rate": 1e-4, "depth": 1}, distributions=dists,
+        params={"learning_rate": 1e-4, "depth": 1, "latent_width": 32}, distributions=dists,
         state=optuna.trial.TrialState.PRUNED, intermediate_values={0: 0.1}))
     optuna.create_study(storage=storage, study_name="foreign")  # not an ssl-hpo study
     store = RetrainStore(url)
@@ -35,18 +38,30 @@ def _fabricate(url: str) -> None:
         store.add(RetrainRun("supervised-tpe", "supervised", 1, {"learning_rate": 3e-3},
                              "smoke", 100, seed, 0, False, 0.9, 1 - errors / 10_000, errors,
                              10_000, 5, 2.0))
+    gan = optuna.create_study(storage=storage, study_name="gan-random", direction="maximize")
+    gan.set_user_attr("method", "gan")
+    gan.set_user_attr("sampler", "random")
+    gan.add_trial(optuna.trial.create_trial(
+        params={"learning_rate": 1e-3, "depth": 2, "latent_width": 64}, distributions=dists,
+        value=0.95,
+        user_attrs={"seconds": 360.0}))
+    for seed, errors in enumerate([100, 130, 160, 110]):
+        store.add(RetrainRun("gan-random", "gan", 0, {"learning_rate": 1e-3}, "smoke", 100,
+                             seed, seed, True, 0.95, 1 - errors / 10_000, errors, 10_000, 5,
+                             1.0))
 
 
 def test_tables_match_hand_computed_values(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     _fabricate(url)
     studies, rows = collect(url)
-    assert [r.study for r in rows] == ["supervised-tpe"]
+    assert [r.study for r in rows] == ["supervised-tpe", "gan-random"]
     row = rows[0]
     assert (row.complete, row.pruned, row.failed) == (3, 1, 0)
     assert row.best_val_accuracy == 0.9 and row.best_trial == 1
     assert row.compute_hours == pytest.approx(1.5)
     (retrain,) = retrain_rows(url, ["supervised-tpe"])
+    assert retrain.errors == (800, 900, 1000)
     assert retrain.runs == 3 and retrain.test_errors_mean == 900.0
     assert retrain.test_errors_std == pytest.approx(100.0)
     acc = [0.92, 0.91, 0.90]
@@ -67,18 +82,49 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
     plots = out / "plots"
     for name in ("history", "val_vs_learning_rate", "val_vs_depth"):
         page = (plots / f"supervised-tpe__{name}.html").read_text()
-        assert "plotly.min.js" in page and "cdn.plot.ly" not in page
+        assert 'src="plotly.min.js"' in page and 'src="http' not in page
     assert (plots / "plotly.min.js").stat().st_size > 1_000_000
     assert '"type":"log"' in (plots / "supervised-tpe__val_vs_learning_rate.html").read_text()
-    assert "summary.md" in capsys.readouterr().out
+    assert "REPORT.md" in capsys.readouterr().out
+    report = (out / "REPORT.md").read_text()
+    assert "quoted, not measured" in report and "93 ± 6.5" in report and "333 ± 14" in report
+    assert report.index("| supervised |") < report.index("| gan |")
+    assert "![supervised-tpe](plots/supervised-tpe__slices.png)" in report
+    assert (plots / "supervised-tpe__slices.png").read_bytes()[:4] == b"\x89PNG"
+    for name in ("contour_width_depth", "importances", "intermediate"):
+        assert (plots / f"supervised-tpe__{name}.html").exists()
+    page = (out / "report.html").read_text()
+    assert 'src="http' not in page and page.count("Plotly.newPlot") >= 10
+
+
+def test_method_table_welch_and_ci_by_hand(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    _, rows = collect(url)
+    table = method_rows(rows, retrain_rows(url, [r.study for r in rows]))
+    assert [r.method for r in table] == ["supervised", "gan"]
+    base, gan = table
+    assert base.errors_diff_to_baseline is None and base.welch_p is None
+    gan_errors, base_errors = [100, 130, 160, 110], [800, 900, 1000]
+    assert gan.errors_diff_to_baseline == pytest.approx(np.mean(gan_errors) - 900.0)
+    # Welch by hand: t = (m1 - m2) / sqrt(s1^2/n1 + s2^2/n2), Welch-Satterthwaite dof.
+    v1, v2 = np.var(gan_errors, ddof=1) / 4, np.var(base_errors, ddof=1) / 3
+    t = (np.mean(gan_errors) - 900.0) / np.sqrt(v1 + v2)
+    dof = (v1 + v2) ** 2 / (v1**2 / 3 + v2**2 / 2)
+    assert gan.welch_p == pytest.approx(2 * stats.t.sf(abs(t), dof))
+    assert gan.welch_p == pytest.approx(
+        stats.ttest_ind(gan_errors, base_errors, equal_var=False).pvalue)
+    assert gan.retrain.labeled_subset == "varied per run"
+    assert base.compute_hours == pytest.approx(1.5 + 6.0 / 3600)
 
 
 def test_filters(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     _fabricate(url)
     assert len(collect(url, method="supervised")[1]) == 1
+    assert [r.study for r in collect(url, method="gan")[1]] == ["gan-random"]
     assert len(collect(url, study="supervised-tpe")[1]) == 1
-    assert analyze.main(["--storage", url, "--method", "gan", "--out",
+    assert analyze.main(["--storage", url, "--method", "autoencoder", "--out",
                          str(tmp_path / "o")]) == 2
 
 
