@@ -16,7 +16,7 @@ from objectives.data import (
     resolve_source,
 )
 from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
-from objectives.objective import EXPECTED_FAILURES, Objective
+from objectives.objective import Objective
 from objectives.profiles import PROFILES, Budget, get_profile
 from objectives.autoencoder import Autoencoder
 from objectives.contrastive import Contrastive
@@ -26,7 +26,6 @@ from objectives.training import NonFiniteLoss, RunResult, release, train
 from spaces.registry import Registry
 
 __all__ = [
-    "EXPECTED_FAILURES",
     "METHODS",
     "PROFILES",
     "Budget",

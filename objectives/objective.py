@@ -19,14 +19,10 @@ from optuna_integration import KerasPruningCallback
 
 from objectives.base import Method, RunContext
 from objectives.data import SearchData
-from objectives.encoder import InfeasibleConfig
 from objectives.profiles import Budget
-from objectives.training import EpochLog, NonFiniteLoss, release, train
+from objectives.training import EpochLog, release, train
 
-__all__ = ["EXPECTED_FAILURES", "Objective", "StepOffsetPruning"]
-
-# Exceptions that fail one trial but must never stop the study.
-EXPECTED_FAILURES: tuple[type[Exception], ...] = (InfeasibleConfig, NonFiniteLoss)
+__all__ = ["Objective", "StepOffsetPruning"]
 
 
 class StepOffsetPruning(KerasPruningCallback):
@@ -87,12 +83,12 @@ class Objective:
                 trial.set_user_attr("fail_reason", result.stop_reason)
                 raise optuna.TrialPruned(result.stop_reason)
             return result.val_accuracy
-        except EXPECTED_FAILURES as exc:
-            trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}")
-            raise
         except optuna.TrialPruned as exc:
             if "fail_reason" not in trial.user_attrs:
                 trial.set_user_attr("fail_reason", f"pruned: {exc}")
+            raise
+        except Exception as exc:  # infeasible, non-finite loss, out of memory, ...
+            trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}"[:2000])
             raise
         finally:
             for key, value in context.notes.items():

@@ -16,13 +16,13 @@ import optuna
 from optuna.study import MaxTrialsCallback
 from optuna.trial import FrozenTrial, TrialState
 
-from objectives.objective import EXPECTED_FAILURES
-
 __all__ = [
     "COMPARABILITY_TAGS",
     "FINISHED",
+    "GatedObjective",
     "SearchError",
     "SearchOutcome",
+    "SkippedTrial",
     "best_trials",
     "default_study_name",
     "finished_count",
@@ -95,6 +95,50 @@ def finished_count(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=FINISHED))
 
 
+class SkippedTrial(RuntimeError):
+    """A trial that must not run: the target is already met, or its grid point is taken."""
+
+
+# States of trials that will count, or may still count, towards the target.
+_LIVE = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+
+
+class GatedObjective:
+    """Wraps an objective so parallel workers never overshoot the target or repeat a grid
+    point.
+
+    Trial numbers are handed out atomically by the storage, so a trial decides from the
+    trials numbered below it alone: if ``n_trials`` of them are live (complete, pruned,
+    running or waiting) it is surplus, and if one of them holds the same grid point it is
+    a duplicate. Either way it ends as FAIL with the reason, runs nothing, and does not
+    count; the first ``n_trials`` live trials are exactly the ones that run.
+
+    Args:
+        objective: The real objective.
+        n_trials: The study's target of finished trials.
+    """
+
+    def __init__(self, objective: Any, n_trials: int) -> None:
+        self.objective = objective
+        self.n_trials = n_trials
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        trials = trial.study.get_trials(deepcopy=False)
+        me = next(t for t in trials if t.number == trial.number)
+        earlier = [t for t in trials if t.number < trial.number and t.state in _LIVE]
+        if len(earlier) >= self.n_trials:
+            trial.set_user_attr("fail_reason", "skipped: the target was already reached")
+            trial.study.stop()
+            raise SkippedTrial(f"{len(earlier)} earlier trials already meet the target")
+        grid_id = me.system_attrs.get("grid_id")
+        twin = next((t.number for t in earlier if grid_id is not None
+                     and t.system_attrs.get("grid_id") == grid_id), None)
+        if twin is not None:
+            trial.set_user_attr("fail_reason", f"skipped: grid point of trial {twin}")
+            raise SkippedTrial(f"grid point {grid_id} is trial {twin}'s")
+        return self.objective(trial)
+
+
 class _FailureGuard:
     """Stops a run in which every trial keeps failing, instead of looping for ever."""
 
@@ -121,18 +165,21 @@ def run_search(
 ) -> SearchOutcome:
     """Runs trials until ``study`` has ``n_trials`` finished trials (or the grid runs out).
 
-    Infeasible configurations and non-finite losses fail their trial (reason stored) and the
-    search goes on; they do not count towards ``n_trials``. ``first_params`` (a method's
+    Safe to call from several processes on one study: see :class:`GatedObjective`.
+    Infeasible configurations, non-finite losses and any other exception fail their trial
+    (reason stored) and the search goes on; failed trials do not count towards
+    ``n_trials``. ``first_params`` (a method's
     reference configuration) is enqueued when the study has no trial yet.
     """
     if first_params is not None and not study.get_trials(deepcopy=False):
         study.enqueue_trial(dict(first_params), user_attrs={"reference": True})
     if finished_count(study) < n_trials:
         study.optimize(
-            objective,
+            GatedObjective(objective, n_trials),
             n_trials=None,
             timeout=timeout,
-            catch=EXPECTED_FAILURES,
+            # One trial's exception must never end the study: it fails, with its reason.
+            catch=(Exception,),
             callbacks=[
                 MaxTrialsCallback(n_trials, states=FINISHED),
                 _FailureGuard(max_consecutive_failures),
