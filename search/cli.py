@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NoReturn
 
-__all__ = ["UsageError", "build_parser", "main", "set_threads"]
+__all__ = ["UsageError", "build_parser", "main", "search_worker", "set_threads"]
 
 
 class UsageError(ValueError):
@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--method", required=True,
-                        help=f"method to search: {', '.join(METHODS.names())}")
+                        help=f"method: {', '.join(METHODS.names())}; to search several side "
+                        "by side: a comma list or 'all'")
     parser.add_argument("--sampler", default=None,
                         help=f"sampler: {', '.join(SAMPLERS.names())} (default tpe; with "
                         "--retrain, restricts the studies searched for the best trial)")
@@ -102,8 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--vary-labeled", action="store_true",
                         help="with --retrain: redraw the labeled subset per run "
                         "(data seed = run seed)")
+    parser.add_argument("--workers", type=_positive, default=1,
+                        help="worker processes per study; they share the cores "
+                        "(default 1)")
     parser.add_argument("--threads", type=_positive, default=os.cpu_count() or 1,
-                        help="TensorFlow intra-op threads (default: all cores)")
+                        help="TensorFlow threads in all, split between the worker "
+                        "processes (default: all cores)")
+    parser.add_argument("--heartbeat-interval", type=_positive, default=30,
+                        help="seconds between a running trial's heartbeats (default 30)")
+    parser.add_argument("--grace-period", type=_positive, default=90,
+                        help="seconds without heartbeat after which a trial is taken for "
+                        "dead, failed and re-run (default 90)")
     return parser
 
 
@@ -121,53 +131,112 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
+def _method_names(text: str) -> list[str]:
+    from objectives import METHODS
+
+    names = METHODS.names() if text == "all" else [n.strip() for n in text.split(",") if n]
+    for name in names:
+        METHODS.get(name)
+    if len(set(names)) != len(names) or not names:
+        raise UsageError(f"--method lists a method twice or none: {text!r}")
+    return names
+
+
+def _load_search_data(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from objectives import make_search_data, resolve_source
+
+    source = resolve_source(args.data_dir)
+    return source, make_search_data(*source.load_train(), args.n_labeled, args.data_seed)
+
+
+def _objective(args: argparse.Namespace, method_name: str, data):  # type: ignore[no-untyped-def]
+    from objectives import Objective, get_method, get_profile
+    from objectives.cache import PretrainCache
+    from storage import files_dir
+
+    files = files_dir(args.storage)
+    return Objective(
+        get_method(method_name), data, get_profile(args.profile), args.seed,
+        pretrain_cache=PretrainCache(files / "pretrain-cache"), artifact_dir=files / "artifacts",
+    )
+
+
+def search_worker(args: argparse.Namespace, method_name: str, study_name: str, index: int,
+                  threads: int, data=None) -> None:  # type: ignore[no-untyped-def]
+    """One search worker; module level, so a parallel search can spawn it.
+
+    ``data`` is the parent's search data when the search runs in-process; a spawned
+    worker loads its own.
+    """
+    import optuna
+
+    from objectives import get_method, get_profile
+    from search.pruners import make_pruner
+    from search.samplers import make_sampler
+    from search.workers import run_worker
+
+    set_threads(threads)
+    optuna.logging.set_verbosity(optuna.logging.WARNING if sys.stderr.isatty()
+                                 else optuna.logging.INFO)
+    method = get_method(method_name)
+    objective = _objective(args, method_name, data if data is not None
+                           else _load_search_data(args)[1])
+    # Distinct sampler seeds, or every worker would propose the same first trials.
+    sampler = make_sampler(args.sampler or "tpe", method.space, args.seed + 1000 * index)
+    run_worker(args.storage, study_name, sampler, make_pruner(args.pruner, get_profile(
+        args.profile)), objective, args.n_trials, heartbeat_interval=args.heartbeat_interval,
+        grace_period=args.grace_period, timeout=args.timeout)
+
+
 def _search(args: argparse.Namespace) -> int:
     import optuna
 
-    from objectives import Objective, get_method, get_profile, make_search_data, resolve_source
-    from objectives.cache import PretrainCache
+    from objectives import get_method, get_profile
     from search.pruners import make_pruner
     from search.samplers import make_sampler
-    from search.study import default_study_name, open_study, run_search
-    from storage import files_dir, mask_url, open_storage, parse_storage_url
+    from search.study import default_study_name, open_study
+    from search.workers import progress_of, run_parallel
+    from storage import mask_url, open_storage, parse_storage_url
 
     sampler_name = args.sampler or "tpe"
-    method = get_method(args.method)
+    names = _method_names(args.method)
+    if args.study_name and len(names) > 1:
+        raise UsageError("--study-name names one study; it cannot go with several methods")
     budget = get_profile(args.profile)
-    sampler = make_sampler(sampler_name, method.space, args.seed)
+    methods = [get_method(name) for name in names]
+    samplers = [make_sampler(sampler_name, m.space, args.seed) for m in methods]
     pruner = make_pruner(args.pruner, budget)
     parse_storage_url(args.storage)
-    source = resolve_source(args.data_dir)
-    images, labels = source.load_train()
-    data = make_search_data(images, labels, args.n_labeled, args.data_seed)
-    del images, labels
+    source, data = _load_search_data(args)  # bad data stops here, before any study exists
 
     storage = open_storage(args.storage)
-    name = args.study_name or default_study_name(method.name, sampler_name)
-    tags = {
-        "method": method.name,
-        "sampler": sampler_name,
-        "pruner": args.pruner,
-        "profile": budget.name,
-        "n_labeled": args.n_labeled,
-        "data_seed": args.data_seed,
-        "seed": args.seed,
-    }
-    study = open_study(storage, name, sampler, pruner, tags)
-    print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "
-          f"{data.n_labeled} labels, profile {budget.name}", flush=True)
-    optuna.logging.set_verbosity(optuna.logging.INFO)
+    targets = []
+    for method, sampler in zip(methods, samplers):
+        name = args.study_name or default_study_name(method.name, sampler_name)
+        tags = {"method": method.name, "sampler": sampler_name, "pruner": args.pruner,
+                "profile": budget.name, "n_labeled": args.n_labeled,
+                "data_seed": args.data_seed, "seed": args.seed}
+        open_study(storage, name, sampler, pruner, tags, first_params=method.reference_params)
+        targets.append((name, args.n_trials))
+        print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "
+              f"{args.n_labeled} labels, profile {budget.name}, {args.workers} worker(s)",
+              flush=True)
+    processes = len(targets) * args.workers
+    threads = max(1, args.threads // processes)
     started = time.perf_counter()
-    files = files_dir(args.storage)
-    objective = Objective(method, data, budget, args.seed,
-                          pretrain_cache=PretrainCache(files / "pretrain-cache"),
-                          artifact_dir=files / "artifacts")
-    outcome = run_search(study, objective, args.n_trials, timeout=args.timeout,
-                         first_params=method.reference_params)
-    print(f"study {name!r}: {outcome.complete} complete, {outcome.pruned} pruned, "
-          f"{outcome.failed} failed; best val accuracy {_fmt(outcome.best_value)} "
-          f"with {outcome.best_params} ({time.perf_counter() - started:.1f} s)")
-    return 0
+    if processes == 1:
+        optuna.logging.set_verbosity(optuna.logging.INFO)
+        search_worker(args, names[0], targets[0][0], 0, threads, data)
+        code = 0
+        print(progress_of(args.storage, targets[0][0]).line(args.n_trials))
+    else:
+        del data  # each worker loads its own copy
+        jobs = [(args, method_name, study_name, index, threads)
+                for method_name, (study_name, _) in zip(names, targets)
+                for index in range(args.workers)]
+        code = run_parallel(args.storage, targets, search_worker, jobs)
+    print(f"{time.perf_counter() - started:.1f} s")
+    return code
 
 
 def _retrain(args: argparse.Namespace) -> int:
@@ -253,8 +322,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.top > 1 and args.retrain is None:
             raise UsageError("--top only applies with --retrain")
+        if args.grace_period <= args.heartbeat_interval:
+            raise UsageError("--grace-period must exceed --heartbeat-interval")
         set_threads(args.threads)
         return _retrain(args) if args.retrain else _search(args)
     except _usage_errors() as exc:
         print(f"run_study.py: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Optuna has already failed the running trial and stored why.
+        print("run_study.py: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130

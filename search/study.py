@@ -63,8 +63,12 @@ def open_study(
     sampler: optuna.samplers.BaseSampler,
     pruner: optuna.pruners.BasePruner,
     tags: Mapping[str, Any],
+    first_params: Mapping[str, Any] | None = None,
 ) -> optuna.Study:
     """Creates or resumes ``study_name``, tagged with ``tags`` (method, sampler, ...).
+
+    ``first_params`` (a method's reference configuration) is enqueued when the study has
+    no trial yet, so it runs first; do this once, before any worker starts.
 
     Raises:
         SearchError: If the existing study was made for another method, profile, label
@@ -87,6 +91,8 @@ def open_study(
             )
     for key, value in tags.items():
         study.set_user_attr(key, value)
+    if first_params is not None and not study.get_trials(deepcopy=False):
+        study.enqueue_trial(dict(first_params), user_attrs={"reference": True})
     return study
 
 
@@ -161,18 +167,14 @@ def run_search(
     n_trials: int,
     timeout: float | None = None,
     max_consecutive_failures: int = 20,
-    first_params: Mapping[str, Any] | None = None,
 ) -> SearchOutcome:
     """Runs trials until ``study`` has ``n_trials`` finished trials (or the grid runs out).
 
     Safe to call from several processes on one study: see :class:`GatedObjective`.
     Infeasible configurations, non-finite losses and any other exception fail their trial
     (reason stored) and the search goes on; failed trials do not count towards
-    ``n_trials``. ``first_params`` (a method's
-    reference configuration) is enqueued when the study has no trial yet.
+    ``n_trials``.
     """
-    if first_params is not None and not study.get_trials(deepcopy=False):
-        study.enqueue_trial(dict(first_params), user_attrs={"reference": True})
     if finished_count(study) < n_trials:
         study.optimize(
             GatedObjective(objective, n_trials),

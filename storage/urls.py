@@ -112,8 +112,22 @@ def create_engine(url: str) -> sqlalchemy.Engine:
     return engine
 
 
-def open_storage(url: str, heartbeat_interval: int | None = None) -> optuna.storages.RDBStorage:
+def open_storage(
+    url: str,
+    heartbeat_interval: int | None = None,
+    grace_period: int | None = None,
+    max_retry: int = 2,
+) -> optuna.storages.RDBStorage:
     """Opens (creating if needed) Optuna's RDB storage at ``url``.
+
+    Args:
+        url: SQLAlchemy URL.
+        heartbeat_interval: Seconds between a running trial's heartbeats; ``None`` turns
+            crash detection off. With it on, a trial whose worker died (no heartbeat for
+            ``grace_period`` seconds) is marked failed by the next worker to start a trial
+            and re-enqueued with the same parameters (at most ``max_retry`` times).
+        grace_period: Seconds without heartbeat before a trial counts as dead.
+        max_retry: Re-runs of a dead trial.
 
     Raises:
         StorageError: If the URL is unusable or the database cannot be reached.
@@ -127,10 +141,14 @@ def open_storage(url: str, heartbeat_interval: int | None = None) -> optuna.stor
             pass
         engine.dispose()
     try:
+        retry = (optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
+                 if heartbeat_interval else None)
         return optuna.storages.RDBStorage(
             url,
             engine_kwargs=engine_kwargs(parsed),
             heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            failed_trial_callback=retry,
         )
     except Exception as exc:  # connection refused, bad credentials, ...
         raise StorageError(f"cannot open storage {mask_url(url)}: {exc}") from None
