@@ -181,8 +181,7 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     method = get_method(method_name)
     objective = _objective(args, method_name, data if data is not None
                            else _load_search_data(args)[1])
-    # Distinct sampler seeds, or every worker would propose the same first trials.
-    sampler = make_sampler(args.sampler or "tpe", method.space, args.seed + 1000 * index)
+    sampler = make_sampler(args.sampler or "tpe", method.space, args.seed, worker=index)
     run_worker(args.storage, study_name, sampler, make_pruner(args.pruner, get_profile(
         args.profile)), objective, args.n_trials, heartbeat_interval=args.heartbeat_interval,
         grace_period=args.grace_period, timeout=args.timeout)

@@ -8,6 +8,7 @@ study and tops it up to ``n_trials`` finished (complete or pruned) trials.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,12 +138,29 @@ class GatedObjective:
             trial.study.stop()
             raise SkippedTrial(f"{len(earlier)} earlier trials already meet the target")
         grid_id = me.system_attrs.get("grid_id")
+        if grid_id is not None:
+            earlier = self._settled(trial, earlier)
         twin = next((t.number for t in earlier if grid_id is not None
                      and t.system_attrs.get("grid_id") == grid_id), None)
         if twin is not None:
             trial.set_user_attr("fail_reason", f"skipped: grid point of trial {twin}")
             raise SkippedTrial(f"grid point {grid_id} is trial {twin}'s")
         return self.objective(trial)
+
+
+    @staticmethod
+    def _settled(trial: optuna.Trial, earlier: list[FrozenTrial]) -> list[FrozenTrial]:
+        # An earlier trial is created before the grid sampler writes its grid point; wait
+        # (briefly) until every earlier running trial has one, or a race could pass unseen.
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline and any(
+            t.state == TrialState.RUNNING and "grid_id" not in t.system_attrs for t in earlier
+        ):
+            time.sleep(0.05)
+            numbers = {t.number for t in earlier}
+            earlier = [t for t in trial.study.get_trials(deepcopy=False)
+                       if t.number in numbers and t.state in _LIVE]
+        return earlier
 
 
 class _FailureGuard:

@@ -148,7 +148,7 @@ def open_storage(
             engine_kwargs=engine_kwargs(parsed),
             heartbeat_interval=heartbeat_interval,
             grace_period=grace_period,
-            failed_trial_callback=retry,
+            heartbeat_stale_trial_callback=retry,
         )
     except Exception as exc:  # connection refused, bad credentials, ...
         raise StorageError(f"cannot open storage {mask_url(url)}: {exc}") from None

@@ -1,0 +1,183 @@
+"""Parallel workers on one study: stress, grid races, SIGKILL and SIGINT recovery.
+
+The objectives here need no TensorFlow (TensorFlow is not the point); the workers are real
+processes. Every storage test runs on SQLite and, when ``SSL_HPO_POSTGRES_URL`` names a
+server (``.ci/run`` starts one on 127.0.0.1), on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from search.study import finished_count, run_search
+from search.workers import run_worker
+from storage import open_storage
+
+POSTGRES = os.environ.get("SSL_HPO_POSTGRES_URL")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'studies.db'}"
+    if not POSTGRES:
+        pytest.skip("SSL_HPO_POSTGRES_URL not set (.ci/run starts a PostgreSQL server)")
+    return POSTGRES
+
+
+def _new_study(url: str, **kwargs: object) -> str:
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    optuna.create_study(storage=open_storage(url), study_name=name, **kwargs)
+    return name
+
+
+def _fast(trial: optuna.Trial) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    time.sleep(0.01)
+    return x
+
+
+def _slow(trial: optuna.Trial) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    time.sleep(1.5)
+    return x
+
+
+def _grid(trial: optuna.Trial) -> float:
+    a = trial.suggest_categorical("a", [1, 2, 3])
+    b = trial.suggest_categorical("b", [10, 20, 30, 40])
+    time.sleep(0.05)
+    return a * b
+
+
+def _worker(url: str, name: str, kind: str, n_trials: int, seed: int) -> None:
+    objective = {"fast": _fast, "slow": _slow, "grid": _grid}[kind]
+    # Grid workers share one seed (Optuna numbers grid points in a seed-dependent order).
+    sampler = (optuna.samplers.GridSampler({"a": [1, 2, 3], "b": [10, 20, 30, 40]}, seed=0)
+               if kind == "grid" else optuna.samplers.RandomSampler(seed=seed))
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    run_worker(url, name, sampler, optuna.pruners.NopPruner(), objective, n_trials,
+               heartbeat_interval=1, grace_period=3)
+
+
+def _spawn(*args: object) -> mp.process.BaseProcess:
+    process = mp.get_context("spawn").Process(target=_worker, args=args)
+    process.start()
+    return process
+
+
+def test_eight_workers_reach_exactly_the_target(url: str) -> None:
+    name = _new_study(url, direction="maximize")
+    started = time.monotonic()
+    workers = [_spawn(url, name, "fast", 200, seed) for seed in range(8)]
+    for worker in workers:
+        worker.join(timeout=240)
+    seconds = time.monotonic() - started
+    assert [w.exitcode for w in workers] == [0] * 8, "a worker crashed"
+    study = optuna.load_study(study_name=name, storage=open_storage(url))
+    trials = study.get_trials()
+    assert finished_count(study) == 200
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    # The only failures allowed are surplus trials the gate refused, never lock errors.
+    assert all(t.user_attrs.get("fail_reason", "").startswith("skipped") for t in failed)
+    assert len({t.params["x"] for t in trials if t.state == TrialState.COMPLETE}) == 200
+    print(f"8 workers x 200 trials on {url.split(':')[0]}: {seconds:.1f} s, "
+          f"{len(failed)} surplus")
+
+
+def test_grid_in_parallel_never_repeats_a_point_and_stops(url: str) -> None:
+    name = _new_study(url, direction="maximize")
+    workers = [_spawn(url, name, "grid", 100, seed) for seed in range(4)]
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0] * 4
+    study = optuna.load_study(study_name=name, storage=open_storage(url))
+    done = study.get_trials(states=(TrialState.COMPLETE,))
+    points = [(t.params["a"], t.params["b"]) for t in done]
+    assert len(points) == len(set(points)) == 12
+
+
+def test_sigkill_mid_trial_is_failed_and_rerun(url: str) -> None:
+    name = _new_study(url, direction="maximize")
+    victim = _spawn(url, name, "slow", 4, 0)
+    storage = open_storage(url)
+    deadline = time.monotonic() + 60
+    # Kill it inside the objective: once the running trial has its parameter.
+    while not [t for t in optuna.load_study(study_name=name, storage=storage).get_trials(
+            states=(TrialState.RUNNING,)) if t.params]:
+        assert time.monotonic() < deadline, "the worker never started a trial"
+        time.sleep(0.1)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join()
+    killed = optuna.load_study(study_name=name, storage=storage).get_trials(
+        states=(TrialState.RUNNING,))[0]
+    time.sleep(3.5)  # past the grace period
+    survivor = _spawn(url, name, "slow", 4, 1)
+    survivor.join(timeout=120)
+    assert survivor.exitcode == 0
+    study = optuna.load_study(study_name=name, storage=storage)
+    trials = {t.number: t for t in study.get_trials()}
+    assert trials[killed.number].state == TrialState.FAIL
+    retried = [t for t in trials.values()
+               if t.system_attrs.get("failed_trial") == killed.number]
+    assert len(retried) == 1 and retried[0].state == TrialState.COMPLETE
+    assert retried[0].params == killed.params
+    assert finished_count(study) == 4
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 4
+
+
+def test_sigint_fails_the_running_trial_and_rerun_tops_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    name = _new_study(url, direction="maximize")
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(ROOT)!r})
+        from tests.search.test_parallel import _worker
+        _worker({url!r}, {name!r}, "slow", 3, 0)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT,
+                               stderr=subprocess.PIPE, text=True)
+    storage = open_storage(url)
+    deadline = time.monotonic() + 60
+    while not optuna.load_study(study_name=name, storage=storage).get_trials(
+            states=(TrialState.RUNNING,)):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0 and "KeyboardInterrupt" in err
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert not study.get_trials(states=(TrialState.RUNNING,))
+    assert len(study.get_trials(states=(TrialState.FAIL,))) == 1
+    _worker(url, name, "slow", 3, 1)
+    assert finished_count(optuna.load_study(study_name=name, storage=storage)) == 3
+
+
+def test_an_exception_or_nan_in_a_trial_never_stops_the_study(tmp_path: Path) -> None:
+    study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"))
+    calls = {"n": 0}
+
+    def flaky(trial: optuna.Trial) -> float:
+        calls["n"] += 1
+        x = trial.suggest_float("x", 0, 1)
+        if calls["n"] % 3 == 1:
+            raise RuntimeError("boom")
+        return float("nan") if calls["n"] % 3 == 2 else x
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    run_search(study, flaky, 4)
+    states = [t.state for t in study.trials]
+    assert states.count(TrialState.COMPLETE) == 4
+    assert states.count(TrialState.FAIL) == 8
