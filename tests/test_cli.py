@@ -127,3 +127,33 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> bool:
         return False
+
+
+def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
+                                   capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    code, out, _ = _run(capsys, "--method", "supervised", "--profile", "smoke", "--storage", url,
+                        "--data-dir", str(mnist_dir), "--n-trials", "3", "--workers", "2",
+                        "--sampler", "random")
+    assert code == 0 and "2 worker(s)" in out
+    assert "supervised-random: 3/3 finished" in out
+    import optuna
+
+    from storage import open_storage
+
+    study = optuna.load_study(study_name="supervised-random", storage=open_storage(url))
+    done = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,
+                                    optuna.trial.TrialState.PRUNED))
+    assert len(done) == 3
+    # Distinct sampler seeds per worker: no two trials share their parameters.
+    assert len({tuple(sorted(t.params.items())) for t in done}) == 3
+
+
+def test_storage_password_never_printed(tmp_path: Path, mnist_dir: Path,
+                                        capsys: pytest.CaptureFixture) -> None:
+    pytest.importorskip("psycopg")
+    code, out, err = _run(capsys, "--method", "supervised", "--profile", "smoke",
+                          "--data-dir", str(mnist_dir),
+                          "--storage", "postgresql://alice:secretpw@127.0.0.1:1/optuna")
+    assert code == 2 and "cannot open storage" in err
+    assert "secretpw" not in out + err and "alice:***@" in err
