@@ -18,7 +18,7 @@ import tensorflow as tf
 from objectives.base import RunContext
 from objectives.data import SearchData
 from objectives.encoder import INPUT_SHAPE, EncoderConfig
-from objectives.pretraining import PretrainMethod
+from objectives.pretraining import PretrainMethod, Pretrainer
 from objectives.profiles import Budget
 from spaces import get_space
 
@@ -46,7 +46,7 @@ def build_decoder(config: EncoderConfig, name: str = "decoder") -> keras.Model:
     return keras.Model(inputs, x, name=name)
 
 
-class DenoisingAutoencoder(keras.Model):
+class DenoisingAutoencoder(Pretrainer):
     """Encoder + decoder trained to reconstruct clean images from noisy ones.
 
     Args:
@@ -57,18 +57,15 @@ class DenoisingAutoencoder(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, noise_level: float,
                  **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.encoder = encoder
+        super().__init__(encoder, **kwargs)
         self.decoder = decoder
         self.noise_level = float(noise_level)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return [self.loss_tracker]
+    def pretrain_loss(self, x: tf.Tensor) -> tf.Tensor:
+        return self.reconstruction_loss(x)
 
     def reconstruction_loss(self, x: tf.Tensor, training: bool = True) -> tf.Tensor:
         noisy = x
@@ -77,15 +74,6 @@ class DenoisingAutoencoder(keras.Model):
                                      0.0, 1.0)
         recon = self(noisy, training=training)
         return tf.reduce_mean(keras.losses.binary_crossentropy(x, recon))
-
-    def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
-        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
-            loss = self.reconstruction_loss(data)
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        self.loss_tracker.update_state(loss)
-        return {"loss": self.loss_tracker.result()}
 
 
 class Autoencoder(PretrainMethod):

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from objectives.base import RunContext
 from objectives.data import SearchData
-from objectives.pretraining import PretrainMethod
+from objectives.pretraining import PretrainMethod, Pretrainer
 from objectives.profiles import Budget
 from objectives.training import validation_sets
 from spaces import get_space
@@ -59,13 +59,12 @@ def augmenter(strength: float) -> keras.Sequential:
     )
 
 
-class ContrastivePretrainer(keras.Model):
+class ContrastivePretrainer(Pretrainer):
     """Encoder + projection head trained with NT-Xent on pairs of augmented views."""
 
     def __init__(self, encoder: keras.Model, projection_width: int, temperature: float,
                  strength: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.encoder = encoder
+        super().__init__(encoder, **kwargs)
         self.augment = augmenter(strength)
         self.projector = keras.Sequential(
             [keras.layers.Dense(projection_width, activation="relu"),
@@ -73,27 +72,16 @@ class ContrastivePretrainer(keras.Model):
             name="projector",
         )
         self.temperature = float(temperature)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.projector(self.encoder(inputs, training=training), training=training)
 
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return [self.loss_tracker]
-
-    def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
-        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        n = tf.shape(data)[0]
+    def pretrain_loss(self, x: tf.Tensor) -> tf.Tensor:
+        n = tf.shape(x)[0]
         # Both views in one encoder pass: one large batch is cheaper than two small ones.
-        views = self.augment(tf.concat([data, data], axis=0), training=True)
-        with tf.GradientTape() as tape:
-            z = self(views, training=True)
-            loss = nt_xent(z[:n], z[n:], self.temperature)
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        self.loss_tracker.update_state(loss)
-        return {"loss": self.loss_tracker.result()}
+        views = self.augment(tf.concat([x, x], axis=0), training=True)
+        z = self(views, training=True)
+        return nt_xent(z[:n], z[n:], self.temperature)
 
 
 class KnnProbe(keras.callbacks.Callback):

@@ -14,6 +14,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from objectives.base import Method, RunContext
 from objectives.cache import cache_key
@@ -23,7 +24,37 @@ from objectives.encoder import EncoderConfig, build_encoder
 from objectives.profiles import Budget
 from spaces.common import ENCODER_PARAMS
 
-__all__ = ["PretrainMethod"]
+__all__ = ["PretrainMethod", "Pretrainer"]
+
+
+class Pretrainer(keras.Model):
+    """A self-supervised model around the shared encoder: subclasses give the loss.
+
+    The one ``train_step`` and loss tracker of autoencoder and SimCLR pretraining, so
+    ``fit()`` and its callbacks treat both alike.
+    """
+
+    def __init__(self, encoder: keras.Model, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return [self.loss_tracker]
+
+    @abc.abstractmethod
+    def pretrain_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """The self-supervised loss of a batch of unlabeled images."""
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            loss = self.pretrain_loss(x)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
 
 
 class PretrainMethod(Method):

@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# The real-MNIST bench runs of the three semi-supervised methods (search, then 5-seed
-# retrain), in the order they were run. Logs go to results/logs/<method>-*.log.
+# The real-MNIST bench runs of the three semi-supervised methods, as they were run:
+#   1. the GAN search (8 trials), alone;
+#   2. then two lanes side by side, one TensorFlow thread each:
+#        lane A: GAN retrain x5, SimCLR search (4 trials), SimCLR retrain x5
+#        lane B: autoencoder search (4 trials), autoencoder retrain x5
+# Every step's exact command and wall time are in results/logs/<method>-*.log.
 set -u
 cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
-N_TRIALS="${N_TRIALS:-8}"
-for method in ${METHODS:-gan autoencoder contrastive}; do
-  { date -u; echo "+ python run_study.py --method $method --sampler tpe --pruner median --n-trials $N_TRIALS --profile bench"
-    /usr/bin/time -f "wall %e s, max RSS %M KB" python run_study.py --method "$method" \
-      --sampler tpe --pruner median --n-trials "$N_TRIALS" --profile bench; date -u
-  } > "results/logs/$method-tpe-search.log" 2>&1
-  { date -u; echo "+ python run_study.py --method $method --retrain 5 --profile bench"
-    /usr/bin/time -f "wall %e s, max RSS %M KB" python run_study.py --method "$method" \
-      --retrain 5 --profile bench; date -u
-  } > "results/logs/$method-retrain.log" 2>&1
-done
+
+step() {  # step LOG ARGS...: one logged run_study.py command
+  local log="$1"; shift
+  { date -u; echo "+ python run_study.py $*"
+    /usr/bin/time -f "wall %e s, max RSS %M KB" python run_study.py "$@"; date -u
+  } > "results/logs/$log.log" 2>&1
+}
+
+if [ "${SKIP_GAN_SEARCH:-0}" != 1 ]; then
+  step gan-tpe-search --method gan --sampler tpe --pruner median --n-trials 8 --profile bench
+fi
+lane_a() {
+  step gan-retrain --method gan --retrain 5 --profile bench --threads 1
+  step contrastive-tpe-search --method contrastive --sampler tpe --pruner median \
+    --n-trials 4 --profile bench --threads 1
+  step contrastive-retrain --method contrastive --retrain 5 --profile bench --threads 1
+}
+lane_b() {
+  step autoencoder-tpe-search --method autoencoder --sampler tpe --pruner median \
+    --n-trials 4 --profile bench --threads 1
+  step autoencoder-retrain --method autoencoder --retrain 5 --profile bench --threads 1
+}
+lane_a & lane_b & wait
