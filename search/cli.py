@@ -162,10 +162,12 @@ def _objective(args: argparse.Namespace, method_name: str, data):  # type: ignor
 
 
 def search_worker(args: argparse.Namespace, method_name: str, study_name: str, index: int,
-                  threads: int, data=None) -> None:  # type: ignore[no-untyped-def]
+                  threads: int, quiet: bool = False,
+                  data=None) -> None:  # type: ignore[no-untyped-def]
     """One search worker; module level, so a parallel search can spawn it.
 
-    ``data`` is the parent's search data when the search runs in-process; a spawned
+    ``quiet`` silences the per-trial log lines (the parent shows progress bars instead);
+    ``data`` is the parent's search data when the search runs in-process, a spawned
     worker loads its own.
     """
     import optuna
@@ -176,8 +178,7 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     from search.workers import run_worker
 
     set_threads(threads)
-    optuna.logging.set_verbosity(optuna.logging.WARNING if sys.stderr.isatty()
-                                 else optuna.logging.INFO)
+    optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
     method = get_method(method_name)
     objective = _objective(args, method_name, data if data is not None
                            else _load_search_data(args)[1])
@@ -188,8 +189,6 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
 
 
 def _search(args: argparse.Namespace) -> int:
-    import optuna
-
     from objectives import get_method, get_profile
     from search.pruners import make_pruner
     from search.samplers import make_sampler
@@ -224,16 +223,16 @@ def _search(args: argparse.Namespace) -> int:
     threads = max(1, args.threads // processes)
     started = time.perf_counter()
     if processes == 1:
-        optuna.logging.set_verbosity(optuna.logging.INFO)
-        search_worker(args, names[0], targets[0][0], 0, threads, data)
+        search_worker(args, names[0], targets[0][0], 0, threads, data=data)
         code = 0
         print(progress_of(args.storage, targets[0][0]).line(args.n_trials))
     else:
         del data  # each worker loads its own copy
-        jobs = [(args, method_name, study_name, index, threads)
+        bars = sys.stderr.isatty()
+        jobs = [(args, method_name, study_name, index, threads, bars)
                 for method_name, (study_name, _) in zip(names, targets)
                 for index in range(args.workers)]
-        code = run_parallel(args.storage, targets, search_worker, jobs)
+        code = run_parallel(args.storage, targets, search_worker, jobs, show_progress=bars)
     print(f"{time.perf_counter() - started:.1f} s")
     return code
 
