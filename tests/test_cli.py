@@ -26,7 +26,7 @@ def test_search_resume_retrain_end_to_end(
     code, out, _ = _run(capsys, *common, "--n-trials", "2", "--sampler", "random")
     assert code == 0 and "study 'supervised-random'" in out
     code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
-    assert code == 0 and "3 complete" in out
+    assert code == 0 and "supervised-random: 3/3 finished" in out
     code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
     runs = RetrainStore(url).runs()
