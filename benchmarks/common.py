@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["append_result", "machine", "table"]
+__all__ = ["append_result", "machine", "publish", "table"]
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -30,3 +31,10 @@ def append_result(path: Path, title: str, command: str, text: str) -> None:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     with path.open("a") as handle:
         handle.write(f"\n## {title}\n\n{stamp}, {machine()}\n\n`{command}`\n\n{text}\n")
+
+
+def publish(title: str, text: str, append: str | None) -> None:
+    """Prints ``text`` and, if ``append`` names a file, appends it with the command line."""
+    print(text)
+    if append:
+        append_result(Path(append), title, "python " + " ".join(sys.argv), text)

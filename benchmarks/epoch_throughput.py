@@ -25,7 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks.common import append_result, table  # noqa: E402
+from benchmarks.common import publish, table  # noqa: E402
 from benchmarks.flops import decoder_macs, encoder_macs, mlp_macs  # noqa: E402
 from objectives import make_search_data, release, resolve_source  # noqa: E402
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder  # noqa: E402
@@ -120,10 +120,7 @@ def main() -> int:
                   "of matmul peak"], rows)
     text += (f"\n\nfloat32 matmul peak (2048x2048) measured in the same run: {peak:.1f} "
              f"GFLOP/s. Encoder of the conv methods: {ENCODER}. Target: paper GAN <= 25 s.")
-    print(text)
-    if args.append:
-        append_result(Path(args.append), "Epoch throughput (benchmarks/epoch_throughput.py)",
-                      "python " + " ".join(sys.argv), text)
+    publish("Epoch throughput (benchmarks/epoch_throughput.py)", text, args.append)
     return 0
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.common import append_result, table  # noqa: E402
+from benchmarks.common import publish, table  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, make_test_data  # noqa: E402
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -80,10 +80,7 @@ def main() -> int:
     text += (f"\n\nPaper preset, 100 labels (data seed = seed), {args.epochs} of the paper's "
              f"300 epochs: {finals.mean():.0f} ± {finals.std(ddof=1) if len(finals) > 1 else 0:.0f}"
              f" test errors (paper: 93 ± 6.5).")
-    print(text)
-    if args.append:
-        append_result(Path(args.append), "Paper GAN per epoch (benchmarks/gan_paper_seeds.py)",
-                      "python " + " ".join(sys.argv), text)
+    publish("Paper GAN per epoch (benchmarks/gan_paper_seeds.py)", text, args.append)
     return 0
 
 

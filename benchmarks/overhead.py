@@ -26,7 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import optuna  # noqa: E402
 
-from benchmarks.common import append_result, table  # noqa: E402
+from benchmarks.common import publish, table  # noqa: E402
 from objectives import Objective, get_method, get_profile, make_search_data  # noqa: E402
 from objectives import resolve_source, release  # noqa: E402
 from storage import open_storage  # noqa: E402
@@ -120,10 +120,7 @@ def main() -> int:
     text += (f"\n\n{args.epochs} epochs of {budget.labeled_repeats}x100 labeled images, "
              f"{budget.val_monitor} monitored validation images per epoch, final score on "
              f"{len(data.val_y)}; target overhead <= 5 %.")
-    print(text)
-    if args.append:
-        append_result(Path(args.append), "Framework overhead (benchmarks/overhead.py)",
-                      "python " + " ".join(sys.argv), text)
+    publish("Framework overhead (benchmarks/overhead.py)", text, args.append)
     return 0
 
 
