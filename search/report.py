@@ -116,8 +116,13 @@ def _main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
     body = []
     for r in rows:
         g = r.retrain
-        acc = (f"{_num(g.test_accuracy_mean)} ({_num(g.test_accuracy_ci_low)}–"
-               f"{_num(g.test_accuracy_ci_high)})") if g else "not retrained"
+        if g is None:
+            acc = "not retrained"
+        elif g.runs < 2:
+            acc = f"{_num(g.test_accuracy_mean)} (one run: no interval)"
+        else:
+            acc = (f"{_num(g.test_accuracy_mean)} ({_num(g.test_accuracy_ci_low)}–"
+                   f"{_num(g.test_accuracy_ci_high)})")
         err = (f"{g.test_errors_mean:.1f} ± {_num(g.test_errors_std, 1)}, n={g.runs}"
                f" ({g.labeled_subset} labels)") if g else "–"
         diff = "–" if r.errors_diff_to_baseline is None else (
