@@ -225,7 +225,7 @@ def _search(args: argparse.Namespace) -> int:
     if processes == 1:
         search_worker(args, names[0], targets[0][0], 0, threads, data=data)
         code = 0
-        print(progress_of(args.storage, targets[0][0]).line(args.n_trials))
+        print(progress_of(storage, targets[0][0]).line(args.n_trials))
     else:
         del data  # each worker loads its own copy
         bars = sys.stderr.isatty()

@@ -62,9 +62,9 @@ class Progress:
                 f"best {best}")
 
 
-def progress_of(url: str, study_name: str) -> Progress:
-    """Reads the counts of ``study_name`` (no heartbeat, read only)."""
-    study = optuna.load_study(study_name=study_name, storage=open_storage(url))
+def progress_of(storage: optuna.storages.BaseStorage, study_name: str) -> Progress:
+    """Reads the counts of ``study_name``."""
+    study = optuna.load_study(study_name=study_name, storage=storage)
     trials = study.get_trials(deepcopy=False)
     outcome = summarize_study(study)
     return Progress(study_name, outcome.complete, outcome.pruned, outcome.failed,
@@ -99,12 +99,13 @@ def run_parallel(
                  for args in worker_args]
     for process in processes:
         process.start()
+    storage = open_storage(url)  # once: the progress loop polls it every few seconds
     bars = _bars(targets) if show_progress else None
     try:
         while any(p.is_alive() for p in processes):
             time.sleep(poll_seconds)
             if bars is not None:
-                _refresh(bars, url, targets)
+                _refresh(bars, storage, targets)
     except KeyboardInterrupt:
         # The terminal sent SIGINT to the workers too: each fails its running trial
         # (Optuna records it) and exits; give them time to write that down.
@@ -115,11 +116,11 @@ def run_parallel(
         return 130
     finally:
         if bars is not None:
-            _refresh(bars, url, targets)
+            _refresh(bars, storage, targets)
             for bar in bars.values():
                 bar.close()
     for name, target in targets:
-        print(progress_of(url, name).line(target))
+        print(progress_of(storage, name).line(target))
     crashed = [p.exitcode for p in processes if p.exitcode != 0]
     if crashed:
         print(f"{len(crashed)} worker(s) ended abnormally (exit codes {crashed}); their "
@@ -135,9 +136,10 @@ def _bars(targets: Sequence[tuple[str, int]]) -> dict[str, Any]:
             for i, (name, target) in enumerate(targets)}
 
 
-def _refresh(bars: dict[str, Any], url: str, targets: Sequence[tuple[str, int]]) -> None:
+def _refresh(bars: dict[str, Any], storage: optuna.storages.BaseStorage,
+             targets: Sequence[tuple[str, int]]) -> None:
     for name, target in targets:
-        progress = progress_of(url, name)
+        progress = progress_of(storage, name)
         bar = bars[name]
         bar.n = min(progress.complete + progress.pruned, target)
         bar.set_postfix_str(f"pruned {progress.pruned}, failed {progress.failed}, best "

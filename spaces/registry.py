@@ -6,7 +6,7 @@ ever branches on the name itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 __all__ = ["Registry", "UnknownNameError"]
@@ -35,14 +35,6 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is already registered")
         self._entries[name] = entry
         return entry
-
-    def decorator(self, name: str) -> Callable[[T], T]:
-        """Returns a decorator that registers the decorated object under ``name``."""
-
-        def _register(entry: T) -> T:
-            return self.register(name, entry)
-
-        return _register
 
     def get(self, name: str) -> T:
         """Returns the entry for ``name``.
