@@ -23,10 +23,11 @@ def _rss_mb() -> float:
 
 
 @pytest.mark.xfail(
-    strict=True,
-    reason="measured 322-329 MB over 50 trials (~6.5 MB each); a bare Keras 3.15 / TF 2.21 "
-    "loop of model building and fit() with clear_session() grows the same ~6.7 MB per "
-    "model, which malloc_trim does not return: the 300 MB target needs worker recycling",
+    strict=False,
+    reason="borderline: 322-329 MB over 50 trials on a busy machine, under 300 MB in a "
+    "quieter CI run; a bare Keras 3.15 / TF 2.21 loop of model building and fit() with "
+    "clear_session() grows the same ~6.7 MB per model, which malloc_trim does not return. "
+    "A firm margin needs worker recycling",
 )
 def test_fifty_trials_do_not_leak(tmp_path: Path, tiny_data: SearchData, budget: Budget,
                                   params: dict) -> None:
