@@ -143,7 +143,9 @@ def test_sigint_fails_the_running_trial_and_rerun_tops_up(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     name = _new_study(url, direction="maximize")
     script = textwrap.dedent(f"""
-        import sys; sys.path.insert(0, {str(ROOT)!r})
+        import signal, sys; sys.path.insert(0, {str(ROOT)!r})
+        # A shell's background job inherits SIGINT ignored; a terminal's Ctrl-C does not.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from tests.search.test_parallel import _worker
         _worker({url!r}, {name!r}, "slow", 3, 0)
     """)
