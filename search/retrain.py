@@ -3,14 +3,15 @@
 This is the only code that reads the test set. Each run uses model seed ``0..K-1`` and the
 same early stopping on validation as the search; with ``vary_labeled`` the labeled subset
 is redrawn per run (data seed = run seed), as Salimans et al. average over subsets.
-Every run is stored in the study database (``storage.results``); the summary is the mean,
+Every run is stored in the study database (``storage.results``) as soon as it ends, and a
+rerun reuses the stored seeds, so an interrupted retrain tops up; the summary is the mean,
 the sample standard deviation and a Student-t confidence interval with n-1 degrees of freedom.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,20 @@ def retrain(
         for seed in range(runs):
             run_data_seed = seed if vary_labeled else data_seed
             data = search_data(run_data_seed)
+            planned = RetrainRun(
+                study_name=candidate.study_name, method=method.name,
+                source_trial=candidate.trial.number, params=params, profile=budget.name,
+                n_labeled=data.n_labeled, seed=seed, data_seed=run_data_seed,
+                vary_labeled=vary_labeled, val_accuracy=float("nan"),
+                test_accuracy=float("nan"), test_errors=-1, test_size=len(test.y),
+                epochs=0, seconds=0.0)
+            stored = store.find(planned)
+            if stored is not None:
+                # An earlier, interrupted retrain already ran this seed: reuse it, so that
+                # rerunning the command tops up instead of training (and storing) it twice.
+                on_run(stored)
+                done.append(stored)
+                continue
             artifact = None
             if artifact_dir is not None:
                 artifact = artifact_dir / candidate.study_name / (
@@ -85,20 +100,11 @@ def retrain(
                                  artifact_path=artifact)
             result = train(method, params, data, budget, context)
             errors = count_errors(result.model, test, budget.eval_batch_size)
-            run = RetrainRun(
-                study_name=candidate.study_name,
-                method=method.name,
-                source_trial=candidate.trial.number,
-                params=params,
-                profile=budget.name,
-                n_labeled=data.n_labeled,
-                seed=seed,
-                data_seed=run_data_seed,
-                vary_labeled=vary_labeled,
+            run = replace(
+                planned,
                 val_accuracy=result.val_accuracy,
                 test_accuracy=1.0 - errors / len(test.y),
                 test_errors=errors,
-                test_size=len(test.y),
                 epochs=result.epochs,
                 seconds=result.seconds,
                 notes={**context.notes,

@@ -137,3 +137,18 @@ class RetrainStore:
             row["params"] = json.loads(row["params"])
             row["notes"] = json.loads(row["notes"] or "{}")
         return rows
+
+    def find(self, like: RetrainRun) -> RetrainRun | None:
+        """The stored run with ``like``'s configuration, budget, labels and seeds, if any.
+
+        Matching ignores the measured fields, so an interrupted retrain can be rerun and
+        only the missing seeds are trained again.
+        """
+        key = ("source_trial", "profile", "n_labeled", "seed", "data_seed", "vary_labeled")
+        for row in self.runs(like.method, like.study_name):
+            if all(row[k] == getattr(like, k) for k in key) and row["params"] == dict(
+                like.params
+            ):
+                fields = {f: row[f] for f in RetrainRun.__dataclass_fields__}
+                return RetrainRun(**fields)
+        return None

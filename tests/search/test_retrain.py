@@ -68,3 +68,12 @@ def test_retrain_scores_test_and_persists_every_run(
             vary_labeled=True, store=store)
     assert seen_seeds == [0, 1]
     assert [bool(r["vary_labeled"]) for r in store.runs()] == [False] * 3 + [True] * 2
+
+    # Rerunning with more seeds tops up: the stored seeds are reused, only seed 3 trains.
+    trained = []
+    again = retrain(method, [Candidate("s", frozen)], data_for, test, budget, runs=4,
+                    data_seed=7, vary_labeled=False, store=store,
+                    on_run=lambda run: trained.append(run.seed))
+    assert [r.test_errors for r in again[:3]] == [r.test_errors for r in runs]
+    assert len(store.runs()) == 6 and trained == [0, 1, 2, 3]
+    assert [r["seed"] for r in store.runs()][-1] == 3
