@@ -28,6 +28,7 @@ from benchmarks.common import publish, table  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, make_test_data  # noqa: E402
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
+from search.cli import set_threads  # noqa: E402
 from search.retrain import count_errors  # noqa: E402
 from spaces.gan import PAPER_PARAMS  # noqa: E402
 
@@ -54,13 +55,16 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--append", default=None)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="TensorFlow intra-op threads (default: all cores)")
     args = parser.parse_args()
+    set_threads(args.threads)
     source = resolve_source(args.data_dir)
     images, labels = source.load_train()
     test = make_test_data(*source.load_test())
     method = get_method("gan")
     budget = replace(get_profile("paper"), gan_epochs=args.epochs)
-    rows = []
+    errors, seconds = {}, {}
     for seed in args.seeds:
         # The paper averages over labeled subsets: data seed = model seed.
         data = make_search_data(images, labels, 100, seed)
@@ -71,15 +75,19 @@ def main() -> int:
         probe = TestErrors(test, sys.stdout)
         started = time.perf_counter()
         model.fit(inputs.x, epochs=args.epochs, verbose=0, callbacks=[probe])
-        seconds = time.perf_counter() - started
-        rows.append((seed, *probe.errors, f"{seconds / args.epochs:.0f}"))
+        seconds[seed] = (time.perf_counter() - started) / args.epochs
+        errors[seed] = probe.errors
         release()
-    finals = np.array([r[args.epochs] for r in rows], dtype=float)
-    text = table(["seed", *[f"errors after epoch {e + 1}" for e in range(args.epochs)],
-                  "s / epoch"], rows)
-    text += (f"\n\nPaper preset, 100 labels (data seed = seed), {args.epochs} of the paper's "
-             f"300 epochs: {finals.mean():.0f} ± {finals.std(ddof=1) if len(finals) > 1 else 0:.0f}"
-             f" test errors (paper: 93 ± 6.5).")
+    per_epoch = np.array([errors[s] for s in args.seeds], dtype=float)  # seeds x epochs
+    rows = [(epoch + 1, *(int(v) for v in per_epoch[:, epoch]),
+             f"{per_epoch[:, epoch].mean():.0f}") for epoch in range(args.epochs)]
+    rows.append(("s / epoch (incl. test pass)", *(f"{seconds[s]:.0f}" for s in args.seeds), ""))
+    finals = per_epoch[:, -1]
+    spread = finals.std(ddof=1) if len(finals) > 1 else 0.0
+    text = table(["epoch", *(f"seed {s}" for s in args.seeds), "mean"], rows)
+    text += (f"\n\nTest errors /10,000, paper preset, 100 labels (data seed = model seed), "
+             f"{args.epochs} of the paper's 300 epochs: {finals.mean():.0f} ± {spread:.0f} "
+             "(paper: 93 ± 6.5).")
     publish("Paper GAN per epoch (benchmarks/gan_paper_seeds.py)", text, args.append)
     return 0
 
