@@ -18,6 +18,7 @@ import tensorflow as tf
 from objectives.base import RunContext
 from objectives.data import SearchData
 from objectives.encoder import INPUT_SHAPE, EncoderConfig
+from objectives.optimizers import adam
 from objectives.pretraining import PretrainMethod, Pretrainer
 from objectives.profiles import Budget
 from spaces import get_space
@@ -94,7 +95,7 @@ class Autoencoder(PretrainMethod):
     ) -> None:
         config = EncoderConfig.from_params(params)
         model = DenoisingAutoencoder(encoder, build_decoder(config), params["noise_level"])
-        model.compile(optimizer=keras.optimizers.Adam(float(params["learning_rate"])))
+        model.compile(optimizer=adam(params["learning_rate"]))
         model.fit(unlabeled, batch_size=int(params["batch_size"]),
                   epochs=budget.pretrain_epochs, shuffle=True, verbose=0,
                   callbacks=[keras.callbacks.TerminateOnNaN()])

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from objectives.base import RunContext
 from objectives.data import SearchData
+from objectives.optimizers import adam
 from objectives.pretraining import PretrainMethod, Pretrainer
 from objectives.profiles import Budget
 from objectives.training import validation_sets
@@ -136,7 +137,7 @@ class Contrastive(PretrainMethod):
         model = ContrastivePretrainer(encoder, int(params["projection_width"]),
                                       float(params["temperature"]),
                                       float(params["augment_strength"]))
-        model.compile(optimizer=keras.optimizers.Adam(float(params["learning_rate"])))
+        model.compile(optimizer=adam(params["learning_rate"]))
         (monitor_x, monitor_y), _ = validation_sets(data, budget)
         probe = KnnProbe(encoder, data.labeled_x, data.labeled_y, monitor_x, monitor_y)
         model.fit(

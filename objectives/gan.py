@@ -36,6 +36,7 @@ import tensorflow as tf
 from objectives.base import FitInputs, Method, RunContext
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder, feature_map_sizes
+from objectives.optimizers import adam
 from objectives.profiles import Budget
 from spaces import get_space
 from spaces.gan import PAPER_PARAMS
@@ -421,8 +422,8 @@ class Gan(Method):
         lr = float(params["learning_rate"])
         # Several steps per compiled call keep Python out of the loop; XLA is off because
         # on this CPU it compiled the step into code 8x slower than TensorFlow's kernels.
-        model.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                      g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+        model.compile(d_optimizer=adam(lr, beta_1=0.5),
+                      g_optimizer=adam(lr, beta_1=0.5),
                       steps_per_execution=25, jit_compile=False)
         return model
 

@@ -21,6 +21,7 @@ from objectives.cache import cache_key
 from objectives.classifier import Classifier
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
+from objectives.optimizers import adam
 from objectives.profiles import Budget
 from spaces.common import ENCODER_PARAMS
 
@@ -109,5 +110,5 @@ class PretrainMethod(Method):
         # A frozen encoder keeps its pretrained features; only the head learns from labels.
         encoder.trainable = not bool(params["freeze_encoder"])
         model = Classifier(encoder, name=self.name)
-        model.compile(optimizer=keras.optimizers.Adam(float(params["finetune_learning_rate"])))
+        model.compile(optimizer=adam(params["finetune_learning_rate"]))
         return model

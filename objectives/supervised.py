@@ -11,6 +11,7 @@ from objectives.base import Method, RunContext
 from objectives.classifier import Classifier
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
+from objectives.optimizers import adam
 from objectives.profiles import Budget
 from spaces import get_space
 
@@ -27,5 +28,5 @@ class Supervised(Method):
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
     ) -> keras.Model:
         model = Classifier(build_encoder(EncoderConfig.from_params(params)), name="supervised")
-        model.compile(optimizer=keras.optimizers.Adam(float(params["learning_rate"])))
+        model.compile(optimizer=adam(params["learning_rate"]))
         return model

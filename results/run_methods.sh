@@ -8,29 +8,22 @@
 # Every step's exact command and wall time are in results/logs/<method>-*.log.
 set -u
 cd "$(dirname "$0")/.."
-export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
-
-step() {  # step LOG ARGS...: one logged run_study.py command
-  local log="$1"; shift
-  { date -u; echo "+ python run_study.py $*"
-    /usr/bin/time -f "wall %e s, max RSS %M KB" python run_study.py "$@"; date -u
-  } > "results/logs/$log.log" 2>&1
-}
+source results/steps.sh
 
 if [ "${SKIP_GAN_SEARCH:-0}" != 1 ]; then
-  step gan-tpe-search --method gan --sampler tpe --pruner median --n-trials 8 --profile bench
+  step gan-tpe-search python run_study.py --method gan --sampler tpe --pruner median --n-trials 8 --profile bench
 fi
 lane_a() {
-  step gan-retrain --method gan --retrain 5 --profile bench --threads 1
+  step gan-retrain python run_study.py --method gan --retrain 5 --profile bench --threads 1
 }
 lane_b() {
-  step autoencoder-tpe-search --method autoencoder --sampler tpe --pruner median \
+  step autoencoder-tpe-search python run_study.py --method autoencoder --sampler tpe --pruner median \
     --n-trials 3 --profile bench --threads 1
-  step autoencoder-retrain --method autoencoder --retrain 5 --profile bench --threads 1
+  step autoencoder-retrain python run_study.py --method autoencoder --retrain 5 --profile bench --threads 1
 }
 lane_c() {
-  step contrastive-tpe-search --method contrastive --sampler tpe --pruner median \
+  step contrastive-tpe-search python run_study.py --method contrastive --sampler tpe --pruner median \
     --n-trials 3 --profile bench --threads 1
-  step contrastive-retrain --method contrastive --retrain 5 --profile bench --threads 1
+  step contrastive-retrain python run_study.py --method contrastive --retrain 5 --profile bench --threads 1
 }
 lane_a & lane_b & lane_c & wait

@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 import optuna
-import pytest
 
 from objectives import Objective, get_method
 from objectives.data import SearchData
@@ -22,13 +21,6 @@ def _rss_mb() -> float:
     raise RuntimeError("no VmRSS")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="borderline: 322-329 MB over 50 trials on a busy machine, under 300 MB in a "
-    "quieter CI run; a bare Keras 3.15 / TF 2.21 loop of model building and fit() with "
-    "clear_session() grows the same ~6.7 MB per model, which malloc_trim does not return. "
-    "A firm margin needs worker recycling",
-)
 def test_fifty_trials_do_not_leak(tmp_path: Path, tiny_data: SearchData, budget: Budget,
                                   params: dict) -> None:
     budget = dataclasses.replace(budget, max_epochs=1, patience=1)

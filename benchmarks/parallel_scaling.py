@@ -1,0 +1,117 @@
+"""Parallel scaling: trials per hour with 1 and 2 worker processes on a real baseline study.
+
+Both runs go through the real command line (``run_study.py --workers N``) on their own
+fresh SQLite database, with the same cores (``--threads``, split between the workers) and
+the same K configurations: they are drawn once from the random sampler, checked for
+feasibility, and enqueued into both studies before the workers start, so both settings do
+the same work and only the parallelism differs. Pruning is off for the same reason (with
+it, which trials get cut depends on the order trials finish in).
+
+    python benchmarks/parallel_scaling.py --trials 12 --append results/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import optuna  # noqa: E402
+
+from benchmarks.common import publish, table  # noqa: E402
+from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
+from search.pruners import make_pruner  # noqa: E402
+from search.samplers import make_sampler  # noqa: E402
+from search.study import open_study, summarize_study  # noqa: E402
+from storage import open_storage  # noqa: E402
+
+METHOD, SAMPLER, PRUNER, STUDY = "supervised", "random", "none", "scaling"
+
+
+def draw_configs(count: int, seed: int) -> list[dict]:
+    """``count`` feasible configurations of the baseline's space, from the random sampler."""
+    method = get_method(METHOD)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    configs: list[dict] = []
+    while len(configs) < count:
+        trial = study.ask()
+        params = method.space.suggest(trial)
+        study.tell(trial, 0.0)
+        try:
+            method.check(params)
+        except InfeasibleConfig:
+            continue
+        configs.append(params)
+    return configs
+
+
+def run(workers: int, configs: list[dict], args: argparse.Namespace, folder: Path) -> dict:
+    """One ``run_study.py`` run on a fresh database holding ``configs`` as waiting trials."""
+    url = f"sqlite:///{folder / f'workers{workers}.db'}"
+    budget = get_profile(args.profile)
+    method = get_method(METHOD)
+    # The same tags run_study.py writes, so that it resumes this study instead of refusing it.
+    tags = {"method": METHOD, "sampler": SAMPLER, "pruner": PRUNER, "profile": budget.name,
+            "n_labeled": 100, "data_seed": 0, "seed": args.seed}
+    study = open_study(open_storage(url), STUDY, make_sampler(SAMPLER, method.space, args.seed),
+                       make_pruner(PRUNER, budget), tags)
+    for params in configs:
+        study.enqueue_trial(params)
+    command = [sys.executable, str(ROOT / "run_study.py"), "--method", METHOD,
+               "--sampler", SAMPLER, "--pruner", PRUNER, "--profile", args.profile,
+               "--storage", url, "--study-name", STUDY, "--n-trials", str(len(configs)),
+               "--workers", str(workers), "--threads", str(args.threads),
+               "--seed", str(args.seed)]
+    if args.data_dir:
+        command += ["--data-dir", args.data_dir]
+    print("+", " ".join(command), flush=True)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    study = optuna.load_study(study_name=STUDY, storage=open_storage(url))
+    outcome = summarize_study(study)
+    trials = [t for t in study.trials if t.state.is_finished()]
+    return {"workers": workers, "seconds": seconds, "finished": outcome.complete + outcome.pruned,
+            "failed": outcome.failed,
+            "trial_seconds": sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials),
+            "best": outcome.best_value}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--profile", default="bench")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--append", default=None, help="markdown file to append the table to")
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    configs = draw_configs(args.trials, args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        results = [run(n, configs, args, Path(folder)) for n in (1, 2)]
+    base = results[0]["finished"] / results[0]["seconds"]
+    rows = [(r["workers"], r["finished"], r["failed"], f"{r['seconds']:.0f}",
+             f"{3600 * r['finished'] / r['seconds']:.0f}",
+             f"{r['finished'] / r['seconds'] / base:.2f}x",
+             f"{r['trial_seconds'] / r['finished']:.1f}", f"{r['best']:.4f}")
+            for r in results]
+    text = table(["workers", "trials", "failed", "wall s", "trials / hour", "speed-up",
+                  "mean s / trial (in worker)", "best val acc"], rows)
+    text += (f"\n\nSame {args.trials} random baseline configurations in both runs, profile "
+             f"{args.profile}, no pruning, {args.threads} TensorFlow threads in all "
+             "(split between the workers), one fresh SQLite database per run.")
+    publish("Parallel scaling (benchmarks/parallel_scaling.py)", text, args.append)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
