@@ -194,7 +194,13 @@ class MnistSource:
     def _load_keras(self, part: str) -> tuple[np.ndarray, np.ndarray]:
         import keras
 
-        train, test = keras.datasets.mnist.load_data()
+        try:
+            train, test = keras.datasets.mnist.load_data()
+        except Exception as exc:  # keras raises a bare Exception when offline
+            raise DataError(
+                f"no --data-dir or $MNIST_DIR, and downloading MNIST failed ({exc}); "
+                "point --data-dir or MNIST_DIR at the four MNIST .gz files"
+            ) from None
         return train if part == "train" else test
 
     def _load_idx(self, part: str) -> tuple[np.ndarray, np.ndarray]:

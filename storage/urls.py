@@ -8,6 +8,7 @@ processes on one machine wait for the lock instead of failing.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +142,18 @@ def open_storage(
             pass
         engine.dispose()
     try:
-        retry = (optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
-                 if heartbeat_interval else None)
-        return optuna.storages.RDBStorage(
-            url,
-            engine_kwargs=engine_kwargs(parsed),
-            heartbeat_interval=heartbeat_interval,
-            grace_period=grace_period,
-            heartbeat_stale_trial_callback=retry,
-        )
+        with warnings.catch_warnings():
+            # Heartbeats have been "experimental" since Optuna 2.8; the crash recovery of
+            # every worker rests on them, so the warning would only repeat in every log.
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            retry = (optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
+                     if heartbeat_interval else None)
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs=engine_kwargs(parsed),
+                heartbeat_interval=heartbeat_interval,
+                grace_period=grace_period,
+                heartbeat_stale_trial_callback=retry,
+            )
     except Exception as exc:  # connection refused, bad credentials, ...
         raise StorageError(f"cannot open storage {mask_url(url)}: {exc}") from None

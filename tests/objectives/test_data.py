@@ -131,3 +131,16 @@ def test_split_needs_enough_images_and_valid_label_counts(tmp_path: Path) -> Non
         make_search_data(images, labels, 15, 0, Split(pool=80, val=20))
     with pytest.raises(DataError, match="class 0 has 8"):
         make_search_data(images, labels, 90, 0, Split(pool=80, val=20))
+
+
+def test_offline_download_failure_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
+
+    def offline() -> None:
+        raise Exception("URL fetch failure: Name or service not known")
+
+    # Never the network: the download itself is replaced by a failing stand-in.
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DataError, match="downloading MNIST failed"):
+        resolve_source(None).load_train()

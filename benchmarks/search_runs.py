@@ -1,0 +1,102 @@
+"""Shared plumbing of the search benchmarks (samplers, pruning): studies run through the CLI.
+
+Every study is a plain ``run_study.py`` search in one benchmark database, named after its
+sampler, pruner and seed, so an interrupted benchmark resumes where it stopped (rerun the
+same command) and the raw trials stay browsable with optuna-dashboard. Several studies can
+run side by side (``--jobs``), each with its share of the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+ROOT = Path(__file__).resolve().parents[1]
+METHOD = "supervised"
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+__all__ = ["StudySpec", "add_common_arguments", "best_after", "finished_trials", "load",
+           "median_range", "run_all"]
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """One benchmark study: the baseline searched with one sampler, pruner and seed."""
+
+    sampler: str
+    pruner: str
+    seed: int
+    trials: int
+
+    @property
+    def name(self) -> str:
+        return f"{METHOD}-{self.sampler}-{self.pruner}-seed{self.seed}"
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every search benchmark takes."""
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--profile", default="bench")
+    parser.add_argument("--storage", default="sqlite:///results/bench-search.db",
+                        help="benchmark database (studies resume from it)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="studies run side by side, the cores split between them")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--report-only", action="store_true",
+                        help="only tabulate what the database holds")
+    parser.add_argument("--append", default=None, help="markdown file to append the table to")
+
+
+def _run_one(spec: StudySpec, args: argparse.Namespace, threads: int) -> None:
+    command = [sys.executable, str(ROOT / "run_study.py"), "--method", METHOD,
+               "--sampler", spec.sampler, "--pruner", spec.pruner, "--seed", str(spec.seed),
+               "--n-trials", str(spec.trials), "--study-name", spec.name,
+               "--profile", args.profile, "--storage", args.storage,
+               "--threads", str(threads)]
+    if args.data_dir:
+        command += ["--data-dir", args.data_dir]
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+
+
+def run_all(specs: Sequence[StudySpec], args: argparse.Namespace) -> None:
+    """Runs (or tops up) every study, ``args.jobs`` at a time."""
+    threads = max(1, args.threads // args.jobs)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for future in [pool.submit(_run_one, spec, args, threads) for spec in specs]:
+            future.result()
+
+
+def load(spec: StudySpec, storage: str) -> optuna.Study:
+    """The stored study of ``spec``."""
+    return optuna.load_study(study_name=spec.name, storage=storage)
+
+
+def finished_trials(study: optuna.Study, limit: int) -> list[FrozenTrial]:
+    """The first ``limit`` finished (complete or pruned) trials, in trial order."""
+    trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)]
+    return sorted(trials, key=lambda t: t.number)[:limit]
+
+
+def best_after(trials: Sequence[FrozenTrial], n: int) -> float:
+    """Best validation accuracy among the first ``n`` trials (completed ones count)."""
+    values = [t.value for t in trials[:n] if t.state == TrialState.COMPLETE]
+    return max(values) if values else float("nan")
+
+
+def median_range(values: Sequence[float], fmt: str = "{:.4f}") -> str:
+    """``median [min–max]`` of ``values``."""
+    arr = np.asarray(values, dtype=float)
+    return (f"{fmt.format(np.median(arr))} [{fmt.format(arr.min())}–"
+            f"{fmt.format(arr.max())}]")
