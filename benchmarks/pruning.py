@@ -19,7 +19,6 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
 import optuna  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
@@ -62,7 +61,7 @@ def main() -> int:
                                  "{:+.2f}")
         rows.append((pruner, median_range([m["epochs"] for m in mine], "{:.0f}"), share,
                      median_range([m["seconds"] for m in mine], "{:.0f}"),
-                     f"{np.median([m['pruned'] for m in mine]):.0f}",
+                     median_range([m["pruned"] for m in mine], "{:.0f}"),
                      median_range([m["best"] for m in mine]), delta))
     text = table(["pruner", "epochs spent", "epochs vs none", "trial seconds", "pruned",
                   "best val acc", "best vs none (points)"], rows)
