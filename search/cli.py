@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--retrain", type=_positive, nargs="?", const=5, default=None,
                         metavar="K",
                         help="retrain the best configuration K times (default 5; seeds "
-                        "0..K-1) and score it on the test set, instead of searching")
+                        "0..K-1) and score it on the test set, instead of searching; runs "
+                        "already stored for the same seeds are reused, so a rerun tops up")
     parser.add_argument("--top", type=_positive, default=1,
                         help="with --retrain: retrain the N best configurations (default 1)")
     parser.add_argument("--vary-labeled", action="store_true",
