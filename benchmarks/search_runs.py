@@ -47,8 +47,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options every search benchmark takes."""
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--profile", default="bench")
-    parser.add_argument("--storage", default="sqlite:///results/bench-search.db",
-                        help="benchmark database (studies resume from it)")
+    parser.add_argument("--storage", default=f"sqlite:///{ROOT / 'results' / 'bench-search.db'}",
+                        help="benchmark database (studies resume from it; default "
+                        "results/bench-search.db)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="studies run side by side, the cores split between them")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
