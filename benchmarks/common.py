@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["append_result", "machine", "publish", "table"]
+__all__ = ["append_result", "machine", "publish", "run_study", "table"]
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -38,3 +42,17 @@ def publish(title: str, text: str, append: str | None) -> None:
     print(text)
     if append:
         append_result(Path(append), title, "python " + " ".join(sys.argv), text)
+
+
+def run_study(options: Mapping[str, object], data_dir: str | None = None) -> float:
+    """Runs ``run_study.py`` with ``--key value`` for each option; returns its wall seconds.
+
+    Benchmarks go through the real command line, so they measure what users run.
+    """
+    command = [sys.executable, str(ROOT / "run_study.py")]
+    for key, value in {**options, **({"data-dir": data_dir} if data_dir else {})}.items():
+        command += [f"--{key}", str(value)]
+    print("+", " ".join(command), flush=True)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - started

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -26,11 +24,11 @@ sys.path.insert(0, str(ROOT))
 
 import optuna  # noqa: E402
 
-from benchmarks.common import publish, table  # noqa: E402
+from benchmarks.common import publish, run_study, table  # noqa: E402
 from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
 from search.pruners import make_pruner  # noqa: E402
 from search.samplers import make_sampler  # noqa: E402
-from search.study import open_study, summarize_study  # noqa: E402
+from search.study import open_study, study_tags, summarize_study  # noqa: E402
 from storage import open_storage  # noqa: E402
 
 METHOD, SAMPLER, PRUNER, STUDY = "supervised", "random", "none", "scaling"
@@ -58,24 +56,15 @@ def run(workers: int, configs: list[dict], args: argparse.Namespace, folder: Pat
     url = f"sqlite:///{folder / f'workers{workers}.db'}"
     budget = get_profile(args.profile)
     method = get_method(METHOD)
-    # The same tags run_study.py writes, so that it resumes this study instead of refusing it.
-    tags = {"method": METHOD, "sampler": SAMPLER, "pruner": PRUNER, "profile": budget.name,
-            "n_labeled": 100, "data_seed": 0, "seed": args.seed}
+    tags = study_tags(METHOD, SAMPLER, PRUNER, budget.name, 100, 0, args.seed)
     study = open_study(open_storage(url), STUDY, make_sampler(SAMPLER, method.space, args.seed),
                        make_pruner(PRUNER, budget), tags)
     for params in configs:
         study.enqueue_trial(params)
-    command = [sys.executable, str(ROOT / "run_study.py"), "--method", METHOD,
-               "--sampler", SAMPLER, "--pruner", PRUNER, "--profile", args.profile,
-               "--storage", url, "--study-name", STUDY, "--n-trials", str(len(configs)),
-               "--workers", str(workers), "--threads", str(args.threads),
-               "--seed", str(args.seed)]
-    if args.data_dir:
-        command += ["--data-dir", args.data_dir]
-    print("+", " ".join(command), flush=True)
-    started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
+    seconds = run_study({"method": METHOD, "sampler": SAMPLER, "pruner": PRUNER,
+                         "profile": args.profile, "storage": url, "study-name": STUDY,
+                         "n-trials": len(configs), "workers": workers,
+                         "threads": args.threads, "seed": args.seed}, args.data_dir)
     study = optuna.load_study(study_name=STUDY, storage=open_storage(url))
     outcome = summarize_study(study)
     trials = [t for t in study.trials if t.state.is_finished()]

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.common import ROOT, run_study
+from search.study import FINISHED
+
 METHOD = "supervised"
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 __all__ = ["StudySpec", "add_common_arguments", "best_after", "finished_trials", "load",
            "median_range", "run_all"]
@@ -60,15 +58,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_one(spec: StudySpec, args: argparse.Namespace, threads: int) -> None:
-    command = [sys.executable, str(ROOT / "run_study.py"), "--method", METHOD,
-               "--sampler", spec.sampler, "--pruner", spec.pruner, "--seed", str(spec.seed),
-               "--n-trials", str(spec.trials), "--study-name", spec.name,
-               "--profile", args.profile, "--storage", args.storage,
-               "--threads", str(threads)]
-    if args.data_dir:
-        command += ["--data-dir", args.data_dir]
-    print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    run_study({"method": METHOD, "sampler": spec.sampler, "pruner": spec.pruner,
+               "seed": spec.seed, "n-trials": spec.trials, "study-name": spec.name,
+               "profile": args.profile, "storage": args.storage, "threads": threads},
+              args.data_dir)
 
 
 def run_all(specs: Sequence[StudySpec], args: argparse.Namespace) -> None:
@@ -86,7 +79,7 @@ def load(spec: StudySpec, storage: str) -> optuna.Study:
 
 def finished_trials(study: optuna.Study, limit: int) -> list[FrozenTrial]:
     """The first ``limit`` finished (complete or pruned) trials, in trial order."""
-    trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)]
+    trials = study.get_trials(deepcopy=False, states=FINISHED)
     return sorted(trials, key=lambda t: t.number)[:limit]
 
 

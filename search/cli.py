@@ -193,7 +193,7 @@ def _search(args: argparse.Namespace) -> int:
     from objectives import get_method, get_profile
     from search.pruners import make_pruner
     from search.samplers import make_sampler
-    from search.study import default_study_name, open_study
+    from search.study import default_study_name, open_study, study_tags
     from search.workers import progress_of, run_parallel
     from storage import mask_url, open_storage, parse_storage_url
 
@@ -212,9 +212,8 @@ def _search(args: argparse.Namespace) -> int:
     targets = []
     for method, sampler in zip(methods, samplers):
         name = args.study_name or default_study_name(method.name, sampler_name)
-        tags = {"method": method.name, "sampler": sampler_name, "pruner": args.pruner,
-                "profile": budget.name, "n_labeled": args.n_labeled,
-                "data_seed": args.data_seed, "seed": args.seed}
+        tags = study_tags(method.name, sampler_name, args.pruner, budget.name,
+                          args.n_labeled, args.data_seed, args.seed)
         open_study(storage, name, sampler, pruner, tags, first_params=method.reference_params)
         targets.append((name, args.n_trials))
         print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "

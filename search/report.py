@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
@@ -258,6 +259,13 @@ def _gan_grid(studies: Sequence[optuna.Study], out: Path) -> Path | None:
 # --- writing -------------------------------------------------------------------------------
 
 
+def _figure_page(figure: Any, page: Path) -> str:
+    """Writes ``figure`` as its own page (plotly.js shared once per folder) and returns the
+    same plot as a ``div`` for the self-contained report.html."""
+    figure.write_html(page, include_plotlyjs="directory")
+    return f'<div class="plot">{figure.to_html(full_html=False, include_plotlyjs=False)}</div>'
+
+
 def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],
                  rows: Sequence[MethodRow], retrains: Sequence[RetrainRow]) -> dict[str, Path]:
     """Writes ``REPORT.md``, ``report.html`` and the figures under ``out``.
@@ -301,21 +309,19 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
         parts = [f"<h2>{html.escape(study.study_name)}</h2>"]
         for name, figure in figures.items():
             page = plots / f"{study.study_name}__{name}.html"
-            figure.write_html(page, include_plotlyjs="directory")  # type: ignore[attr-defined]
+            parts.append(_figure_page(figure, page))
             written.append(page)
             links.append(f"[{name}](plots/{page.name})")
-            parts.append(f'<div class="plot">{figure.to_html(full_html=False, include_plotlyjs=False)}</div>')  # type: ignore[attr-defined]  # noqa: E501
         md += ["Interactive: " + ", ".join(links), ""]
         sections.append("".join(parts))
     for method in sorted({s.user_attrs.get("method") for s in studies}):
         fig = sampler_figure(studies, method)
         if fig is not None:
             page = plots / f"{method}__samplers.html"
-            fig.write_html(page, include_plotlyjs="directory")
+            sections.append(f"<h2>{html.escape(method)}: samplers compared</h2>"
+                            + _figure_page(fig, page))
             written.append(page)
             md += [f"## {method}: samplers compared", "", f"[best so far]({'plots/' + page.name})", ""]
-            sections.append(f"<h2>{html.escape(method)}: samplers compared</h2>"
-                            f'<div class="plot">{fig.to_html(full_html=False, include_plotlyjs=False)}</div>')
     grid = _gan_grid([s for s in studies if s.user_attrs.get("method") == "gan"], plots)
     if grid is not None:
         md += ["## GAN: generated digits of the best trial", "", f"![samples](plots/{grid.name})", ""]

@@ -30,6 +30,7 @@ __all__ = [
     "method_studies",
     "open_study",
     "run_search",
+    "study_tags",
     "summarize_study",
 ]
 
@@ -51,6 +52,14 @@ class SearchOutcome:
     failed: int
     best_value: float | None
     best_params: Mapping[str, Any] | None
+
+
+def study_tags(method: str, sampler: str, pruner: str, profile: str, n_labeled: int,
+               data_seed: int, seed: int) -> dict[str, Any]:
+    """The user attributes a search study carries; :data:`COMPARABILITY_TAGS` must match on
+    resume."""
+    return {"method": method, "sampler": sampler, "pruner": pruner, "profile": profile,
+            "n_labeled": n_labeled, "data_seed": data_seed, "seed": seed}
 
 
 def default_study_name(method: str, sampler: str) -> str:
