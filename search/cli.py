@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NoReturn
 
-__all__ = ["UsageError", "build_parser", "main", "search_worker", "set_threads"]
+__all__ = ["UsageError", "build_parser", "main", "retrain_worker", "search_worker",
+           "set_threads"]
 
 
 class UsageError(ValueError):
@@ -105,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --retrain: redraw the labeled subset per run "
                         "(data seed = run seed)")
     parser.add_argument("--workers", type=_positive, default=1,
-                        help="worker processes per study; they share the cores "
-                        "(default 1)")
+                        help="worker processes per study (with --retrain: the runs still "
+                        "to make are split between them); they share the cores (default 1)")
     parser.add_argument("--threads", type=_positive, default=os.cpu_count() or 1,
                         help="TensorFlow threads in all, split between the worker "
                         "processes (default: all cores)")
@@ -237,17 +238,61 @@ def _search(args: argparse.Namespace) -> int:
     return code
 
 
+class _RetrainInputs:
+    """What every retrain process needs: data, test set, store and caches."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from objectives import make_search_data, make_test_data, resolve_source
+        from objectives.cache import PretrainCache
+        from storage import RetrainStore, files_dir
+
+        source = resolve_source(args.data_dir)
+        self.images, self.labels = source.load_train()
+        self.test = make_test_data(*source.load_test())
+        self.store = RetrainStore(args.storage)
+        files = files_dir(args.storage)
+        self.pretrain_cache = PretrainCache(files / "pretrain-cache")
+        self.artifact_dir = files / "artifacts"
+        self._n_labeled = args.n_labeled
+        self._data: dict[int, object] = {}
+        self._make = make_search_data
+
+    def search_data(self, seed: int):  # type: ignore[no-untyped-def]
+        if seed not in self._data:
+            self._data[seed] = self._make(self.images, self.labels, self._n_labeled, seed)
+        return self._data[seed]
+
+    def run(self, args: argparse.Namespace, planned) -> list:  # type: ignore[no-untyped-def]
+        from objectives import get_method, get_profile
+        from search.retrain import retrain
+
+        return retrain(get_method(args.method), planned, self.search_data, self.test,
+                       get_profile(args.profile), self.store, on_run=_report_run,
+                       pretrain_cache=self.pretrain_cache, artifact_dir=self.artifact_dir)
+
+
+def _report_run(run) -> None:  # type: ignore[no-untyped-def]
+    print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
+          f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
+          f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s",
+          flush=True)
+
+
+def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> None:
+    """One retrain worker; module level, so a parallel retrain can spawn it."""
+    set_threads(threads)
+    _RetrainInputs(args).run(args, planned)
+
+
 def _retrain(args: argparse.Namespace) -> int:
     import optuna
 
-    from objectives import get_method, get_profile, make_search_data, make_test_data
-    from objectives import resolve_source
-    from objectives.cache import PretrainCache
-    from search.retrain import Candidate, retrain
+    from objectives import get_method, get_profile
+    from search.retrain import Candidate, pending_shares, plan_runs
     from search.stats import summarize
     from search.study import best_trials, method_studies
-    from storage import RetrainStore, files_dir, mask_url, open_storage, parse_storage_url
-    from storage import sqlite_path
+    from search.workers import run_parallel
+    from storage import mask_url, open_storage, parse_storage_url, sqlite_path
 
     method = get_method(args.method)
     budget = get_profile(args.profile)
@@ -277,40 +322,40 @@ def _retrain(args: argparse.Namespace) -> int:
             f"no finished trial of method {method.name!r} in {mask_url(args.storage)}; "
             "run a search first"
         )
-    source = resolve_source(args.data_dir)
-    images, labels = source.load_train()
-    test = make_test_data(*source.load_test())
-    cache: dict[int, object] = {}
-
-    def search_data(seed: int):  # type: ignore[no-untyped-def]
-        if seed not in cache:
-            cache[seed] = make_search_data(images, labels, args.n_labeled, seed)
-        return cache[seed]
-
-    def report(run) -> None:  # type: ignore[no-untyped-def]
-        print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
-              f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
-              f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s",
-              flush=True)
-
+    inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
+    planned = plan_runs(method, ranked, budget, args.retrain, args.n_labeled, args.data_seed,
+                        args.vary_labeled, len(inputs.test.y))
     labeled = "labeled subset redrawn per run" if args.vary_labeled else (
         f"labeled subset fixed (data seed {args.data_seed})")
     print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
-          f"profile {budget.name}, {labeled}", flush=True)
-    files = files_dir(args.storage)
-    runs = retrain(method, ranked, search_data, test, budget, args.retrain, args.data_seed,
-                   args.vary_labeled, RetrainStore(args.storage), on_run=report,
-                   pretrain_cache=PretrainCache(files / "pretrain-cache"),
-                   artifact_dir=files / "artifacts")
+          f"profile {budget.name}, {labeled}, {args.workers} worker(s)", flush=True)
+    code = 0
+    if args.workers == 1:
+        runs = inputs.run(args, planned)
+    else:
+        shares = [share for share in pending_shares(planned, inputs.store, args.workers)
+                  if share]
+        threads = max(1, args.threads // max(1, len(shares)))
+        if shares:
+            code = run_parallel(args.storage, [], retrain_worker,
+                                [(args, share, threads) for share in shares])
+        found = [inputs.store.find(run) for run in planned]
+        runs = [run for run in found if run is not None]
+        if len(runs) < len(planned):
+            print(f"{len(planned) - len(runs)} run(s) missing: a worker failed; rerun the "
+                  "same command to train them", file=sys.stderr)
+            code = code or 1
     for candidate in ranked:
         mine = [r for r in runs if r.source_trial == candidate.trial.number
                 and r.study_name == candidate.study_name]
+        if not mine:
+            continue
         acc = summarize([r.test_accuracy for r in mine])
         err = summarize([r.test_errors for r in mine])
         print(f"{candidate.study_name}#{candidate.trial.number}: test accuracy "
               f"{acc.mean:.4f} (95% CI {acc.ci_low:.4f}..{acc.ci_high:.4f}, n={acc.n}); "
               f"test errors {err.mean:.1f} +- {err.std:.1f} / {mine[0].test_size}")
-    return 0
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -148,6 +148,16 @@ def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
     # Distinct sampler seeds per worker: no two trials share their parameters.
     assert len({tuple(sorted(t.params.items())) for t in done}) == 3
 
+    # A parallel retrain splits the seeds between the workers: each is trained once.
+    retrain = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+               "--data-dir", str(mnist_dir), "--retrain", "3", "--workers", "2")
+    code, out, _ = _run(capsys, *retrain)
+    assert code == 0 and "2 worker(s)" in out
+    assert sorted(r["seed"] for r in RetrainStore(url).runs()) == [0, 1, 2]
+    # Nothing left to train: no worker starts, and the summary covers the stored seeds.
+    code, out, _ = _run(capsys, *retrain)
+    assert code == 0 and "n=3" in out and len(RetrainStore(url).runs()) == 3
+
 
 def test_storage_password_never_printed(tmp_path: Path, mnist_dir: Path,
                                         capsys: pytest.CaptureFixture) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from scipy import stats
 from objectives import get_method, make_test_data
 from objectives.data import SearchData
 from objectives.profiles import Budget
-from search.retrain import Candidate, retrain
+from search.retrain import Candidate, pending_shares, plan_runs, retrain
 from search.stats import summarize
 from storage import RetrainStore
 from tests.conftest import synthetic_images
@@ -54,8 +55,13 @@ def test_retrain_scores_test_and_persists_every_run(
         seen_seeds.append(seed)
         return tiny_data
 
-    runs = retrain(method, [Candidate("s", frozen)], data_for, test, budget, runs=3,
-                   data_seed=7, vary_labeled=False, store=store)
+    candidates = [Candidate("s", frozen)]
+
+    def plan(runs: int, vary_labeled: bool = False) -> list:
+        return plan_runs(method, candidates, budget, runs, tiny_data.n_labeled, 7,
+                         vary_labeled, len(test.y))
+
+    runs = retrain(method, plan(3), data_for, test, budget, store=store)
     assert [r.seed for r in runs] == [0, 1, 2] and seen_seeds == [7, 7, 7]
     stored = store.runs(method="supervised")
     assert len(stored) == 3
@@ -64,16 +70,35 @@ def test_retrain_scores_test_and_persists_every_run(
         assert row["test_accuracy"] == pytest.approx(1 - run.test_errors / 300)
         assert row["params"] == params and row["source_trial"] == frozen.number
     seen_seeds.clear()
-    retrain(method, [Candidate("s", frozen)], data_for, test, budget, runs=2, data_seed=7,
-            vary_labeled=True, store=store)
+    retrain(method, plan(2, vary_labeled=True), data_for, test, budget, store=store)
     assert seen_seeds == [0, 1]
     assert [bool(r["vary_labeled"]) for r in store.runs()] == [False] * 3 + [True] * 2
 
     # Rerunning with more seeds tops up: the stored seeds are reused, only seed 3 trains.
     trained = []
-    again = retrain(method, [Candidate("s", frozen)], data_for, test, budget, runs=4,
-                    data_seed=7, vary_labeled=False, store=store,
+    again = retrain(method, plan(4), data_for, test, budget, store=store,
                     on_run=lambda run: trained.append(run.seed))
     assert [r.test_errors for r in again[:3]] == [r.test_errors for r in runs]
     assert len(store.runs()) == 6 and trained == [0, 1, 2, 3]
     assert [r["seed"] for r in store.runs()][-1] == 3
+
+
+def test_pending_runs_are_split_once_between_workers(tmp_path: Path, params: dict,
+                                                      budget: Budget) -> None:
+    method = get_method("supervised")
+    frozen = optuna.trial.create_trial(
+        params=params, distributions=method.space.distributions(), value=0.9
+    )
+    planned = plan_runs(method, [Candidate("s", frozen)], budget, 5, 100, 0, False, 10_000)
+    assert [r.seed for r in planned] == [0, 1, 2, 3, 4]
+    assert {r.data_seed for r in planned} == {0}
+    store = RetrainStore(f"sqlite:///{tmp_path / 'r.db'}")
+    for run in planned[:2]:  # seeds 0 and 1 are already stored
+        store.add(replace(run, val_accuracy=0.9, test_accuracy=0.9, test_errors=1000))
+    shares = pending_shares(planned, store, 2)
+    assert [[r.seed for r in share] for share in shares] == [[2, 4], [3]]
+    assert [[r.seed for r in share] for share in pending_shares(planned, store, 4)] == [
+        [2], [3], [4], []]
+    varied = plan_runs(method, [Candidate("s", frozen)], budget, 3, 20, 0, True, 10_000)
+    assert [(r.seed, r.data_seed, r.n_labeled) for r in varied] == [(0, 0, 20), (1, 1, 20),
+                                                                     (2, 2, 20)]
