@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks.common import publish, table  # noqa: E402
-from benchmarks.flops import decoder_macs, encoder_macs, mlp_macs  # noqa: E402
+from objectives.macs import decoder_macs, encoder_macs, mlp_macs  # noqa: E402
 from objectives import make_search_data, release, resolve_source  # noqa: E402
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder  # noqa: E402
 from objectives.base import RunContext  # noqa: E402

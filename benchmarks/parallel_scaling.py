@@ -26,6 +26,7 @@ import optuna  # noqa: E402
 
 from benchmarks.common import publish, run_study, table  # noqa: E402
 from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
+from objectives.profiles import Budget  # noqa: E402
 from search.pruners import make_pruner  # noqa: E402
 from search.samplers import make_sampler  # noqa: E402
 from search.study import open_study, study_tags, summarize_study  # noqa: E402
@@ -34,8 +35,9 @@ from storage import open_storage  # noqa: E402
 METHOD, SAMPLER, PRUNER, STUDY = "supervised", "random", "none", "scaling"
 
 
-def draw_configs(count: int, seed: int) -> list[dict]:
-    """``count`` feasible configurations of the baseline's space, from the random sampler."""
+def draw_configs(count: int, seed: int, budget: Budget) -> list[dict]:
+    """``count`` configurations of the baseline's space feasible under ``budget``, drawn by
+    the random sampler."""
     method = get_method(METHOD)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
     configs: list[dict] = []
@@ -44,7 +46,7 @@ def draw_configs(count: int, seed: int) -> list[dict]:
         params = method.space.suggest(trial)
         study.tell(trial, 0.0)
         try:
-            method.check(params)
+            method.check(params, budget)
         except InfeasibleConfig:
             continue
         configs.append(params)
@@ -84,7 +86,7 @@ def main() -> int:
     parser.add_argument("--append", default=None, help="markdown file to append the table to")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    configs = draw_configs(args.trials, args.seed)
+    configs = draw_configs(args.trials, args.seed, get_profile(args.profile))
     with tempfile.TemporaryDirectory() as folder:
         results = [run(n, configs, args, Path(folder)) for n in (1, 2)]
     base = results[0]["finished"] / results[0]["seconds"]

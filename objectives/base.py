@@ -99,8 +99,12 @@ class Method(abc.ABC):
     space: SearchSpace
     reference_params: Mapping[str, Any] | None = None
 
-    def check(self, params: Mapping[str, Any]) -> None:
+    def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         """Refuses parameters that cannot be built, before anything is built.
+
+        Args:
+            params: Resolved hyperparameters.
+            budget: The profile, for methods whose model size it caps.
 
         Raises:
             InfeasibleConfig: With the reason, e.g. a feature map shrinking below 1x1.

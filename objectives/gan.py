@@ -34,8 +34,9 @@ import numpy as np
 import tensorflow as tf
 
 from objectives.base import FitInputs, Method, RunContext
-from objectives.data import SearchData
-from objectives.encoder import EncoderConfig, build_encoder, feature_map_sizes
+from objectives.data import N_CLASSES, SearchData
+from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder, feature_map_sizes
+from objectives.macs import encoder_macs, mlp_macs
 from objectives.optimizers import adam
 from objectives.profiles import Budget
 from spaces import get_space
@@ -49,6 +50,7 @@ __all__ = [
     "Gan",
     "WeightNormDense",
     "build_generator",
+    "discriminator_macs",
     "gan_losses",
     "sample_grid",
 ]
@@ -148,7 +150,7 @@ class Discriminator(keras.Model):
         self.input_noise = FastGaussianNoise(input_noise)
         self.blocks = list(blocks)
         self.noises = [FastGaussianNoise(hidden_noise) for _ in self.blocks]
-        self.head = WeightNormDense(10, activation=None, train_scale=True, name="logits")
+        self.head = WeightNormDense(N_CLASSES, activation=None, train_scale=True, name="logits")
 
     def _input(self, x: tf.Tensor, training: bool) -> tf.Tensor:
         if self.flatten is not None:
@@ -192,6 +194,20 @@ def build_discriminator(params: Mapping[str, Any]) -> Discriminator:
         flatten = False
     return Discriminator(blocks, float(params["input_noise"]), float(params["hidden_noise"]),
                          flatten=flatten, name="discriminator")
+
+
+def discriminator_macs(params: Mapping[str, Any]) -> int:
+    """Forward multiply-accumulates per image of :func:`build_discriminator`'s network.
+
+    Every GAN step runs the discriminator forward on three batches and back through them,
+    so this number, not the generator's, sets the GAN's cost.
+    """
+    if params["preset"] == "paper":
+        scale = float(params["mlp_width_scale"])
+        widths = [max(1, int(round(w * scale))) for w in PAPER_WIDTHS[: int(params["mlp_depth"])]]
+        return mlp_macs([28 * 28, *widths, N_CLASSES])
+    return encoder_macs(EncoderConfig.from_params(params)) + mlp_macs(
+        [int(params["latent_width"]), N_CLASSES])
 
 
 def build_generator(z_dim: int) -> keras.Model:
@@ -403,10 +419,15 @@ class Gan(Method):
     space = get_space("gan")
     reference_params = PAPER_PARAMS
 
-    def check(self, params: Mapping[str, Any]) -> None:
+    def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         # The conv parameters only matter to the conv body.
         if params["preset"] == "conv":
             feature_map_sizes(EncoderConfig.from_params(params))
+        macs = discriminator_macs(params)
+        if budget.gan_max_macs is not None and macs > budget.gan_max_macs:
+            raise InfeasibleConfig(
+                f"discriminator of {macs / 1e6:.1f} M multiply-accumulates per image exceeds "
+                f"the {budget.name!r} profile's cap of {budget.gan_max_macs / 1e6:.1f} M")
 
     def build(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext

@@ -116,7 +116,7 @@ def train(
         NonFiniteLoss: If the loss became NaN or infinite.
         optuna.TrialPruned: If a pruning callback stopped the run.
     """
-    method.check(params)
+    method.check(params, budget)
     log = log or EpochLog()
     keras.utils.set_random_seed(context.seed)
     model = method.build(params, data, budget, context)

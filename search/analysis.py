@@ -59,6 +59,7 @@ class RetrainRow:
     study: str
     trial: int
     profile: str
+    budget: str
     n_labeled: int
     labeled_subset: str
     runs: int
@@ -71,6 +72,11 @@ class RetrainRow:
     test_size: int
     errors: tuple[int, ...]
     seconds: float
+
+    @property
+    def profile_label(self) -> str:
+        """The profile's name, with its fingerprint when one was stored."""
+        return f"{self.profile} [{self.budget}]" if self.budget else self.profile
 
 
 def _open(url: str) -> optuna.storages.BaseStorage:
@@ -143,11 +149,14 @@ def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for run in RetrainStore(url).runs():
         if run["study_name"] in studies:
+            # A profile retuned under the same name is a different budget: its own group.
             key = (run["method"], run["study_name"], run["source_trial"], run["profile"],
-                   run["n_labeled"], bool(run["vary_labeled"]), run["test_size"])
+                   run["budget"], run["n_labeled"], bool(run["vary_labeled"]),
+                   run["test_size"])
             groups[key].append(run)
     rows = []
-    for (method, study, trial, profile, n_labeled, vary, size), runs in sorted(groups.items()):
+    for (method, study, trial, profile, budget, n_labeled, vary, size), runs in sorted(
+            groups.items()):
         acc: Summary = summarize([r["test_accuracy"] for r in runs])
         err: Summary = summarize([r["test_errors"] for r in runs])
         rows.append(RetrainRow(
@@ -155,6 +164,7 @@ def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
             study=study,
             trial=trial,
             profile=profile,
+            budget=budget,
             n_labeled=n_labeled,
             labeled_subset="varied per run" if vary else "fixed",
             runs=acc.n,
@@ -208,7 +218,8 @@ def write_tables(out: Path, studies: Sequence[StudyRow], retrains: Sequence[Retr
          "best val acc", "best trial", "best params", "compute h"],
     )
     retrain_table = _markdown(
-        [(r.method, f"{r.study}#{r.trial}", r.profile, r.n_labeled, r.labeled_subset, r.runs,
+        [(r.method, f"{r.study}#{r.trial}", r.profile_label, r.n_labeled, r.labeled_subset,
+          r.runs,
           r.val_accuracy_mean, r.test_accuracy_mean,
           f"{_fmt(r.test_accuracy_ci_low)}..{_fmt(r.test_accuracy_ci_high)}",
           f"{r.test_errors_mean:.1f} ± {_fmt(r.test_errors_std)} / {r.test_size}")

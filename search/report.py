@@ -28,7 +28,8 @@ from scipy import stats
 
 from search.analysis import RetrainRow, StudyRow
 
-__all__ = ["PAPER_ANCHORS", "MethodRow", "method_rows", "write_report"]
+__all__ = ["PAPER_ANCHORS", "PAPER_LABEL_SWEEP", "MethodRow", "label_sweep", "method_rows",
+           "write_report"]
 
 BASELINE = "supervised"
 
@@ -43,6 +44,12 @@ PAPER_ANCHORS: list[tuple[str, float, float | None]] = [
     ("Virtual adversarial", 212, None),
     ("DGN", 333, 14),
 ]
+
+# The feature-matching GAN on MNIST by number of labels: test errors out of 10,000, mean and
+# std over 10 labeled subsets (Salimans et al. 2016, Table 1).
+PAPER_LABEL_SWEEP: dict[int, tuple[float, float]] = {
+    20: (1677, 452), 50: (221, 136), 100: (93, 6.5), 200: (90, 4.2),
+}
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,90 @@ def _anchor_table() -> tuple[list[str], list[list[str]]]:
     body = [[name, f"{mean:g}" + (f" ± {std:g}" if std is not None else ""),
              "quoted, not measured"] for name, mean, std in PAPER_ANCHORS]
     return head, body
+
+
+def label_sweep(retrains: Sequence[RetrainRow]) -> dict[str, dict[int, RetrainRow]]:
+    """Per method (baseline first) and label count: the retrain group whose labeled subset
+    was redrawn per run, as the paper's sweep does; the one with most runs if several."""
+    sweep: dict[str, dict[int, RetrainRow]] = defaultdict(dict)
+    for row in retrains:
+        if row.labeled_subset != "varied per run":
+            continue
+        held = sweep[row.method].get(row.n_labeled)
+        if held is None or row.runs > held.runs:
+            sweep[row.method][row.n_labeled] = row
+    return {m: sweep[m] for m in sorted(sweep, key=lambda m: (m != BASELINE, m))}
+
+
+def _sweep_table(sweep: dict[str, dict[int, RetrainRow]]) -> tuple[list[str], list[list[str]]]:
+    labels = sorted({n for groups in sweep.values() for n in groups} | set(PAPER_LABEL_SWEEP))
+    head = ["labels", *sweep, "Improved-GAN (paper, quoted)"]
+    body = []
+    for n in labels:
+        cells = [str(n)]
+        for groups in sweep.values():
+            g = groups.get(n)
+            cells.append("–" if g is None else
+                         f"{g.test_errors_mean:.0f} ± {_num(g.test_errors_std, 0)} (n={g.runs})")
+        paper = PAPER_LABEL_SWEEP.get(n)
+        cells.append("–" if paper is None else f"{paper[0]:g} ± {paper[1]:g}")
+        body.append(cells)
+    return head, body
+
+
+def _sweep_series(sweep: dict[str, dict[int, RetrainRow]]
+                  ) -> list[tuple[str, list[int], list[float], list[float]]]:
+    """(name, labels, mean errors, std) per method, then the paper's."""
+    series = []
+    for method, groups in sweep.items():
+        ns = sorted(groups)
+        series.append((method, ns, [groups[n].test_errors_mean for n in ns],
+                       [0.0 if math.isnan(groups[n].test_errors_std) else
+                        groups[n].test_errors_std for n in ns]))
+    ns = sorted(PAPER_LABEL_SWEEP)
+    series.append(("Improved-GAN (paper)", ns, [PAPER_LABEL_SWEEP[n][0] for n in ns],
+                   [PAPER_LABEL_SWEEP[n][1] for n in ns]))
+    return series
+
+
+def sweep_figure(sweep: dict[str, dict[int, RetrainRow]]) -> object:
+    """Test errors against the number of labels, one line a method, beside the paper's."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, ns, means, stds in _sweep_series(sweep):
+        fig.add_trace(go.Scatter(x=ns, y=means, error_y={"type": "data", "array": stds},
+                                 mode="lines+markers", name=name,
+                                 line={"dash": "dash"} if "paper" in name else None))
+    fig.update_layout(title="Test errors /10,000 vs labeled images (mean ± std over runs)",
+                      xaxis={"type": "log", "title": "labeled images"},
+                      yaxis={"type": "log", "title": "test errors out of 10,000"})
+    return fig
+
+
+def _png_sweep(sweep: dict[str, dict[int, RetrainRow]], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, ns, means, stds in _sweep_series(sweep):
+        ax.errorbar(ns, means, yerr=stds, marker="o", capsize=3, label=name,
+                    linestyle="--" if "paper" in name else "-")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(sorted({n for _, ns, _, _ in _sweep_series(sweep) for n in ns}))
+    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("labeled images")
+    ax.set_ylabel("test errors out of 10,000")
+    ax.set_title("Test errors vs labels (mean ± std over runs)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def _md(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
@@ -287,7 +378,8 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
         md += ["## All retrain groups", "", _md(
             ["method", "config", "profile", "labels", "labeled subset", "runs", "test acc",
              "95 % CI", "errors mean ± std"],
-            [[r.method, f"{r.study}#{r.trial}", r.profile, str(r.n_labeled), r.labeled_subset,
+            [[r.method, f"{r.study}#{r.trial}", r.profile_label, str(r.n_labeled),
+              r.labeled_subset,
               str(r.runs), _num(r.test_accuracy_mean),
               f"{_num(r.test_accuracy_ci_low)}–{_num(r.test_accuracy_ci_high)}",
               f"{r.test_errors_mean:.1f} ± {_num(r.test_errors_std, 1)}"] for r in retrains]),
@@ -296,6 +388,17 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
                 f"{_html_table(anchor_head, anchor_body)}"]
     written: list[Path] = []
+    sweep = label_sweep(retrains)
+    if sweep:
+        sweep_head, sweep_body = _sweep_table(sweep)
+        png = _png_sweep(sweep, plots / "label_sweep.png")
+        page = plots / "label_sweep.html"
+        title = "Test errors vs labels (labeled subset redrawn per run)"
+        md += [f"## {title}", "", _md(sweep_head, sweep_body), "",
+               f"![label sweep](plots/{png.name}) [interactive](plots/{page.name})", ""]
+        sections.append(f"<h2>{title}</h2>{_html_table(sweep_head, sweep_body)}"
+                        + _figure_page(sweep_figure(sweep), page))
+        written += [png, page]
     for study in studies:
         figures = study_figures(study)
         if not figures:

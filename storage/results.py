@@ -23,6 +23,8 @@ test_size       number of test images
 epochs          epochs run (early stopping on validation)
 seconds         wall time of the run
 notes           what the method recorded (cache hit, sample grid path), JSON
+budget          fingerprint of the profile's values (``Budget.fingerprint``); empty in
+                rows written before it existed
 =============== ===========================================================
 """
 
@@ -62,6 +64,7 @@ RETRAIN_TABLE = sa.Table(
     sa.Column("epochs", sa.Integer, nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
     sa.Column("notes", sa.Text, nullable=False, default="{}"),
+    sa.Column("budget", sa.String(64), nullable=True),
 )
 
 
@@ -85,6 +88,7 @@ class RetrainRun:
     epochs: int
     seconds: float
     notes: Mapping[str, Any] = field(default_factory=dict)
+    budget: str = ""
 
 
 class RetrainStore:
@@ -134,6 +138,7 @@ class RetrainStore:
         with self.engine.connect() as conn:
             rows = [dict(row._mapping) for row in conn.execute(query)]
         for row in rows:
+            row["budget"] = row["budget"] or ""
             row["params"] = json.loads(row["params"])
             row["notes"] = json.loads(row["notes"] or "{}")
         return rows
@@ -142,9 +147,11 @@ class RetrainStore:
         """The stored run with ``like``'s configuration, budget, labels and seeds, if any.
 
         Matching ignores the measured fields, so an interrupted retrain can be rerun and
-        only the missing seeds are trained again.
+        only the missing seeds are trained again. It includes the profile's fingerprint:
+        runs made before a profile was retuned are not reused.
         """
-        key = ("source_trial", "profile", "n_labeled", "seed", "data_seed", "vary_labeled")
+        key = ("source_trial", "profile", "budget", "n_labeled", "seed", "data_seed",
+               "vary_labeled")
         for row in self.runs(like.method, like.study_name):
             if all(row[k] == getattr(like, k) for k in key) and row["params"] == dict(
                 like.params

@@ -10,7 +10,7 @@ from scipy import stats
 
 import analyze
 from search.analysis import collect, retrain_rows
-from search.report import method_rows
+from search.report import label_sweep, method_rows
 from storage import RetrainRun, RetrainStore, open_storage
 
 
@@ -140,3 +140,33 @@ def test_missing_and_empty_databases_are_clear_errors(
     assert analyze.main(["--storage", f"sqlite:///{empty}", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no Optuna studies" in err and err.count("\n") == 1
+
+
+def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    store = RetrainStore(url)
+    for n_labeled, errors in ((20, [3000, 3400]), (50, [2000, 2100, 2300])):
+        for seed, e in enumerate(errors):
+            store.add(RetrainRun("supervised-tpe", "supervised", 1, {"learning_rate": 3e-3},
+                                 "smoke", n_labeled, seed, seed, True, 0.7, 1 - e / 10_000, e,
+                                 10_000, 5, 2.0, budget="abc"))
+    # The same profile name with other values (a retuned profile) is a group of its own.
+    store.add(RetrainRun("supervised-tpe", "supervised", 1, {"learning_rate": 3e-3}, "smoke",
+                         50, 0, 0, True, 0.7, 0.5, 5000, 10_000, 5, 2.0, budget="xyz"))
+    _, rows = collect(url)
+    retrains = retrain_rows(url, [r.study for r in rows])
+    sweep = label_sweep(retrains)
+    assert list(sweep) == ["supervised", "gan"]  # baseline first; fixed subsets left out
+    assert sorted(sweep["supervised"]) == [20, 50]
+    assert sweep["supervised"][50].errors == (2000, 2100, 2300)  # 3 runs beat the 1-run group
+    assert sweep["gan"][100].test_errors_mean == 125.0
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    section = report[report.index("## Test errors vs labels"):]
+    assert "| 20 | 3200 ± 283 (n=2) | – | 1677 ± 452 |" in section
+    assert "| 100 | – | 125 ± 26 (n=4) | 93 ± 6.5 |" in section
+    assert "| 200 | – | – | 90 ± 4.2 |" in section
+    assert (out / "plots" / "label_sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert '"type":"log"' in (out / "plots" / "label_sweep.html").read_text()

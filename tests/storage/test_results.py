@@ -24,3 +24,13 @@ def test_store_round_trip_and_filters(tmp_path: Path) -> None:
     assert rows[0]["params"] == {"a": 1} and rows[0]["test_errors"] == 900
     assert [r["seed"] for r in store.runs(method="gan")] == [1]
     assert [r["method"] for r in store.runs(study_name="s")] == ["supervised"]
+
+
+def test_find_matches_configuration_seeds_and_budget(tmp_path: Path) -> None:
+    store = RetrainStore(f"sqlite:///{tmp_path / 'r.db'}")
+    store.add(_run(budget="aaa"))
+    assert store.find(_run(budget="aaa", test_errors=-1)) is not None
+    # A retuned profile keeps its name but not its fingerprint: its runs are new runs.
+    assert store.find(_run(budget="bbb")) is None
+    assert store.find(_run(budget="aaa", seed=1)) is None
+    assert store.find(_run(budget="aaa", params={"a": 2})) is None

@@ -1,4 +1,8 @@
-"""Analytic multiply-accumulate counts of the project's models (per image, forward pass)."""
+"""Analytic multiply-accumulate counts of the project's models (per image, forward pass).
+
+The epoch-throughput benchmark turns them into achieved FLOP/s; profiles use them to cap
+the size of the costliest models (see ``Budget.gan_max_macs``).
+"""
 
 from __future__ import annotations
 
