@@ -287,7 +287,7 @@ def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> Non
 def _retrain(args: argparse.Namespace) -> int:
     import optuna
 
-    from objectives import get_method, get_profile
+    from objectives import InfeasibleConfig, get_method, get_profile
     from search.retrain import Candidate, pending_shares, plan_runs
     from search.stats import summarize
     from search.study import best_trials, method_studies
@@ -322,6 +322,12 @@ def _retrain(args: argparse.Namespace) -> int:
             f"no finished trial of method {method.name!r} in {mask_url(args.storage)}; "
             "run a search first"
         )
+    for candidate in ranked:
+        try:
+            method.check(candidate.trial.params, budget)
+        except InfeasibleConfig as exc:
+            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
+                             f"retrained under profile {budget.name!r}: {exc}") from None
     inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
     planned = plan_runs(method, ranked, budget, args.retrain, args.n_labeled, args.data_seed,
                         args.vary_labeled, len(inputs.test.y))

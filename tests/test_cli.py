@@ -110,6 +110,30 @@ def test_retrain_without_finished_trial(
     assert RetrainStore(url).runs() == []
 
 
+def test_retrain_refuses_a_configuration_over_the_profile_cap(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import optuna
+
+    from objectives import get_method
+    from spaces.gan import PAPER_PARAMS
+    from storage import open_storage
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = optuna.create_study(storage=open_storage(url), study_name="gan-tpe",
+                                direction="maximize")
+    study.set_user_attr("method", "gan")
+    big = {**PAPER_PARAMS, "preset": "conv", "kernel_size": 5, "depth": 3, "filters": 32,
+           "latent_width": 256}
+    study.add_trial(optuna.trial.create_trial(
+        params=big, distributions=get_method("gan").space.distributions(), value=0.9))
+    code, _, err = _run(capsys, "--method", "gan", "--profile", "bench", "--storage", url,
+                        "--data-dir", str(mnist_dir), "--retrain", "1")
+    assert code == 2 and err.count("\n") == 1
+    assert "gan-tpe#0 cannot be retrained under profile 'bench'" in err and "cap" in err
+    assert RetrainStore(url).runs() == []
+
+
 def test_corrupt_data_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
         with gzip.open(tmp_path / name, "wb") as handle:
