@@ -72,6 +72,7 @@ class RetrainRow:
     test_size: int
     errors: tuple[int, ...]
     seconds: float
+    sample_grids: tuple[tuple[int, str], ...] = ()
 
     @property
     def profile_label(self) -> str:
@@ -176,6 +177,8 @@ def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
             test_errors_std=err.std,
             test_size=size,
             errors=tuple(int(r["test_errors"]) for r in runs),
+            sample_grids=tuple((int(r["seed"]), str(r["notes"]["samples_png"]))
+                               for r in runs if "samples_png" in r["notes"]),
             seconds=float(sum(r["seconds"] for r in runs)),
         ))
     return rows

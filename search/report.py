@@ -347,6 +347,19 @@ def _gan_grid(studies: Sequence[optuna.Study], out: Path) -> Path | None:
     return target
 
 
+def _retrain_grids(row: RetrainRow, out: Path) -> list[tuple[int, Path]]:
+    """Copies the sample grids a retrain group's runs wrote (those still on disk)."""
+    copied = []
+    for seed, source in sorted(row.sample_grids):
+        if Path(source).exists():
+            target = out / (f"{row.study}__retrain_trial{row.trial}_labels{row.n_labeled}"
+                            f"_{'varied' if row.labeled_subset != 'fixed' else 'fixed'}"
+                            f"_seed{seed}.png")
+            shutil.copyfile(source, target)
+            copied.append((seed, target))
+    return copied
+
+
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -431,6 +444,19 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
         sections.append(f'<h2>GAN: generated digits of the best trial</h2><img alt="samples" '
                         f'src="plots/{grid.name}">')
         written.append(grid)
+    for row in retrains:
+        copied = _retrain_grids(row, plots)
+        if not copied:
+            continue
+        title = (f"{row.method}: generated digits of the retrained {row.study}#{row.trial} "
+                 f"({row.n_labeled} labels, {row.labeled_subset} subset)")
+        md += [f"## {title}", "", " ".join(f"![seed {seed}](plots/{png.name})"
+                                           for seed, png in copied), ""]
+        sections.append(f"<h2>{html.escape(title)}</h2>" + "".join(
+            f'<figure style="display:inline-block"><img alt="seed {seed}" '
+            f'src="plots/{png.name}"><figcaption>seed {seed}</figcaption></figure>'
+            for seed, png in copied))
+        written += [png for _, png in copied]
     (out / "REPORT.md").write_text("\n".join(md))
     script = plotly.offline.get_plotlyjs()
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>ssl-hpo report</title>"

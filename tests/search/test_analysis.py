@@ -45,10 +45,12 @@ def _fabricate(url: str) -> None:
         params={"learning_rate": 1e-3, "depth": 2, "latent_width": 64}, distributions=dists,
         value=0.95,
         user_attrs={"seconds": 360.0}))
+    grid = Path(url.removeprefix("sqlite:///")).with_name("grid.png")
+    grid.write_bytes(b"\x89PNG\r\n\x1a\n")
     for seed, errors in enumerate([100, 130, 160, 110]):
         store.add(RetrainRun("gan-random", "gan", 0, {"learning_rate": 1e-3}, "smoke", 100,
                              seed, seed, True, 0.95, 1 - errors / 10_000, errors, 10_000, 5,
-                             1.0))
+                             1.0, notes={"samples_png": str(grid)} if seed < 2 else {}))
 
 
 def test_tables_match_hand_computed_values(tmp_path: Path) -> None:
@@ -95,6 +97,11 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert (plots / f"supervised-tpe__{name}.html").exists()
     page = (out / "report.html").read_text()
     assert 'src="http' not in page and page.count("Plotly.newPlot") >= 10
+    # The sample grids of the retrained GAN runs that wrote one, copied beside the report.
+    shown = "![seed 0](plots/gan-random__retrain_trial0_labels100_varied_seed0.png)"
+    assert shown in report and "seed1.png" in report and "seed2.png" not in report
+    assert (plots / "gan-random__retrain_trial0_labels100_varied_seed1.png").exists()
+    assert 'alt="seed 1"' in page
 
 
 def test_method_table_welch_and_ci_by_hand(tmp_path: Path) -> None:
