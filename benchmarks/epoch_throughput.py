@@ -26,7 +26,6 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks.common import publish, table  # noqa: E402
-from objectives.macs import decoder_macs, encoder_macs, mlp_macs  # noqa: E402
 from objectives import make_search_data, release, resolve_source  # noqa: E402
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -34,6 +33,7 @@ from objectives.classifier import Classifier  # noqa: E402
 from objectives.contrastive import ContrastivePretrainer  # noqa: E402
 from objectives.encoder import EncoderConfig, build_encoder  # noqa: E402
 from objectives.gan import PAPER_WIDTHS, Gan, gan_dataset  # noqa: E402
+from objectives.macs import decoder_macs, encoder_macs, mlp_macs  # noqa: E402
 from objectives.profiles import get_profile  # noqa: E402
 from spaces.gan import PAPER_PARAMS  # noqa: E402
 
