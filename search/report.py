@@ -17,7 +17,7 @@ import html
 import math
 import shutil
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,11 @@ PAPER_LABEL_SWEEP: dict[int, tuple[float, float]] = {
 }
 
 
+def _baseline_first(methods: Iterable[str]) -> list[str]:
+    """Method names sorted, the baseline first: the order of every table."""
+    return sorted(methods, key=lambda m: (m != BASELINE, m))
+
+
 @dataclass(frozen=True)
 class MethodRow:
     """One method across its studies, with its main retrain group."""
@@ -81,7 +86,7 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> 
     by_method: dict[str, list[StudyRow]] = defaultdict(list)
     for row in studies:
         by_method[row.method].append(row)
-    order = sorted(by_method, key=lambda m: (m != BASELINE, m))
+    order = _baseline_first(by_method)
     groups = {m: _main_group([r for r in retrains if r.method == m]) for m in order}
     base = groups.get(BASELINE)
     out = []
@@ -157,7 +162,7 @@ def label_sweep(retrains: Sequence[RetrainRow]) -> dict[str, dict[int, RetrainRo
         held = sweep[row.method].get(row.n_labeled)
         if held is None or row.runs > held.runs:
             sweep[row.method][row.n_labeled] = row
-    return {m: sweep[m] for m in sorted(sweep, key=lambda m: (m != BASELINE, m))}
+    return {m: sweep[m] for m in _baseline_first(sweep)}
 
 
 def _sweep_table(sweep: dict[str, dict[int, RetrainRow]]) -> tuple[list[str], list[list[str]]]:
@@ -212,13 +217,14 @@ def _png_sweep(sweep: dict[str, dict[int, RetrainRow]], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    series = _sweep_series(sweep)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for name, ns, means, stds in _sweep_series(sweep):
+    for name, ns, means, stds in series:
         ax.errorbar(ns, means, yerr=stds, marker="o", capsize=3, label=name,
                     linestyle="--" if "paper" in name else "-")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xticks(sorted({n for _, ns, _, _ in _sweep_series(sweep) for n in ns}))
+    ax.set_xticks(sorted({n for _, ns, _, _ in series for n in ns}))
     ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("labeled images")
