@@ -122,6 +122,13 @@ def _num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
+def _p_value(p: float | None) -> str:
+    # Three decimals would print a highly significant difference as "p=0.000".
+    if p is None or math.isnan(p):
+        return "p –"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def _main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
     head = ["method", "finished / pruned / failed", "best val acc", "test acc (95 % CI)",
             "test errors /10k (mean ± std, n)", "Δ errors vs baseline (Welch p)",
@@ -139,7 +146,7 @@ def _main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
         err = (f"{g.test_errors_mean:.1f} ± {_num(g.test_errors_std, 1)}, n={g.runs}"
                f" ({g.labeled_subset} labels)") if g else "–"
         diff = "–" if r.errors_diff_to_baseline is None else (
-            f"{r.errors_diff_to_baseline:+.1f} (p={_num(r.welch_p, 3)})")
+            f"{r.errors_diff_to_baseline:+.1f} ({_p_value(r.welch_p)})")
         body.append([r.method, f"{r.complete + r.pruned} / {r.pruned} / {r.failed}",
                      _num(r.best_val_accuracy), acc, err, diff, f"{r.compute_hours:.2f}"])
     return head, body

@@ -91,6 +91,8 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
     report = (out / "REPORT.md").read_text()
     assert "quoted, not measured" in report and "93 ± 6.5" in report and "333 ± 14" in report
     assert report.index("| supervised |") < report.index("| gan |")
+    gan_row = report[report.index("| gan |"):].splitlines()[0]
+    assert "(p = 0.0" in gan_row and "p=" not in report
     assert "![supervised-tpe](plots/supervised-tpe__slices.png)" in report
     assert (plots / "supervised-tpe__slices.png").read_bytes()[:4] == b"\x89PNG"
     for name in ("contour_width_depth", "importances", "intermediate"):
