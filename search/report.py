@@ -74,8 +74,19 @@ class MethodRow:
 
 
 def _main_group(rows: Sequence[RetrainRow], n_labeled: int = 100) -> RetrainRow | None:
+    # The search's own labeled subset first: a label sweep also holds 100-label groups,
+    # whose subset is redrawn per run, and those belong to the sweep's table.
     candidates = [r for r in rows if r.n_labeled == n_labeled]
-    return max(candidates, key=lambda r: r.runs) if candidates else None
+    return max(candidates, key=lambda r: (r.labeled_subset == "fixed", r.runs),
+               default=None)
+
+
+def _welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | None]:
+    """Difference of mean test errors and Welch's p (None below two runs a side)."""
+    diff = sum(mine) / len(mine) - sum(theirs) / len(theirs)
+    if len(mine) < 2 or len(theirs) < 2:
+        return diff, None
+    return diff, float(stats.ttest_ind(mine, theirs, equal_var=False).pvalue)
 
 
 def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> list[MethodRow]:
@@ -95,10 +106,7 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> 
         group = groups[method]
         diff = p_value = None
         if group is not None and base is not None and method != BASELINE:
-            mine, theirs = group.errors, base.errors
-            diff = sum(mine) / len(mine) - sum(theirs) / len(theirs)
-            if len(mine) > 1 and len(theirs) > 1:
-                p_value = float(stats.ttest_ind(mine, theirs, equal_var=False).pvalue)
+            diff, p_value = _welch(group.errors, base.errors)
         values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
         out.append(MethodRow(
             method=method,
@@ -186,6 +194,27 @@ def _sweep_table(sweep: dict[str, dict[int, RetrainRow]]) -> tuple[list[str], li
         cells.append("–" if paper is None else f"{paper[0]:g} ± {paper[1]:g}")
         body.append(cells)
     return head, body
+
+
+def _sweep_tests_table(sweep: dict[str, dict[int, RetrainRow]]
+                       ) -> tuple[list[str], list[list[str]]] | None:
+    """Each method against the baseline at each label count: Δ errors and Welch's p."""
+    base = sweep.get(BASELINE)
+    others = [m for m in sweep if m != BASELINE]
+    if base is None or not others:
+        return None
+    body = []
+    for n in sorted(base):
+        cells = [str(n)]
+        for method in others:
+            group = sweep[method].get(n)
+            if group is None:
+                cells.append("–")
+                continue
+            diff, p = _welch(group.errors, base[n].errors)
+            cells.append(f"{diff:+.0f} ({_p_value(p)})")
+        body.append(cells)
+    return ["labels", *(f"{m} − {BASELINE}" for m in others)], body
 
 
 def _sweep_series(sweep: dict[str, dict[int, RetrainRow]]
@@ -420,10 +449,16 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
         png = _png_sweep(sweep, plots / "label_sweep.png")
         page = plots / "label_sweep.html"
         title = "Test errors vs labels (labeled subset redrawn per run)"
-        md += [f"## {title}", "", _md(sweep_head, sweep_body), "",
-               f"![label sweep](plots/{png.name}) [interactive](plots/{page.name})", ""]
-        sections.append(f"<h2>{title}</h2>{_html_table(sweep_head, sweep_body)}"
-                        + _figure_page(sweep_figure(sweep), page))
+        md += [f"## {title}", "", _md(sweep_head, sweep_body), ""]
+        section = f"<h2>{title}</h2>{_html_table(sweep_head, sweep_body)}"
+        tests = _sweep_tests_table(sweep)
+        if tests is not None:
+            caption = ("Test errors against the baseline's at the same label count "
+                       "(Welch's t-test, runs unpaired):")
+            md += [caption, "", _md(*tests), ""]
+            section += f"<p>{caption}</p>{_html_table(*tests)}"
+        md += [f"![label sweep](plots/{png.name}) [interactive](plots/{page.name})", ""]
+        sections.append(section + _figure_page(sweep_figure(sweep), page))
         written += [png, page]
     for study in studies:
         figures = study_figures(study)

@@ -155,7 +155,8 @@ def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     _fabricate(url)
     store = RetrainStore(url)
-    for n_labeled, errors in ((20, [3000, 3400]), (50, [2000, 2100, 2300])):
+    for n_labeled, errors in ((20, [3000, 3400]), (50, [2000, 2100, 2300]),
+                              (100, [200, 500, 800, 1100])):
         for seed, e in enumerate(errors):
             store.add(RetrainRun("supervised-tpe", "supervised", 1, {"learning_rate": 3e-3},
                                  "smoke", n_labeled, seed, seed, True, 0.7, 1 - e / 10_000, e,
@@ -167,7 +168,9 @@ def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
     retrains = retrain_rows(url, [r.study for r in rows])
     sweep = label_sweep(retrains)
     assert list(sweep) == ["supervised", "gan"]  # baseline first; fixed subsets left out
-    assert sorted(sweep["supervised"]) == [20, 50]
+    assert sorted(sweep["supervised"]) == [20, 50, 100]
+    # The comparison at 100 labels keeps the search's fixed subset, though it has fewer runs.
+    assert method_rows(rows, retrains)[0].retrain.errors == (800, 900, 1000)
     assert sweep["supervised"][50].errors == (2000, 2100, 2300)  # 3 runs beat the 1-run group
     assert sweep["gan"][100].test_errors_mean == 125.0
     out = tmp_path / "out"
@@ -175,7 +178,11 @@ def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
     report = (out / "REPORT.md").read_text()
     section = report[report.index("## Test errors vs labels"):]
     assert "| 20 | 3200 ± 283 (n=2) | – | 1677 ± 452 |" in section
-    assert "| 100 | – | 125 ± 26 (n=4) | 93 ± 6.5 |" in section
+    assert "| 100 | 650 ± 387 (n=4) | 125 ± 26 (n=4) | 93 ± 6.5 |" in section
+    p = stats.ttest_ind([100, 130, 160, 110], [200, 500, 800, 1100], equal_var=False).pvalue
+    tests = section[section.index("Welch"):]
+    assert "| labels | gan − supervised |" in tests
+    assert f"| 100 | -525 (p = {p:.3f}) |" in tests and "| 20 | – |" in tests
     assert "| 200 | – | – | 90 ± 4.2 |" in section
     assert (out / "plots" / "label_sweep.png").read_bytes()[:4] == b"\x89PNG"
     assert '"type":"log"' in (out / "plots" / "label_sweep.html").read_text()
