@@ -42,10 +42,12 @@ def main() -> int:
     totals = {}
     for key, spec in specs.items():
         trials = finished_trials(load(spec, args.storage), args.trials)
+        # An unfinished study's spend is not comparable: NaN leaves it out of the table.
+        done = 1.0 if len(trials) == args.trials else float("nan")
         totals[key] = {
-            "epochs": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
-            "seconds": sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials),
-            "pruned": sum(t.state == TrialState.PRUNED for t in trials),
+            "epochs": done * sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
+            "seconds": done * sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials),
+            "pruned": done * sum(t.state == TrialState.PRUNED for t in trials),
             "best": best_after(trials, args.trials),
         }
     reference = "none" if "none" in args.pruners else None
@@ -56,7 +58,7 @@ def main() -> int:
         if reference is not None:
             ref = [totals[reference, seed] for seed in args.seeds]
             share = median_range([100 * m["epochs"] / r["epochs"] for m, r in zip(mine, ref)],
-                                 "{:.0f}") + " %"
+                                 "{:.0f} %")
             delta = median_range([100 * (m["best"] - r["best"]) for m, r in zip(mine, ref)],
                                  "{:+.2f}")
         rows.append((pruner, median_range([m["epochs"] for m in mine], "{:.0f}"), share,

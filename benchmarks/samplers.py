@@ -11,6 +11,7 @@ search's best after the whole budget, the goal being at most half of it.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -53,14 +54,17 @@ def main() -> int:
     for sampler in args.samplers:
         mine = [runs[sampler, seed] for seed in args.seeds]
         rows.append((sampler, *(median_range([best_after(t, n) for t in mine])
-                                for n in checkpoints), min(len(t) for t in mine)))
+                                for n in checkpoints), ", ".join(str(len(t)) for t in mine)))
     text = table(["sampler", *(f"best val after {n}" for n in checkpoints),
-                  "finished trials (min over seeds)"], rows)
+                  "finished trials per seed"], rows)
     if "tpe" in args.samplers and "random" in args.samplers:
         # Paired by seed: TPE's first trials are random search's, drawn from the same seed.
         parts = []
         for seed in args.seeds:
             target = best_after(runs["random", seed], args.trials)
+            if math.isnan(target) or len(runs["tpe", seed]) < args.trials:
+                parts.append(f"seed {seed}: studies unfinished")
+                continue
             needed = trials_to_reach(runs["tpe", seed], target)
             parts.append(f"seed {seed}: {'not reached' if needed is None else needed} "
                          f"(random's best {target:.4f})")

@@ -72,25 +72,39 @@ def run_all(specs: Sequence[StudySpec], args: argparse.Namespace) -> None:
             future.result()
 
 
-def load(spec: StudySpec, storage: str) -> optuna.Study:
-    """The stored study of ``spec``."""
-    return optuna.load_study(study_name=spec.name, storage=storage)
+def load(spec: StudySpec, storage: str) -> optuna.Study | None:
+    """The stored study of ``spec``; ``None`` if the benchmark has not started it yet."""
+    try:
+        return optuna.load_study(study_name=spec.name, storage=storage)
+    except KeyError:
+        return None
 
 
-def finished_trials(study: optuna.Study, limit: int) -> list[FrozenTrial]:
+def finished_trials(study: optuna.Study | None, limit: int) -> list[FrozenTrial]:
     """The first ``limit`` finished (complete or pruned) trials, in trial order."""
+    if study is None:
+        return []
     trials = study.get_trials(deepcopy=False, states=FINISHED)
     return sorted(trials, key=lambda t: t.number)[:limit]
 
 
 def best_after(trials: Sequence[FrozenTrial], n: int) -> float:
-    """Best validation accuracy among the first ``n`` trials (completed ones count)."""
+    """Best validation accuracy among the first ``n`` trials (completed ones count).
+
+    NaN while a study has fewer than ``n`` finished trials: a benchmark read mid-run must
+    not pass off an unfinished study's best as its best after ``n``.
+    """
     values = [t.value for t in trials[:n] if t.state == TrialState.COMPLETE]
-    return max(values) if values else float("nan")
+    return max(values) if values and len(trials) >= n else float("nan")
 
 
 def median_range(values: Sequence[float], fmt: str = "{:.4f}") -> str:
-    """``median [min–max]`` of ``values``."""
+    """``median [min–max]`` of ``values``; NaNs (unfinished studies) are left out and
+    the number of values kept is shown when some were."""
     arr = np.asarray(values, dtype=float)
-    return (f"{fmt.format(np.median(arr))} [{fmt.format(arr.min())}–"
-            f"{fmt.format(arr.max())}]")
+    kept = arr[~np.isnan(arr)]
+    if kept.size == 0:
+        return "–"
+    text = (f"{fmt.format(np.median(kept))} [{fmt.format(kept.min())}–"
+            f"{fmt.format(kept.max())}]")
+    return text if kept.size == arr.size else f"{text} (n={kept.size})"
