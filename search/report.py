@@ -92,7 +92,8 @@ def _welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | N
 def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> list[MethodRow]:
     """Aggregates studies per method; Welch's t-test of test errors against the baseline.
 
-    The retrain group shown for a method is its 100-label group with the most runs.
+    The retrain group shown for a method is its 100-label group on the search's fixed
+    labeled subset, else its 100-label group with the most runs.
     """
     by_method: dict[str, list[StudyRow]] = defaultdict(list)
     for row in studies:
