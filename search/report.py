@@ -7,8 +7,9 @@ it the paper anchors, quoted from Salimans et al. 2016 (not measured here). Then
 study: validation accuracy against every hyperparameter, width x depth contour,
 hyperparameter importances, optimisation history, intermediate values (where pruning cut
 trials); a best-so-far comparison where a method was searched with several samplers; the
-GAN's generated digits. The HTML embeds plotly's JavaScript once (works offline); the
-markdown embeds PNG renderings so it reads on a repository page.
+GAN's generated digits. The HTML loads plotly's JavaScript from ``plots/`` (no CDN, works
+offline), the copy its interactive pages share; the markdown embeds PNG renderings so it
+reads on a repository page.
 """
 
 from __future__ import annotations
@@ -406,9 +407,13 @@ def _retrain_grids(row: RetrainRow, out: Path) -> list[tuple[int, Path]]:
 # --- writing -------------------------------------------------------------------------------
 
 
+# The file plotly writes beside a page for ``include_plotlyjs="directory"``.
+_PLOTLY_JS = "plotly.min.js"
+
+
 def _figure_page(figure: Any, page: Path) -> str:
     """Writes ``figure`` as its own page (plotly.js shared once per folder) and returns the
-    same plot as a ``div`` for the self-contained report.html."""
+    same plot as a ``div`` for report.html, which loads that same shared copy."""
     figure.write_html(page, include_plotlyjs="directory")
     return f'<div class="plot">{figure.to_html(full_html=False, include_plotlyjs=False)}</div>'
 
@@ -420,8 +425,6 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     Returns:
         ``{"md": ..., "html": ..., "plots": [...]}`` paths.
     """
-    import plotly.offline
-
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     head, body = _main_table(rows)
@@ -507,11 +510,14 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
             for seed, png in copied))
         written += [png for _, png in copied]
     (out / "REPORT.md").write_text("\n".join(md))
-    script = plotly.offline.get_plotlyjs()
+    # The figure pages already wrote plotly.js to plots/; embedding a second 4.8 MB copy
+    # would not make the report standalone, since its images live in plots/ as well.
+    script = (f'<script src="plots/{_PLOTLY_JS}"></script>'
+              if any(p.suffix == ".html" for p in written) else "")
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>ssl-hpo report</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style>"
-            f"<script>{script}</script></head><body><h1>ssl-hpo report</h1>"
+            f"{script}</head><body><h1>ssl-hpo report</h1>"
             + "".join(sections) + "</body></html>")
     (out / "report.html").write_text(page)
     return {"md": out / "REPORT.md", "html": out / "report.html", "plots": written}  # type: ignore[dict-item]
