@@ -4,10 +4,11 @@
 Thin entry point; see ``python run_study.py --help`` and ``search/cli.py``.
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is first imported
+from search.runtime import configure_tensorflow
+
+configure_tensorflow()  # oneDNN and quiet logs, before TensorFlow is first imported
 
 from search.cli import main  # noqa: E402
 

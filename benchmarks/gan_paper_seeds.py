@@ -18,8 +18,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from search.runtime import configure_tensorflow  # noqa: E402
+
+configure_tensorflow()  # before TensorFlow is first imported
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -18,9 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from search.runtime import configure_tensorflow  # noqa: E402
+
+configure_tensorflow()  # before TensorFlow is first imported
 
 import optuna  # noqa: E402
 

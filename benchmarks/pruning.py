@@ -12,12 +12,14 @@ a best value within 0.2 points. Studies share the database and naming of
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from search.runtime import configure_tensorflow  # noqa: E402
+
+configure_tensorflow()  # before TensorFlow is first imported
 
 import optuna  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402

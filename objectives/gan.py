@@ -275,12 +275,9 @@ class FeatureMatchingGAN(keras.Model):
         self.discriminator(x_init[:2])
         self.average(x_init[:2])
         self.discriminator.data_init(x_init)
-        # Copy everything (hidden scales fixed by the init included), then keep, like the
-        # official code, an average that starts at zero, read with Adam's debiasing.
+        # Copy everything (hidden scales fixed by the init included); the trainable part is
+        # then the debiased average, overwritten by the first step.
         self.average.set_weights(self.discriminator.get_weights())
-        self.sums = [self.add_weight(shape=v.shape, initializer="zeros", trainable=False,
-                                     name=f"avg_sum_{i}")
-                     for i, v in enumerate(self.discriminator.trainable_variables)]
         self.avg_steps = self.add_weight(shape=(), initializer="zeros", trainable=False,
                                          name="avg_steps")
 
@@ -295,6 +292,21 @@ class FeatureMatchingGAN(keras.Model):
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.average(x, training=False)
+
+    def _update_average(self, d_vars: Sequence[tf.Variable]) -> None:
+        """The official average, which starts at zero, read with Adam's debiasing.
+
+        With ``s_t = d s_{t-1} + (1 - d) p_t`` (``s_0 = 0``) the debiased average
+        ``a_t = s_t / (1 - d^t)`` obeys ``a_t = a_{t-1} + w_t (p_t - a_{t-1})`` with
+        ``w_t = (1 - d) / (1 - d^t)`` (``w_1 = 1``), so only ``a`` is kept: one fused
+        update per variable instead of a sum and a division rewritten every step.
+        """
+        self.avg_steps.assign_add(1.0)
+        weight = (1.0 - self.ema_decay) / (1.0 - tf.pow(self.ema_decay, self.avg_steps))
+        for p, avg in zip(d_vars, self.average.trainable_variables):
+            # avg <- avg - w (avg - p), in one kernel.
+            tf.raw_ops.ResourceApplyGradientDescent(var=avg.value.handle, alpha=weight,
+                                                    delta=avg - p)
 
     def _z(self, n: tf.Tensor) -> tf.Tensor:
         return tf.random.uniform((n, self.z_dim))
@@ -314,12 +326,7 @@ class FeatureMatchingGAN(keras.Model):
             loss_d = loss_lab + self.unlabeled_weight * loss_unl
         self.optimizer.apply_gradients(zip(tape.gradient(loss_d, d_vars), d_vars))
 
-        # Parameter average, debiased: sum <- sum + (1 - decay)(p - sum); avg = sum / (1 - decay^t).
-        self.avg_steps.assign_add(1.0)
-        debias = 1.0 - tf.pow(self.ema_decay, self.avg_steps)
-        for total, p, avg in zip(self.sums, d_vars, self.average.trainable_variables):
-            total.assign_add((1.0 - self.ema_decay) * (p - total))
-            avg.assign(total / debias)
+        self._update_average(d_vars)
 
         # Generator step: feature matching against a second unlabeled batch. The real
         # features need no gradient, so they are computed outside the tape.

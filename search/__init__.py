@@ -17,6 +17,8 @@ _EXPORTS = {
     "Candidate": "search.retrain",
     "count_errors": "search.retrain",
     "retrain": "search.retrain",
+    "configure_tensorflow": "search.runtime",
+    "device_line": "search.runtime",
     "Summary": "search.stats",
     "summarize": "search.stats",
     "FINISHED": "search.study",

@@ -195,6 +195,7 @@ def _search(args: argparse.Namespace) -> int:
     from search.pruners import make_pruner
     from search.samplers import make_sampler
     from search.study import default_study_name, open_study, study_tags
+    from search.runtime import device_line
     from search.workers import progress_of, run_parallel
     from storage import mask_url, open_storage, parse_storage_url
 
@@ -210,6 +211,7 @@ def _search(args: argparse.Namespace) -> int:
     source, data = _load_search_data(args)  # bad data stops here, before any study exists
 
     storage = open_storage(args.storage)
+    print(device_line(), flush=True)
     targets = []
     for method, sampler in zip(methods, samplers):
         name = args.study_name or default_study_name(method.name, sampler_name)
@@ -289,6 +291,7 @@ def _retrain(args: argparse.Namespace) -> int:
 
     from objectives import InfeasibleConfig, get_method, get_profile
     from search.retrain import Candidate, pending_shares, plan_runs
+    from search.runtime import device_line
     from search.stats import summarize
     from search.study import best_trials, method_studies
     from search.workers import run_parallel
@@ -333,6 +336,7 @@ def _retrain(args: argparse.Namespace) -> int:
                         args.vary_labeled, len(inputs.test.y))
     labeled = "labeled subset redrawn per run" if args.vary_labeled else (
         f"labeled subset fixed (data seed {args.data_seed})")
+    print(device_line(), flush=True)
     print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
           f"profile {budget.name}, {labeled}, {args.workers} worker(s)", flush=True)
     code = 0

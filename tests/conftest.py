@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from search.runtime import configure_tensorflow  # noqa: E402
+
+configure_tensorflow()  # the tests run TensorFlow as the entry points do
 
 import numpy as np
 import pytest

@@ -25,10 +25,12 @@ def test_search_resume_retrain_end_to_end(
               "--data-dir", str(mnist_dir), "--threads", "2")
     code, out, _ = _run(capsys, *common, "--n-trials", "2", "--sampler", "random")
     assert code == 0 and "study 'supervised-random'" in out
+    assert "device: CPU (" in out  # no GPU on the test machines
     code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
     assert code == 0 and "supervised-random: 3/3 finished" in out
     code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
+    assert "device: CPU (" in out
     runs = RetrainStore(url).runs()
     assert [r["seed"] for r in runs] == [0, 1]
     assert all(r["test_size"] == 10_000 for r in runs)

@@ -198,3 +198,22 @@ def test_gan_size_cap_refuses_large_discriminators(budget: Budget) -> None:
         gan.check(big, capped)
     assert budget.fingerprint != capped.fingerprint
     assert budget.fingerprint == dataclasses.replace(budget).fingerprint
+
+
+def test_gan_average_is_the_official_debiased_average(tiny_data: SearchData,
+                                                       budget: Budget) -> None:
+    # The official average s_t = d s_{t-1} + (1 - d) p_t starts at zero and is read as
+    # s_t / (1 - d^t); the model keeps only the debiased value and must agree with it.
+    params = _params("gan", dict(PAPER_PARAMS))
+    model = get_method("gan").build(params, tiny_data, budget, RunContext(seed=0))
+    d_vars = model.discriminator.trainable_variables
+    decay, rng = float(params["ema_decay"]), np.random.default_rng(0)
+    sums = [np.zeros(v.shape) for v in d_vars]
+    for step in range(1, 6):
+        for var in d_vars:
+            var.assign(rng.normal(size=var.shape).astype("float32"))
+        model._update_average(d_vars)
+        sums = [decay * s + (1 - decay) * v.numpy() for s, v in zip(sums, d_vars)]
+    for s, avg in zip(sums, model.average.trainable_variables):
+        np.testing.assert_allclose(avg.numpy(), s / (1 - decay**5), atol=1e-5)  # float32, terms ~1
+    release()
