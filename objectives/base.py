@@ -39,6 +39,9 @@ class RunContext:
             retraining.
         artifact_path: Path prefix (no suffix) for files the method writes about the
             trained model, e.g. the GAN's sample grid; ``None`` writes none.
+        checkpoint: The run's checkpoint file: written after every epoch, resumed from if
+            a killed run left one, deleted when the run ends; ``None`` for none.
+        callbacks: More callbacks for the main phase (e.g. a test-error monitor).
     """
 
     seed: int
@@ -46,6 +49,8 @@ class RunContext:
     notes: dict[str, Any] = field(default_factory=dict)
     pruning: Callable[[str, int], list[keras.callbacks.Callback]] = lambda monitor, offset: []
     artifact_path: Path | None = None
+    checkpoint: Path | None = None
+    callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +83,10 @@ class SearchData:
     @property
     def n_labeled(self) -> int:
         return int(self.labeled_y.shape[0])
+
+    def with_validation_unlabeled(self) -> SearchData:
+        """The same data with the validation images added to the unlabeled pool."""
+        return replace(self, unlabeled_x=np.concatenate([self.unlabeled_x, self.val_x]))
 
 
 @dataclass(frozen=True)

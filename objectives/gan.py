@@ -285,6 +285,15 @@ class FeatureMatchingGAN(keras.Model):
                 g_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:
         super().compile(optimizer=d_optimizer, **kwargs)
         self.g_optimizer = g_optimizer
+        # Built now, each on its own network, so a checkpoint can be restored into them
+        # before the first step (fit would build the first on every trainable variable).
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def optimizers(self) -> list[keras.optimizers.Optimizer]:
+        """Both optimizers, for checkpoints."""
+        return [self.optimizer, self.g_optimizer]
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -372,6 +381,12 @@ class CollapseGuard(keras.callbacks.Callback):
         self.low = 0
         self.stop_reason: str | None = None
 
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"low": self.low, "stop_reason": self.stop_reason}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.low, self.stop_reason = state["low"], state["stop_reason"]
+
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         value = (logs or {}).get("loss_unl")
         if value is None:
@@ -400,9 +415,15 @@ def gan_dataset(data: SearchData, unlabeled: np.ndarray, batch: int) -> tf.data.
                .repeat().batch(batch, drop_remainder=True))
     zipped = tf.data.Dataset.zip(labeled, _unlabeled_batches(images, batch),
                                  _unlabeled_batches(images, batch))
+    # tf.data's autotuner, sharing 2 cores with the step, settled in one of two modes from
+    # run to run: 40 or 68 ms per step (benchmarks/epoch_throughput.py). The pipeline only
+    # gathers batches, so one thread and a fixed prefetch keep it in the fast one.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
     return zipped.map(
         lambda lab, unl, unl2: {"x_lab": lab[0], "y_lab": lab[1], "x_unl": unl, "x_unl2": unl2}
-    ).prefetch(tf.data.AUTOTUNE)
+    ).prefetch(4).with_options(options)
 
 
 def sample_grid(generator: keras.Model, z_dim: int, path: Path, seed: int = 0) -> Path:
@@ -450,8 +471,8 @@ class Gan(Method):
         lr = float(params["learning_rate"])
         # Several steps per compiled call keep Python out of the loop; XLA is off because
         # on this CPU it compiled the step into code 8x slower than TensorFlow's kernels.
-        model.compile(d_optimizer=adam(lr, beta_1=0.5),
-                      g_optimizer=adam(lr, beta_1=0.5),
+        model.compile(d_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
+                      g_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
                       steps_per_execution=25, jit_compile=False)
         return model
 

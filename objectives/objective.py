@@ -15,6 +15,7 @@ from typing import Any
 
 import keras
 import optuna
+from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna_integration import KerasPruningCallback
 
 from objectives.base import Method, RunContext
@@ -50,16 +51,31 @@ class Objective:
         seed: Model seed used for every trial, so trials differ only by hyperparameters.
         pretrain_cache: Cache of pretrained encoders shared by the study's trials.
         artifact_dir: Folder for per-trial files (e.g. GAN samples), ``None`` for none.
+        checkpoint_dir: Folder for per-epoch checkpoints, ``None`` for none.
     """
 
     def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int,
-                 pretrain_cache: Any = None, artifact_dir: Path | None = None) -> None:
+                 pretrain_cache: Any = None, artifact_dir: Path | None = None,
+                 checkpoint_dir: Path | None = None) -> None:
         self.method = method
         self.data = data
         self.budget = budget
         self.seed = seed
         self.pretrain_cache = pretrain_cache
         self.artifact_dir = artifact_dir
+        self.checkpoint_dir = checkpoint_dir
+
+    def _checkpoint(self, trial: optuna.Trial) -> Path | None:
+        """The trial's checkpoint; a re-run of a killed trial takes over the killed one's."""
+        if self.checkpoint_dir is None:
+            return None
+        folder = self.checkpoint_dir / trial.study.study_name
+        path = folder / f"trial{trial.number}.ckpt"
+        # The last trial of the retry chain is the one that ran (and checkpointed) last.
+        history = RetryHeartbeatStaleTrialCallback.retry_history(trial)  # type: ignore[arg-type]
+        if history and (folder / f"trial{history[-1]}.ckpt").exists():
+            (folder / f"trial{history[-1]}.ckpt").replace(path)
+        return path
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, self.method.space.suggest(trial))
@@ -76,7 +92,8 @@ class Objective:
         if self.artifact_dir is not None:
             artifact = self.artifact_dir / trial.study.study_name / f"trial{trial.number}"
         context = RunContext(seed=self.seed, pretrain_cache=self.pretrain_cache,
-                             pruning=pruning, artifact_path=artifact)
+                             pruning=pruning, artifact_path=artifact,
+                             checkpoint=self._checkpoint(trial))
         try:
             result = train(self.method, params, self.data, self.budget, context, log=log)
             if result.stop_reason:
@@ -84,6 +101,8 @@ class Objective:
                 raise optuna.TrialPruned(result.stop_reason)
             return result.val_accuracy
         except optuna.TrialPruned as exc:
+            if context.checkpoint is not None:
+                context.checkpoint.unlink(missing_ok=True)  # pruned: never resumed
             if "fail_reason" not in trial.user_attrs:
                 trial.set_user_attr("fail_reason", f"pruned: {exc}")
             raise

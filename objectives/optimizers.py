@@ -12,6 +12,10 @@ The update itself runs as TensorFlow's fused ``ResourceApplyAdam`` kernel, one o
 variable: Keras writes Adam as about ten element-wise ops per variable, each a pass over
 memory, which cost the paper GAN about a fifth of its step (measured in
 ``results/benchmarks.md``). The formula is Keras' own (epsilon outside the square root).
+
+:class:`OfficialAdam` is the form of the Improved-GAN code (Salimans et al.'s Theano
+``adam_updates``): ``p -= lr * m_hat / sqrt(v_hat + 1e-8)``, epsilon inside the root. The
+two differ once gradients are tiny, late in a long GAN run.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-__all__ = ["LocalAdam", "adam"]
+__all__ = ["LocalAdam", "OfficialAdam", "adam"]
 
 
 class LocalAdam(keras.optimizers.Adam):
@@ -49,11 +53,39 @@ class LocalAdam(keras.optimizers.Adam):
             beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
 
 
+class OfficialAdam(LocalAdam):
+    """Adam as the official Improved-GAN code writes it: epsilon inside the square root.
+
+    Args:
+        learning_rate: Step size.
+        **kwargs: Keras Adam arguments; ``epsilon`` defaults to the official 1e-8.
+    """
+
+    def __init__(self, learning_rate: float, **kwargs: Any) -> None:
+        kwargs.setdefault("epsilon", 1e-8)
+        super().__init__(learning_rate, **kwargs)
+
+    def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
+        index = self._get_variable_index(variable)
+        dtype = variable.dtype
+        m, v = self._momentums[index], self._velocities[index]
+        gradient = tf.cast(gradient, dtype)
+        step = tf.cast(self.iterations + 1, dtype)
+        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+        self.assign_add(m, (gradient - m) * (1.0 - beta_1))
+        self.assign_add(v, (tf.square(gradient) - v) * (1.0 - beta_2))
+        m_hat = m / (1.0 - tf.pow(beta_1, step))
+        v_hat = v / (1.0 - tf.pow(beta_2, step))
+        self.assign_sub(variable, tf.cast(learning_rate, dtype) * m_hat
+                        / tf.sqrt(v_hat + tf.cast(self.epsilon, dtype)))
+
+
 def _handle(variable: Any) -> tf.Tensor:
     # Keras variables wrap a tf.Variable; the raw kernel takes its resource handle.
     return (variable.value if isinstance(variable, keras.Variable) else variable).handle
 
 
-def adam(learning_rate: float, **kwargs: Any) -> keras.optimizers.Optimizer:
-    """The Adam optimizer every method trains with."""
-    return LocalAdam(float(learning_rate), **kwargs)
+def adam(learning_rate: float, official: bool = False,
+         **kwargs: Any) -> keras.optimizers.Optimizer:
+    """The Adam optimizer every method trains with (``official``: :class:`OfficialAdam`)."""
+    return (OfficialAdam if official else LocalAdam)(float(learning_rate), **kwargs)

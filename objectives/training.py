@@ -3,7 +3,9 @@
 :func:`train` is the single path that fits any method: labeled set tiled into epochs,
 per-epoch validation accuracy, early stopping on it (best weights restored), a guard against
 non-finite losses, then the score of the restored model on the whole validation set.
-Callers add callbacks (the search adds Optuna's pruning callback).
+Callers add callbacks (the search adds Optuna's pruning callback). With a checkpoint path
+in the run's context, the run writes a checkpoint after every epoch and resumes from one
+left by a killed run (``objectives.checkpoint``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import gc
 import math
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,7 @@ import keras
 import numpy as np
 
 from objectives.base import Method, RunContext
+from objectives.checkpoint import RunCheckpoint, StatefulEarlyStopping, load_checkpoint
 from objectives.data import SearchData
 from objectives.profiles import Budget
 
@@ -50,6 +54,14 @@ class EpochLog(keras.callbacks.Callback):
     @property
     def seconds(self) -> float:
         return time.perf_counter() - self.started
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"epochs": self.epochs, "history": self.history, "seconds": self.seconds}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        # Wall time counts the epochs before the interruption too.
+        self.epochs, self.history = state["epochs"], list(state["history"])
+        self.started = time.perf_counter() - state["seconds"]
 
     def best(self, key: str = "val_accuracy") -> float | None:
         values = [h[key] for h in self.history if key in h]
@@ -117,34 +129,37 @@ def train(
         optuna.TrialPruned: If a pruning callback stopped the run.
     """
     method.check(params, budget)
+    if budget.fold_validation:
+        data = data.with_validation_unlabeled()
     log = log or EpochLog()
     keras.utils.set_random_seed(context.seed)
     model = method.build(params, data, budget, context)
     model(data.labeled_x[:1])  # creates the weights now, so parameter counts exist at once
     inputs = method.fit_inputs(params, data, budget)
     monitor, (val_x, val_y) = validation_sets(data, budget)
+    callbacks: list[keras.callbacks.Callback] = [log, keras.callbacks.TerminateOnNaN()]
+    if budget.early_stopping:
+        callbacks.append(StatefulEarlyStopping(
+            monitor="val_accuracy", mode="max", patience=inputs.patience or budget.patience,
+            restore_best_weights=True))
+    callbacks += [*inputs.callbacks, *context.callbacks,
+                  *context.pruning("val_accuracy", method.pretrain_steps(budget))]
+    initial_epoch = _resume_point(context, callbacks, inputs.epochs)
     model.fit(
         inputs.x,
         inputs.y,
         batch_size=inputs.batch_size,
         epochs=inputs.epochs,
+        initial_epoch=initial_epoch,
         validation_data=monitor,
         validation_batch_size=budget.eval_batch_size,
         shuffle=inputs.batch_size is not None,  # datasets shuffle themselves
         verbose=0,
-        callbacks=[
-            log,
-            keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.EarlyStopping(
-                monitor="val_accuracy",
-                mode="max",
-                patience=inputs.patience or budget.patience,
-                restore_best_weights=True,
-            ),
-            *inputs.callbacks,
-            *context.pruning("val_accuracy", method.pretrain_steps(budget)),
-        ],
+        callbacks=callbacks,
     )
+    if context.checkpoint is not None:
+        # The run is over (a guard or early stopping may have ended it): nothing to resume.
+        context.checkpoint.unlink(missing_ok=True)
     losses = [h.get("loss", math.nan) for h in log.history]
     if not losses or not math.isfinite(losses[-1]):
         raise NonFiniteLoss(f"training loss became {losses[-1] if losses else 'undefined'}")
@@ -162,6 +177,29 @@ def train(
         history=log.history,
         stop_reason=next((r for r in reasons if r), None),
     )
+
+
+def _resume_point(context: RunContext, callbacks: list[keras.callbacks.Callback],
+                  epochs: int) -> int:
+    """Appends the checkpoint writer to ``callbacks``; returns the epoch to start from."""
+    if context.checkpoint is None:
+        return 0
+    resume = load_checkpoint(context.checkpoint)
+    callbacks.append(RunCheckpoint(context.checkpoint, callbacks, resume))
+    if resume is None:
+        return 0
+    done = int(resume["epoch"])
+    context.notes["resumed_from_epoch"] = done
+    print(f"  resuming from the checkpoint after epoch {done} ({_short(context.checkpoint)})",
+          flush=True)
+    # A fresh but reproducible random stream for the epochs still to run.
+    keras.utils.set_random_seed(context.seed * 100_003 + done)
+    # A run that its own guards had stopped trains no further epoch.
+    return epochs if resume.get("stopped") else done
+
+
+def _short(path: Path) -> str:
+    return str(path if len(path.parts) < 3 else Path(*path.parts[-3:]))
 
 
 def release() -> None:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NoReturn
 
-__all__ = ["UsageError", "build_parser", "main", "retrain_worker", "search_worker",
-           "set_threads"]
+__all__ = ["UsageError", "build_parser", "checkpoint_dir", "main", "retrain_worker",
+           "search_worker", "set_threads"]
 
 
 class UsageError(ValueError):
@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="retrain the best configuration K times (default 5; seeds "
                         "0..K-1) and score it on the test set, instead of searching; runs "
                         "already stored for the same seeds are reused, so a rerun tops up")
+    parser.add_argument("--reference", action="store_true",
+                        help="with --retrain: retrain the method's reference configuration "
+                        "(the GAN's: the official MNIST setting) instead of searched trials; "
+                        "needs no study")
     parser.add_argument("--top", type=_positive, default=1,
                         help="with --retrain: retrain the N best configurations (default 1)")
     parser.add_argument("--vary-labeled", action="store_true",
@@ -111,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_positive, default=os.cpu_count() or 1,
                         help="TensorFlow threads in all, split between the worker "
                         "processes (default: all cores)")
+    parser.add_argument("--checkpoint-dir", default=None,
+                        help="folder for per-epoch checkpoints of trials and retrain runs "
+                        "(default <database>-files/checkpoints beside a SQLite file, "
+                        "ssl-hpo-files/checkpoints for a server URL)")
     parser.add_argument("--heartbeat-interval", type=_positive, default=30,
                         help="seconds between a running trial's heartbeats (default 30)")
     parser.add_argument("--grace-period", type=_positive, default=90,
@@ -160,7 +168,18 @@ def _objective(args: argparse.Namespace, method_name: str, data):  # type: ignor
     return Objective(
         get_method(method_name), data, get_profile(args.profile), args.seed,
         pretrain_cache=PretrainCache(files / "pretrain-cache"), artifact_dir=files / "artifacts",
+        checkpoint_dir=checkpoint_dir(args),
     )
+
+
+def checkpoint_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Where trials and retrain runs keep their per-epoch checkpoints."""
+    from pathlib import Path
+
+    from storage import files_dir
+
+    return Path(args.checkpoint_dir) if args.checkpoint_dir else (
+        files_dir(args.storage) / "checkpoints")
 
 
 def search_worker(args: argparse.Namespace, method_name: str, study_name: str, index: int,
@@ -204,6 +223,10 @@ def _search(args: argparse.Namespace) -> int:
     if args.study_name and len(names) > 1:
         raise UsageError("--study-name names one study; it cannot go with several methods")
     budget = get_profile(args.profile)
+    if budget.fold_validation:
+        raise UsageError(f"profile {budget.name!r} folds the validation images into the "
+                         "unlabeled pool, so nothing can be searched on them: use it with "
+                         "--retrain")
     methods = [get_method(name) for name in names]
     samplers = [make_sampler(sampler_name, m.space, args.seed) for m in methods]
     pruner = make_pruner(args.pruner, budget)
@@ -255,6 +278,7 @@ class _RetrainInputs:
         files = files_dir(args.storage)
         self.pretrain_cache = PretrainCache(files / "pretrain-cache")
         self.artifact_dir = files / "artifacts"
+        self.checkpoint_dir = checkpoint_dir(args)
         self._n_labeled = args.n_labeled
         self._data: dict[int, object] = {}
         self._make = make_search_data
@@ -270,7 +294,8 @@ class _RetrainInputs:
 
         return retrain(get_method(args.method), planned, self.search_data, self.test,
                        get_profile(args.profile), self.store, on_run=_report_run,
-                       pretrain_cache=self.pretrain_cache, artifact_dir=self.artifact_dir)
+                       pretrain_cache=self.pretrain_cache, artifact_dir=self.artifact_dir,
+                       checkpoint_dir=self.checkpoint_dir)
 
 
 def _report_run(run) -> None:  # type: ignore[no-untyped-def]
@@ -286,25 +311,15 @@ def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> Non
     _RetrainInputs(args).run(args, planned)
 
 
-def _retrain(args: argparse.Namespace) -> int:
+def _best_candidates(args: argparse.Namespace, method):  # type: ignore[no-untyped-def]
+    """The ``--top`` best finished trials of the method's studies (or ``--study-name``)."""
     import optuna
 
-    from objectives import InfeasibleConfig, get_method, get_profile
-    from search.retrain import Candidate, pending_shares, plan_runs
-    from search.runtime import device_line
-    from search.stats import summarize
+    from search.retrain import Candidate
     from search.study import best_trials, method_studies
-    from search.workers import run_parallel
     from storage import mask_url, open_storage, parse_storage_url, sqlite_path
 
-    method = get_method(args.method)
-    budget = get_profile(args.profile)
-    if args.sampler is not None:
-        from search.samplers import SAMPLERS
-
-        SAMPLERS.get(args.sampler)
-    url = parse_storage_url(args.storage)
-    path = sqlite_path(url)
+    path = sqlite_path(parse_storage_url(args.storage))
     if path is not None and not path.exists():
         raise UsageError(f"no study database at {path}; run a search first")
     storage = open_storage(args.storage)
@@ -325,6 +340,30 @@ def _retrain(args: argparse.Namespace) -> int:
             f"no finished trial of method {method.name!r} in {mask_url(args.storage)}; "
             "run a search first"
         )
+    return ranked
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from objectives import InfeasibleConfig, get_method, get_profile
+    from search.retrain import Candidate, pending_shares, plan_runs
+    from search.runtime import device_line
+    from search.stats import summarize
+    from search.workers import run_parallel
+    from storage import parse_storage_url
+
+    method = get_method(args.method)
+    budget = get_profile(args.profile)
+    if args.sampler is not None:
+        from search.samplers import SAMPLERS
+
+        SAMPLERS.get(args.sampler)
+    parse_storage_url(args.storage)
+    if args.reference:
+        if method.reference_params is None:
+            raise UsageError(f"method {method.name!r} has no reference configuration")
+        ranked = [Candidate.reference(method)]
+    else:
+        ranked = _best_candidates(args, method)
     for candidate in ranked:
         try:
             method.check(candidate.trial.params, budget)
@@ -375,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.top > 1 and args.retrain is None:
             raise UsageError("--top only applies with --retrain")
+        if args.reference and args.retrain is None:
+            raise UsageError("--reference only applies with --retrain")
         if args.grace_period <= args.heartbeat_interval:
             raise UsageError("--grace-period must exceed --heartbeat-interval")
         set_threads(args.threads)

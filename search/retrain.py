@@ -16,16 +16,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+import optuna
 from optuna.trial import FrozenTrial
 
 from objectives.base import Method, RunContext
+from objectives.cache import cache_key
 from objectives.data import SearchData, TestData
 from objectives.profiles import Budget
 from objectives.training import release, train
 from storage.results import RetrainRun, RetrainStore
 
-__all__ = ["Candidate", "count_errors", "pending_shares", "plan_runs", "retrain"]
+__all__ = ["Candidate", "TestCurve", "count_errors", "pending_shares", "plan_runs", "retrain",
+           "run_key", "test_logits"]
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,53 @@ class Candidate:
     study_name: str
     trial: FrozenTrial
 
+    @classmethod
+    def reference(cls, method: Method) -> Candidate:
+        """The method's reference configuration (e.g. the paper's), as study
+        ``<method>-reference``, trial -1: retrained without any search."""
+        if method.reference_params is None:
+            raise ValueError(f"method {method.name!r} has no reference configuration")
+        params = dict(method.reference_params)
+        # Never run as a trial: it has parameters and no value.
+        trial = optuna.trial.create_trial(state=optuna.trial.TrialState.WAITING, params=params,
+                                          distributions=method.space.distributions())
+        trial.number = -1
+        return cls(f"{method.name}-reference", trial)
+
+
+class TestCurve(keras.callbacks.Callback):
+    """Test errors every ``every`` epochs: a learning curve to look at, read by no decision.
+
+    Args:
+        test: The test set.
+        every: Epochs between two measurements (the last epoch is always measured).
+        batch_size: Inference batch size.
+    """
+
+    def __init__(self, test: TestData, every: int, batch_size: int) -> None:
+        super().__init__()
+        self.test, self.every, self.batch_size = test, every, batch_size
+        self.errors: dict[int, int] = {}
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if (epoch + 1) % self.every == 0 or epoch + 1 == self.params.get("epochs"):
+            self.errors[epoch + 1] = count_errors(self.model, self.test, self.batch_size)
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"errors": dict(self.errors)}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.errors = dict(state["errors"])
+
 
 def count_errors(model: object, test: TestData, batch_size: int) -> int:
     """Misclassified test images."""
-    logits = model.predict(test.x, batch_size=batch_size, verbose=0)  # type: ignore[attr-defined]
-    return int(np.sum(np.argmax(logits, axis=1) != test.y))
+    return int(np.sum(np.argmax(test_logits(model, test, batch_size), axis=1) != test.y))
+
+
+def test_logits(model: object, test: TestData, batch_size: int) -> np.ndarray:
+    """The model's logits on the test images."""
+    return model.predict(test.x, batch_size=batch_size, verbose=0)  # type: ignore[attr-defined]
 
 
 def plan_runs(
@@ -77,6 +123,19 @@ def plan_runs(
     ]
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def run_key(run: RetrainRun) -> str:
+    """A short hash of what defines a retrain run: its checkpoint's name."""
+    return cache_key({"study": run.study_name, "trial": run.source_trial,
+                      "params": run.params, "profile": run.profile, "budget": run.budget,
+                      "n_labeled": run.n_labeled, "seed": run.seed,
+                      "data_seed": run.data_seed})[:16]
+
+
 def pending_shares(planned: Sequence[RetrainRun], store: RetrainStore,
                    workers: int) -> list[list[RetrainRun]]:
     """Splits the planned runs not stored yet between ``workers`` processes, round robin.
@@ -98,6 +157,7 @@ def retrain(
     on_run: Callable[[RetrainRun], None] = lambda run: None,
     pretrain_cache: Any = None,
     artifact_dir: Path | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> list[RetrainRun]:
     """Trains each planned run (see :func:`plan_runs`) and scores it once on ``test``.
 
@@ -111,6 +171,8 @@ def retrain(
         on_run: Called after each run (progress output).
         pretrain_cache: Cache of pretrained encoders (runs share pretraining per seed).
         artifact_dir: Folder for per-run files (e.g. GAN samples), ``None`` for none.
+        checkpoint_dir: Folder for per-epoch checkpoints: a run killed midway resumes
+            from its last epoch when the same retrain is run again; ``None`` for none.
     """
     done = []
     for planned_run in planned:
@@ -127,10 +189,26 @@ def retrain(
             artifact = artifact_dir / planned_run.study_name / (
                 f"retrain_trial{planned_run.source_trial}_labels{data.n_labeled}"
                 f"_seed{planned_run.seed}_data{planned_run.data_seed}")
+        checkpoint = None
+        if checkpoint_dir is not None:
+            checkpoint = (checkpoint_dir / planned_run.study_name
+                          / f"retrain-{run_key(planned_run)}.ckpt")
+        curve = ([TestCurve(test, budget.test_curve_every, budget.eval_batch_size)]
+                 if budget.test_curve_every else [])
         context = RunContext(seed=planned_run.seed, pretrain_cache=pretrain_cache,
-                             artifact_path=artifact)
+                             artifact_path=artifact, checkpoint=checkpoint, callbacks=curve)
         result = train(method, dict(planned_run.params), data, budget, context)
-        errors = count_errors(result.model, test, budget.eval_batch_size)
+        logits = test_logits(result.model, test, budget.eval_batch_size)
+        errors = int(np.sum(np.argmax(logits, axis=1) != test.y))
+        notes = {**context.notes,
+                 **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
+                 **({"test_curve": curve[0].errors} if curve else {})}
+        if artifact is not None:
+            # Softmax outputs, so that runs can be ensembled later without retraining.
+            probs = artifact.with_name(artifact.name + "_test_softmax.npy")
+            probs.parent.mkdir(parents=True, exist_ok=True)
+            np.save(probs, _softmax(logits).astype(np.float16))
+            notes["test_softmax"] = str(probs)
         run = replace(
             planned_run,
             val_accuracy=result.val_accuracy,
@@ -138,8 +216,7 @@ def retrain(
             test_errors=errors,
             epochs=result.epochs,
             seconds=result.seconds,
-            notes={**context.notes,
-                   **({"stop_reason": result.stop_reason} if result.stop_reason else {})},
+            notes=notes,
         )
         store.add(run)
         on_run(run)

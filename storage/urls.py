@@ -146,8 +146,11 @@ def open_storage(
             # Heartbeats have been "experimental" since Optuna 2.8; the crash recovery of
             # every worker rests on them, so the warning would only repeat in every log.
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            retry = (optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
-                     if heartbeat_interval else None)
+            # The re-run keeps the killed trial's reports: it resumes from its checkpoint
+            # and the pruner keeps judging it on the whole curve.
+            retry = (optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=max_retry, inherit_intermediate_values=True)
+                if heartbeat_interval else None)
             return optuna.storages.RDBStorage(
                 url,
                 engine_kwargs=engine_kwargs(parsed),

@@ -57,3 +57,20 @@ def test_tracing_registers_no_gradient_function() -> None:
     assert len(ops._gradient_registry.list()) == before
     _train_steps(keras.optimizers.Adam(0.01))
     assert len(ops._gradient_registry.list()) > before  # the check above can fail
+
+
+def test_official_form_puts_epsilon_inside_the_root() -> None:
+    # Two steps by hand, as the Improved-GAN code writes them.
+    variable = keras.Variable(np.array([0.5, -1.0, 2.0], dtype="float32"))
+    optimizer = adam(0.003, official=True, beta_1=0.5)
+    grads = [np.array([1e-5, -0.2, 3.0], "float32"), np.array([2e-5, 0.1, -1.0], "float32")]
+    p, m, v = variable.numpy().astype("float64"), 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        optimizer.apply([tf.constant(g)], [variable])
+        m = 0.5 * m + 0.5 * g
+        v = 0.999 * v + 0.001 * g.astype("float64") ** 2
+        p = p - 0.003 * (m / (1 - 0.5**t)) / np.sqrt(v / (1 - 0.999**t) + 1e-8)
+    np.testing.assert_allclose(variable.numpy(), p, rtol=1e-6)
+    # The tiny gradient's step is damped by the epsilon under the root (Keras' form
+    # would move it by nearly the full learning rate).
+    assert abs(variable.numpy()[0] - 0.5) < 0.6 * 2 * 0.003

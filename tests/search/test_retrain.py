@@ -102,3 +102,30 @@ def test_pending_runs_are_split_once_between_workers(tmp_path: Path, params: dic
     varied = plan_runs(method, [Candidate("s", frozen)], budget, 3, 20, 0, True, 10_000)
     assert [(r.seed, r.data_seed, r.n_labeled) for r in varied] == [(0, 0, 20), (1, 1, 20),
                                                                      (2, 2, 20)]
+
+
+def test_official_protocol_run_folds_validation_and_records_its_curve(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget
+) -> None:
+    # The GAN's reference configuration under a tiny budget with the official profile's
+    # switches: validation folded into the unlabeled pool, no early stopping, the official
+    # Adam, test errors every epoch, and the test softmax kept for ensembles.
+    method = get_method("gan")
+    budget = replace(budget, gan_epochs=3, gan_patience=1, unlabeled_limit=None,
+                     early_stopping=False, fold_validation=True, official_adam=True,
+                     test_curve_every=2)
+    labels = (np.arange(300) % 10).astype(np.uint8)
+    test = make_test_data(synthetic_images(labels, seed=5), labels)
+    small = replace(tiny_data, unlabeled_x=tiny_data.unlabeled_x[:200])
+    planned = plan_runs(method, [Candidate.reference(method)], budget, 1, 100, 0, True, 300)
+    assert planned[0].study_name == "gan-reference" and planned[0].source_trial == -1
+    (run,) = retrain(method, planned, lambda seed: small, test, budget,
+                     RetrainStore(f"sqlite:///{tmp_path / 'r.db'}"),
+                     artifact_dir=tmp_path / "art", checkpoint_dir=tmp_path / "ck")
+    # gan_patience 1 would have stopped a run with early stopping; this one ran all epochs.
+    assert run.epochs == 3
+    assert run.notes["test_curve"] == {2: run.notes["test_curve"][2], 3: run.test_errors}
+    probs = np.load(run.notes["test_softmax"])
+    assert probs.shape == (300, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-2)
+    assert int(np.sum(probs.argmax(axis=1) != labels)) == run.test_errors
+    assert not list((tmp_path / "ck").rglob("*.ckpt"))  # the finished run left no checkpoint

@@ -1,0 +1,128 @@
+"""Per-epoch checkpoints of a training run, so a killed run resumes where it stopped.
+
+A checkpoint holds what ``fit`` needs to go on: every model weight (for the GAN the
+discriminator, its average and the generator), every optimizer's variables, the epochs
+done, and the state of each callback that keeps one (early stopping's best value, best
+weights and wait; the epoch log; the GAN's collapse guard; the test-curve monitor). It is
+one pickle written to a temporary file and renamed over the old one, so a crash leaves
+either the previous checkpoint or the new one, never half of one. The training loop
+deletes it when the run ends (finished, pruned or failed by its own guards); only a
+killed or interrupted run leaves one behind.
+
+Random state: Keras and TensorFlow do not expose the state of their stateful random ops,
+so a resumed run reseeds with ``(model seed, epoch)``: it is reproducible for a given
+resume point, and statistically, not bitwise, the run it continues.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import keras
+
+__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping", "load_checkpoint"]
+
+FORMAT = 1
+
+
+@runtime_checkable
+class Checkpointed(Protocol):
+    """A callback whose state goes into the run's checkpoint."""
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """A picklable snapshot of the state."""
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Puts back a snapshot taken by :meth:`checkpoint_state`."""
+
+
+class StatefulEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' early stopping whose progress survives a resume."""
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                "best_weights": self.best_weights}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.wait, self.best = state["wait"], state["best"]
+        self.best_epoch, self.best_weights = state["best_epoch"], state["best_weights"]
+
+
+def _optimizers(model: keras.Model) -> list[keras.optimizers.Optimizer]:
+    # A model with more than one optimizer (the GAN's generator) lists them all.
+    return list(getattr(model, "optimizers", None) or [model.optimizer])
+
+
+def load_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The checkpoint at ``path``; ``None`` if there is none or it cannot be read (then
+    it is deleted, and the run starts from epoch 0)."""
+    try:
+        with path.open("rb") as handle:
+            state = pickle.load(handle)
+        if state.get("format") != FORMAT:
+            raise ValueError("unknown checkpoint format")
+        return state
+    except FileNotFoundError:
+        return None
+    except Exception:  # truncated, foreign or older file: start again
+        path.unlink(missing_ok=True)
+        return None
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Writes the run's checkpoint after every epoch and puts a loaded one back.
+
+    Put it after every callback it saves: their ``on_train_begin`` resets their state,
+    and this callback's ``on_train_begin`` then restores it.
+
+    Args:
+        path: The checkpoint file.
+        callbacks: The run's callbacks; those that are :class:`Checkpointed` are saved.
+        resume: A checkpoint from :func:`load_checkpoint` to restore, or ``None``.
+        every: Write every this many epochs.
+    """
+
+    def __init__(self, path: Path, callbacks: Sequence[keras.callbacks.Callback],
+                 resume: dict[str, Any] | None = None, every: int = 1) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.parts = [c for c in callbacks if isinstance(c, Checkpointed)]
+        self.resume = resume
+        self.every = every
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.resume is None:
+            return
+        self.model.set_weights(self.resume["weights"])
+        for optimizer, values in zip(_optimizers(self.model), self.resume["optimizers"]):
+            for variable, value in zip(optimizer.variables, values):
+                variable.assign(value)
+        for part, state in zip(self.parts, self.resume["callbacks"]):
+            part.restore_state(state)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if (epoch + 1) % self.every:
+            return
+        state = {
+            "format": FORMAT,
+            "epoch": epoch + 1,
+            "stopped": bool(self.model.stop_training),
+            "weights": self.model.get_weights(),
+            "optimizers": [[v.numpy() for v in opt.variables]
+                           for opt in _optimizers(self.model)],
+            "callbacks": [part.checkpoint_state() for part in self.parts],
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)

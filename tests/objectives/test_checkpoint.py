@@ -1,0 +1,101 @@
+"""Per-epoch checkpoints: a run killed after epoch k resumes there and ends as a whole run."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+
+from objectives import get_method
+from objectives.base import RunContext
+from objectives.checkpoint import load_checkpoint
+from objectives.data import SearchData
+from objectives.profiles import Budget
+from tests.objectives.test_methods import EXTRA
+from objectives.training import release, train
+
+
+class Kill(keras.callbacks.Callback):
+    """Interrupts the run as Ctrl-C would, when ``epoch`` is about to start."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+class Snapshot(keras.callbacks.Callback):
+    """The weights and optimizer steps when the first epoch starts (after any resume)."""
+
+    weights: list[np.ndarray] | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.weights is not None:
+            return
+        self.weights = self.model.get_weights()
+        self.steps = [int(o.iterations.numpy()) for o in
+                      getattr(self.model, "optimizers", [self.model.optimizer])]
+
+
+@pytest.mark.parametrize("name", ["supervised", "gan", "autoencoder"])
+def test_killed_run_resumes_where_it_stopped(name: str, tiny_data: SearchData, budget: Budget,
+                                             params: dict, tmp_path: Path) -> None:
+    method, params = get_method(name), {**params, **EXTRA.get(name, {})}
+    budget = dataclasses.replace(budget, max_epochs=4, patience=4, gan_epochs=4,
+                                 gan_patience=4, unlabeled_limit=320)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        train(method, params, tiny_data, budget,
+              RunContext(seed=0, checkpoint=path, callbacks=[Kill(2)]))
+    saved = load_checkpoint(path)
+    assert saved is not None and saved["epoch"] == 2
+    release()
+
+    snapshot = Snapshot()
+    context = RunContext(seed=0, checkpoint=path, callbacks=[snapshot])
+    resumed = train(method, params, tiny_data, budget, context)
+    # Everything the killed run had learned is back before the third epoch starts: every
+    # weight (the GAN's average and generator too) and every optimizer's step count.
+    for now, then in zip(snapshot.weights, saved["weights"], strict=True):
+        np.testing.assert_array_equal(now, then)
+    steps_per_epoch = saved["optimizers"][0][0]  # iterations is each optimizer's first
+    assert snapshot.steps == [int(v[0]) for v in saved["optimizers"]] and steps_per_epoch > 0
+    assert context.notes["resumed_from_epoch"] == 2
+    assert not path.exists()  # the run ended: nothing left to resume
+    release()
+
+    whole = train(method, params, tiny_data, budget, RunContext(seed=0))
+    release()
+    assert resumed.epochs == whole.epochs == len(resumed.history) == 4
+    assert resumed.history[:2] == saved["callbacks"][0]["history"]  # the epoch log goes on
+
+
+def test_early_stopping_state_survives_the_resume(tiny_data: SearchData, budget: Budget,
+                                                  params: dict, tmp_path: Path) -> None:
+    budget = dataclasses.replace(budget, max_epochs=4, patience=4)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        train(get_method("supervised"), params, tiny_data, budget,
+              RunContext(seed=0, checkpoint=path, callbacks=[Kill(3)]))
+    stopping = pickle.loads(path.read_bytes())["callbacks"][1]
+    assert stopping["best"] is not None and stopping["best_weights"] is not None
+    release()
+
+
+def test_unreadable_checkpoint_is_dropped(tiny_data: SearchData, budget: Budget,
+                                          params: dict, tmp_path: Path) -> None:
+    path = tmp_path / "run.ckpt"
+    path.write_bytes(b"not a checkpoint")
+    context = RunContext(seed=0, checkpoint=path)
+    result = train(get_method("supervised"), params, tiny_data, budget, context)
+    assert "resumed_from_epoch" not in context.notes and result.epochs >= 1
+    assert not path.exists()
+    release()
