@@ -38,8 +38,8 @@ class Budget:
             unlabeled batch paired with a labeled batch.
         gan_patience: Early-stopping patience of the GAN, in GAN epochs.
         gan_max_macs: Cap on the GAN discriminator's forward multiply-accumulates per image
-            (``objectives.gan.discriminator_macs``); larger configurations are infeasible.
-            ``None`` for no cap. The discriminator runs on three batches per step for
+            (``objectives.gan.networks.discriminator_macs``); larger configurations are
+            infeasible. ``None`` for no cap. The discriminator runs on three batches per step for
             many epochs, so its size decides whether a GAN run fits the profile's time.
         eval_batch_size: Batch size of inference passes.
         early_stopping: Whether validation accuracy stops the run early and picks the

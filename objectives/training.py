@@ -15,8 +15,8 @@ import gc
 import math
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import keras

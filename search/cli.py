@@ -212,9 +212,9 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
 def _search(args: argparse.Namespace) -> int:
     from objectives import get_method, get_profile
     from search.pruners import make_pruner
+    from search.runtime import device_line
     from search.samplers import make_sampler
     from search.study import default_study_name, open_study, study_tags
-    from search.runtime import device_line
     from search.workers import progress_of, run_parallel
     from storage import mask_url, open_storage, parse_storage_url
 

@@ -25,6 +25,7 @@ from objectives.base import Method, RunContext
 from objectives.cache import cache_key
 from objectives.data import SearchData, TestData
 from objectives.profiles import Budget
+from objectives.progress import EpochProgress
 from objectives.training import release, train
 from storage.results import RetrainRun, RetrainStore
 
@@ -70,6 +71,8 @@ class TestCurve(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every == 0 or epoch + 1 == self.params.get("epochs"):
             self.errors[epoch + 1] = count_errors(self.model, self.test, self.batch_size)
+            if logs is not None:  # shown by the progress line that follows
+                logs["test_errors"] = self.errors[epoch + 1]
 
     def checkpoint_state(self) -> dict[str, Any]:
         return {"errors": dict(self.errors)}
@@ -195,8 +198,10 @@ def retrain(
                           / f"retrain-{run_key(planned_run)}.ckpt")
         curve = ([TestCurve(test, budget.test_curve_every, budget.eval_batch_size)]
                  if budget.test_curve_every else [])
+        label = (f"{planned_run.study_name}#{planned_run.source_trial} seed {planned_run.seed}")
         context = RunContext(seed=planned_run.seed, pretrain_cache=pretrain_cache,
-                             artifact_path=artifact, checkpoint=checkpoint, callbacks=curve)
+                             artifact_path=artifact, checkpoint=checkpoint,
+                             callbacks=[*curve, EpochProgress(label)])
         result = train(method, dict(planned_run.params), data, budget, context)
         logits = test_logits(result.model, test, budget.eval_batch_size)
         errors = int(np.sum(np.argmax(logits, axis=1) != test.y))

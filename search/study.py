@@ -178,10 +178,12 @@ class _FailureGuard:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.consecutive = 0
+        self.tripped = False
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self.consecutive = self.consecutive + 1 if trial.state == TrialState.FAIL else 0
         if self.consecutive >= self.limit:
+            self.tripped = True
             optuna.logging.get_logger("ssl_hpo").warning(
                 "stopping: %d trials in a row failed (see their fail_reason)", self.consecutive
             )
@@ -194,27 +196,65 @@ def run_search(
     n_trials: int,
     timeout: float | None = None,
     max_consecutive_failures: int = 20,
+    poll_seconds: float = 5.0,
 ) -> SearchOutcome:
     """Runs trials until ``study`` has ``n_trials`` finished trials (or the grid runs out).
 
     Safe to call from several processes on one study: see :class:`GatedObjective`.
     Infeasible configurations, non-finite losses and any other exception fail their trial
     (reason stored) and the search goes on; failed trials do not count towards
-    ``n_trials``.
+    ``n_trials``. Trials still running elsewhere are waited for; a killed worker's is
+    re-run once its heartbeat is stale, so a rerun right after a crash finishes the job.
     """
-    if finished_count(study) < n_trials:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    guard = _FailureGuard(max_consecutive_failures)
+    while finished_count(study) < n_trials and not guard.tripped:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            break
         study.optimize(
             GatedObjective(objective, n_trials),
             n_trials=None,
-            timeout=timeout,
+            timeout=left,
             # One trial's exception must never end the study: it fails, with its reason.
             catch=(Exception,),
-            callbacks=[
-                MaxTrialsCallback(n_trials, states=FINISHED),
-                _FailureGuard(max_consecutive_failures),
-            ],
+            callbacks=[MaxTrialsCallback(n_trials, states=FINISHED), guard],
         )
+        if not _await_running(study, n_trials, deadline, poll_seconds):
+            break
     return summarize_study(study)
+
+
+def _await_running(study: optuna.Study, n_trials: int, deadline: float | None,
+                   poll_seconds: float) -> bool:
+    """Waits while running trials hold the target open; ``True`` to run trials again.
+
+    The gate counts running trials as live, so a worker stops when the target is covered.
+    A running trial of a killed worker (rerun right after a crash) covers it until its
+    heartbeat goes stale: wait for each running trial to finish (another worker's) or to
+    be failed as stale and re-enqueued (a killed one's), then run what is left.
+    """
+    interval = getattr(study._storage, "get_heartbeat_interval", lambda: None)()
+    if interval is None:  # without heartbeats a dead trial would never be noticed
+        return False
+    announced = False
+    while finished_count(study) < n_trials:
+        states = [t.state for t in study.get_trials(deepcopy=False)]
+        if TrialState.WAITING in states:
+            return True
+        if TrialState.RUNNING not in states:
+            return True  # the target is open again: e.g. a running trial failed
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if not announced:
+            optuna.logging.get_logger("ssl_hpo").info(
+                "waiting for %d running trial(s) of other or killed workers (a killed "
+                "worker's trial is re-run once its heartbeat is stale)",
+                states.count(TrialState.RUNNING))
+            announced = True
+        time.sleep(poll_seconds)
+        optuna.storages.fail_stale_trials(study)
+    return False
 
 
 def summarize_study(study: optuna.Study) -> SearchOutcome:

@@ -72,6 +72,7 @@ def test_search_runs_without_test_files(
         (["--storage", "garbage"], "malformed storage URL"),
         (["--storage", "postgresql+nodriver://u:pw@h/db"], "no database driver"),
         (["--retrain", "5"], "no study database"),
+        (["--profile", "official"], "folds the validation images into the unlabeled pool"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_creates_nothing(
@@ -193,3 +194,18 @@ def test_storage_password_never_printed(tmp_path: Path, mnist_dir: Path,
                           "--storage", "postgresql://alice:secretpw@127.0.0.1:1/optuna")
     assert code == 2 and "cannot open storage" in err
     assert "secretpw" not in out + err and "alice:***@" in err
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ([], "--reference only applies with --retrain"),
+    (["--retrain", "2"], "method 'supervised' has no reference configuration"),
+])
+def test_reference_needs_retrain_and_a_reference(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture, extra: list[str],
+    message: str,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    code, _, err = _run(capsys, "--method", "supervised", "--reference", *extra,
+                        "--storage", url, "--data-dir", str(mnist_dir))
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -16,8 +16,8 @@ from objectives.base import RunContext
 from objectives.checkpoint import load_checkpoint
 from objectives.data import SearchData
 from objectives.profiles import Budget
-from tests.objectives.test_methods import EXTRA
 from objectives.training import release, train
+from tests.objectives.test_methods import EXTRA
 
 
 class Kill(keras.callbacks.Callback):

@@ -5,10 +5,10 @@ import dataclasses
 import pytest
 
 from objectives import METHODS, get_method
+from objectives.base import RunContext
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
 from objectives.profiles import PROFILES, Budget
-from objectives.base import RunContext
 from objectives.training import NonFiniteLoss, release, train
 
 

@@ -1,0 +1,84 @@
+"""The GAN's layers: Gaussian noise drawn cheaply, and weight normalisation with the
+official data-dependent initialisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["FastGaussianNoise", "WeightNormDense"]
+
+
+class FastGaussianNoise(keras.layers.Layer):
+    """Additive N(0, stddev^2) noise at training time, by Box-Muller from uniforms.
+
+    The discriminator draws about 1.5 million normals per GAN step; TensorFlow's normal
+    sampler costs about 11 ns each on this CPU, Box-Muller over its uniform sampler about 6.
+    The distribution is the same (an exact transform), only cheaper to draw.
+    """
+
+    def __init__(self, stddev: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stddev = float(stddev)
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if not training or self.stddev <= 0:
+            return inputs
+        n = tf.size(inputs)
+        half = (n + 1) // 2
+        u = tf.random.uniform((2, half), minval=1e-7, maxval=1.0)
+        radius = tf.sqrt(-2.0 * tf.math.log(u[0]))
+        angle = 2.0 * np.pi * u[1]
+        normal = tf.concat([radius * tf.cos(angle), radius * tf.sin(angle)], axis=0)[:n]
+        return inputs + self.stddev * tf.reshape(normal, tf.shape(inputs))
+
+
+class WeightNormDense(keras.layers.Layer):
+    """Dense layer with ``w_j = g_j * v_j / ||v_j||`` per output unit (weight normalisation).
+
+    Args:
+        units: Output units.
+        activation: Nonlinearity.
+        train_scale: Whether ``g`` is trained (the official code trains it on the output
+            layer only; hidden scales are set by the data-dependent init and then fixed).
+        theta_initializer: Initialiser of the direction ``v``.
+    """
+
+    def __init__(self, units: int, activation: str | None = None, train_scale: bool = False,
+                 theta_initializer: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.train_scale = train_scale
+        self.theta_initializer = theta_initializer or keras.initializers.RandomNormal(0.0, 0.1)
+
+    def build(self, input_shape: Sequence[int]) -> None:
+        self.theta = self.add_weight(shape=(int(input_shape[-1]), self.units),
+                                     initializer=self.theta_initializer, name="theta")
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale",
+                                     trainable=self.train_scale)
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def kernel(self) -> tf.Tensor:
+        norm = tf.sqrt(tf.reduce_sum(tf.square(self.theta), axis=0) + 1e-12)
+        return self.theta * (self.scale / norm)
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        return self.activation(tf.matmul(inputs, self.kernel()) + self.bias)
+
+    def data_init(self, inputs: tf.Tensor) -> tf.Tensor:
+        """Sets scale and bias so the pre-activations on ``inputs`` have zero mean, unit std.
+
+        Returns:
+            The layer's output on ``inputs`` after the update.
+        """
+        pre = tf.matmul(inputs, self.kernel())
+        mean = tf.reduce_mean(pre, axis=0)
+        std = tf.sqrt(tf.reduce_mean(tf.square(pre - mean), axis=0) + 1e-12)
+        self.scale.assign(self.scale / std)
+        self.bias.assign(-mean / std)
+        return self.activation((pre - mean) / std)

@@ -1,0 +1,149 @@
+"""The GAN as a searchable method: registry glue, its datasets, the collapse guard and the
+sample grid."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from objectives.base import FitInputs, Method, RunContext
+from objectives.data import SearchData
+from objectives.encoder import EncoderConfig, InfeasibleConfig, feature_map_sizes
+from objectives.gan.model import FeatureMatchingGAN
+from objectives.gan.networks import build_discriminator, build_generator, discriminator_macs
+from objectives.optimizers import adam
+from objectives.profiles import Budget
+from spaces import get_space
+from spaces.gan import PAPER_PARAMS
+
+__all__ = ["CollapseGuard", "Gan", "gan_dataset", "sample_grid"]
+
+INIT_BATCH = 500
+
+
+# --- the training loop's inputs and guards -------------------------------------------------
+
+
+class CollapseGuard(keras.callbacks.Callback):
+    """Stops a GAN whose discriminator separates real from fake perfectly.
+
+    Then ``loss_unl`` sinks towards 0, feature matching stops helping and validation
+    accuracy stalls; the run ends with ``stop_reason`` starting with ``collapse``.
+    """
+
+    def __init__(self, threshold: float = 0.01, patience: int = 2) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.patience = patience
+        self.low = 0
+        self.stop_reason: str | None = None
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"low": self.low, "stop_reason": self.stop_reason}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.low, self.stop_reason = state["low"], state["stop_reason"]
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        value = (logs or {}).get("loss_unl")
+        if value is None:
+            return
+        self.low = self.low + 1 if value < self.threshold else 0
+        if self.low >= self.patience:
+            self.stop_reason = (f"collapse: loss_unl {value:.4f} < {self.threshold} for "
+                                f"{self.low} epochs (epoch {epoch + 1})")
+            self.model.stop_training = True
+
+
+def _unlabeled_batches(images: tf.Tensor, batch: int) -> tf.data.Dataset:
+    # Shuffled indices gathered from one in-memory tensor: no 150 MB shuffle buffer.
+    n = int(images.shape[0]) // batch * batch
+    return (tf.data.Dataset.range(n).shuffle(n, reshuffle_each_iteration=True)
+            .batch(batch, drop_remainder=True)
+            .map(lambda idx: tf.gather(images, idx)))
+
+
+def gan_dataset(data: SearchData, unlabeled: np.ndarray, batch: int) -> tf.data.Dataset:
+    """One epoch = one pass over ``unlabeled``; each batch paired with a labeled batch
+    (the labeled set tiled and reshuffled) and with a second unlabeled batch for G."""
+    images = tf.constant(unlabeled)
+    labeled = (tf.data.Dataset.from_tensor_slices((data.labeled_x, data.labeled_y))
+               .shuffle(len(data.labeled_y), reshuffle_each_iteration=True)
+               .repeat().batch(batch, drop_remainder=True))
+    zipped = tf.data.Dataset.zip(labeled, _unlabeled_batches(images, batch),
+                                 _unlabeled_batches(images, batch))
+    # tf.data's autotuner, sharing 2 cores with the step, settled in one of two modes from
+    # run to run: 40 or 68 ms per step (benchmarks/epoch_throughput.py). The pipeline only
+    # gathers batches, so one thread and a fixed prefetch keep it in the fast one.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
+    return zipped.map(
+        lambda lab, unl, unl2: {"x_lab": lab[0], "y_lab": lab[1], "x_unl": unl, "x_unl2": unl2}
+    ).prefetch(4).with_options(options)
+
+
+def sample_grid(generator: keras.Model, z_dim: int, path: Path, seed: int = 0) -> Path:
+    """Writes a 10x10 grid of generated digits as a PNG."""
+    z = tf.random.stateless_uniform((100, z_dim), seed=(seed, 0))
+    images = generator(z, training=True).numpy().reshape(10, 10, 28, 28)
+    grid = images.transpose(0, 2, 1, 3).reshape(280, 280, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    png = tf.io.encode_png(tf.cast(tf.clip_by_value(grid, 0, 1) * 255, tf.uint8))
+    path.write_bytes(png.numpy())
+    return path
+
+
+class Gan(Method):
+    """The K+1-class feature-matching GAN as a searchable method."""
+
+    name = "gan"
+    space = get_space("gan")
+    reference_params = PAPER_PARAMS
+
+    def check(self, params: Mapping[str, Any], budget: Budget) -> None:
+        # The conv parameters only matter to the conv body.
+        if params["preset"] == "conv":
+            feature_map_sizes(EncoderConfig.from_params(params))
+        macs = discriminator_macs(params)
+        if budget.gan_max_macs is not None and macs > budget.gan_max_macs:
+            raise InfeasibleConfig(
+                f"discriminator of {macs / 1e6:.1f} M multiply-accumulates per image exceeds "
+                f"the {budget.name!r} profile's cap of {budget.gan_max_macs / 1e6:.1f} M")
+
+    def build(
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
+    ) -> keras.Model:
+        z_dim = int(params["z_dim"])
+        model = FeatureMatchingGAN(build_discriminator(params), build_discriminator(params),
+                                   build_generator(z_dim), z_dim,
+                                   float(params["unlabeled_weight"]),
+                                   float(params["ema_decay"]), name="gan")
+        unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
+        init_idx = np.random.default_rng(context.seed).permutation(len(unlabeled))[:INIT_BATCH]
+        model.initialize(unlabeled[init_idx])
+        lr = float(params["learning_rate"])
+        # Several steps per compiled call keep Python out of the loop; XLA is off because
+        # on this CPU it compiled the step into code 8x slower than TensorFlow's kernels.
+        model.compile(d_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
+                      g_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
+                      steps_per_execution=25, jit_compile=False)
+        return model
+
+    def fit_inputs(
+        self, params: Mapping[str, Any], data: SearchData, budget: Budget
+    ) -> FitInputs:
+        unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
+        batch = min(int(params["batch_size"]), len(unlabeled))
+        return FitInputs(x=gan_dataset(data, unlabeled, batch), y=None, batch_size=None,
+                         epochs=budget.gan_epochs, patience=budget.gan_patience,
+                         callbacks=[CollapseGuard()])
+
+    def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, str]:
+        grid = sample_grid(model.generator, model.z_dim, path.with_suffix(".png"))
+        return {"samples_png": str(grid)}

@@ -1,0 +1,42 @@
+"""The GAN as a method: the collapse guard and the sample grid of a trial."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import optuna
+
+from objectives import Objective, get_method
+from objectives.data import SearchData
+from objectives.gan import CollapseGuard
+from objectives.profiles import Budget
+from tests.objectives.test_methods import _params
+
+
+def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget,
+                                           params: dict) -> None:
+    guard = CollapseGuard(threshold=0.01, patience=2)
+
+    class _Model:
+        stop_training = False
+
+    guard.set_model(_Model())  # type: ignore[arg-type]
+    for epoch, value in enumerate([0.3, 0.005, 0.004]):
+        guard.on_epoch_end(epoch, {"loss_unl": value})
+    assert guard.model.stop_training and guard.stop_reason.startswith("collapse")
+
+
+def test_gan_trial_writes_sample_grid(tiny_data: SearchData, budget: Budget, params: dict,
+                                      tmp_path: Path) -> None:
+    budget = dataclasses.replace(budget, gan_epochs=1, unlabeled_limit=128)
+    study = optuna.create_study(direction="maximize")
+    study.enqueue_trial(_params("gan", params))
+    trial = study.ask()
+    study.tell(trial, Objective(get_method("gan"), tiny_data, budget, 0,
+                                artifact_dir=tmp_path)(trial))
+    png = Path(study.trials[0].user_attrs["samples_png"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.parent == tmp_path / study.study_name
+    assert json.loads(study.trials[0].user_attrs["config"])["method"] == "gan"
