@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from search.analysis import collect, retrain_rows, write_tables
-from storage import DEFAULT_STORAGE, StorageError, mask_url
+from storage import DEFAULT_STORAGE, StorageError, check_folder, mask_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-plots", action="store_true", help="tables only, no report")
     args = parser.parse_args(argv)
     try:
+        check_folder(args.out, "--out")
         studies, rows = collect(args.storage, method=args.method, study=args.study)
     except StorageError as exc:
         print(f"analyze.py: error: {exc}", file=sys.stderr)

@@ -72,7 +72,9 @@ class Objective:
         folder = self.checkpoint_dir / trial.study.study_name
         path = folder / f"trial{trial.number}.ckpt"
         # The last trial of the retry chain is the one that ran (and checkpointed) last.
-        history = RetryHeartbeatStaleTrialCallback.retry_history(trial)  # type: ignore[arg-type]
+        frozen = next(t for t in trial.study.get_trials(deepcopy=False)
+                      if t.number == trial.number)
+        history = RetryHeartbeatStaleTrialCallback.retry_history(frozen)
         if history and (folder / f"trial{history[-1]}.ckpt").exists():
             (folder / f"trial{history[-1]}.ckpt").replace(path)
         return path

@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from search.stats import Summary, summarize
 from storage.results import RetrainStore
-from storage.urls import StorageError, create_engine, mask_url, parse_storage_url, sqlite_path
+from storage.urls import StorageError, create_engine, first_line, mask_url, require_database
 
 __all__ = [
     "RetrainRow",
@@ -81,10 +81,7 @@ class RetrainRow:
 
 
 def _open(url: str) -> optuna.storages.BaseStorage:
-    parsed = parse_storage_url(url)
-    path = sqlite_path(parsed)
-    if path is not None and not path.exists():
-        raise StorageError(f"no study database at {path}; run a search first")
+    require_database(url)
     try:
         engine = create_engine(url)
         has_studies = sa.inspect(engine).has_table("studies")
@@ -96,8 +93,7 @@ def _open(url: str) -> optuna.storages.BaseStorage:
     except StorageError:
         raise
     except Exception as exc:  # unreachable server, bad credentials, not a database ...
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StorageError(f"cannot read storage {mask_url(url)}: {first_line}") from None
+        raise StorageError(f"cannot read storage {mask_url(url)}: {first_line(exc)}") from None
 
 
 def collect(

@@ -53,6 +53,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; help lists the registered names."""
     from objectives import METHODS, PROFILES
@@ -89,11 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default $MNIST_DIR, else keras.datasets.mnist)")
     parser.add_argument("--n-labeled", type=_positive, default=100,
                         help="labeled images, balanced over the 10 classes (default 100)")
-    parser.add_argument("--data-seed", type=int, default=0,
+    parser.add_argument("--data-seed", type=_non_negative, default=0,
                         help="seed of the labeled subset (default 0)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=_non_negative, default=0,
                         help="model seed of search trials; also seeds the sampler (default 0)")
-    parser.add_argument("--timeout", type=float, default=None,
+    parser.add_argument("--timeout", type=_seconds, default=None,
                         help="stop starting new trials after this many seconds")
     parser.add_argument("--retrain", type=_positive, nargs="?", const=5, default=None,
                         metavar="K",
@@ -317,11 +337,9 @@ def _best_candidates(args: argparse.Namespace, method):  # type: ignore[no-untyp
 
     from search.retrain import Candidate
     from search.study import best_trials, method_studies
-    from storage import mask_url, open_storage, parse_storage_url, sqlite_path
+    from storage import mask_url, open_storage, require_database
 
-    path = sqlite_path(parse_storage_url(args.storage))
-    if path is not None and not path.exists():
-        raise UsageError(f"no study database at {path}; run a search first")
+    require_database(args.storage)
     storage = open_storage(args.storage)
     if args.study_name:
         try:
@@ -418,6 +436,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--reference only applies with --retrain")
         if args.grace_period <= args.heartbeat_interval:
             raise UsageError("--grace-period must exceed --heartbeat-interval")
+        if args.checkpoint_dir is not None:
+            from storage import check_folder
+
+            check_folder(args.checkpoint_dir, "--checkpoint-dir")
         set_threads(args.threads)
         return _retrain(args) if args.retrain else _search(args)
     except _usage_errors() as exc:

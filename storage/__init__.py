@@ -4,11 +4,13 @@ from storage.results import RETRAIN_TABLE, RetrainRun, RetrainStore
 from storage.urls import (
     DEFAULT_STORAGE,
     StorageError,
+    check_folder,
     create_engine,
     files_dir,
     mask_url,
     open_storage,
     parse_storage_url,
+    require_database,
     sqlite_path,
 )
 
@@ -18,10 +20,12 @@ __all__ = [
     "RetrainRun",
     "RetrainStore",
     "StorageError",
+    "check_folder",
     "create_engine",
     "files_dir",
     "mask_url",
     "open_storage",
     "parse_storage_url",
+    "require_database",
     "sqlite_path",
 ]

@@ -66,6 +66,45 @@ def parse_storage_url(url: str) -> URL:
     return parsed
 
 
+def check_folder(folder: str | Path, what: str) -> Path:
+    """Checks that ``folder`` is, or can be made, a writable folder, creating nothing.
+
+    Args:
+        folder: The folder a command will write into.
+        what: How to name it in the error, e.g. ``"--out"``.
+
+    Raises:
+        StorageError: If a file stands on its path or the nearest existing folder on it
+            is not writable.
+    """
+    path = Path(folder).expanduser().resolve()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise StorageError(f"{what} {folder}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise StorageError(f"{what} {folder}: {existing} is not writable")
+    return path
+
+
+def require_database(url: str) -> URL:
+    """Checks that ``url`` names an existing, non-empty database before reading it.
+
+    Commands that only read (retrain, analysis) must not turn a missing or empty SQLite
+    file into a database, so they stop here first.
+
+    Raises:
+        StorageError: If the URL is unusable, or its SQLite file is missing or empty.
+    """
+    parsed = parse_storage_url(url)
+    path = sqlite_path(parsed)
+    if path is not None and not path.exists():
+        raise StorageError(f"no study database at {path}; run a search first")
+    if path is not None and path.stat().st_size == 0:
+        raise StorageError(f"no Optuna studies in {mask_url(url)} (an empty file); "
+                           "run a search first")
+    return parsed
+
+
 def sqlite_path(url: URL) -> Path | None:
     """The database file of a file-backed SQLite URL, else ``None``."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
@@ -134,14 +173,14 @@ def open_storage(
         StorageError: If the URL is unusable or the database cannot be reached.
     """
     parsed = parse_storage_url(url)
-    if sqlite_path(parsed) is not None:
-        # WAL is a property of the file: switching it on once, before Optuna creates its
-        # schema, makes every later connection (Optuna's own included) use it.
-        engine = create_engine(url)
-        with engine.connect():
-            pass
-        engine.dispose()
     try:
+        if sqlite_path(parsed) is not None:
+            # WAL is a property of the file: switching it on once, before Optuna creates
+            # its schema, makes every later connection (Optuna's own included) use it.
+            engine = create_engine(url)
+            with engine.connect():
+                pass
+            engine.dispose()
         with warnings.catch_warnings():
             # Heartbeats have been "experimental" since Optuna 2.8; the crash recovery of
             # every worker rests on them, so the warning would only repeat in every log.
@@ -158,5 +197,11 @@ def open_storage(
                 grace_period=grace_period,
                 heartbeat_stale_trial_callback=retry,
             )
-    except Exception as exc:  # connection refused, bad credentials, ...
-        raise StorageError(f"cannot open storage {mask_url(url)}: {exc}") from None
+    except Exception as exc:  # connection refused, bad credentials, not a database, ...
+        raise StorageError(f"cannot open storage {mask_url(url)}: {first_line(exc)}") from None
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error: drivers add hints and links on the lines below."""
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import analyze
 from search.cli import main
 from storage import RetrainStore
 
@@ -73,6 +74,11 @@ def test_search_runs_without_test_files(
         (["--storage", "postgresql+nodriver://u:pw@h/db"], "no database driver"),
         (["--retrain", "5"], "no study database"),
         (["--profile", "official"], "folds the validation images into the unlabeled pool"),
+        (["--data-seed", "-1"], "must be 0 or more"),
+        (["--seed", "-3"], "must be 0 or more"),
+        (["--timeout", "-5"], "must be more than 0"),
+        (["--timeout", "soon"], "expected a number of seconds"),
+        (["--checkpoint-dir", "{data}/train-labels-idx1-ubyte.gz/ck"], "is a file, not a folder"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_creates_nothing(
@@ -82,7 +88,7 @@ def test_bad_input_is_one_line_exit_2_and_creates_nothing(
     monkeypatch.chdir(tmp_path)
     argv = {"--method": "supervised", "--profile": "smoke", "--data-dir": str(mnist_dir)}
     for key, value in zip(args[::2], args[1::2]):
-        argv[key] = value.replace("{tmp}", str(tmp_path))
+        argv[key] = value.replace("{tmp}", str(tmp_path)).replace("{data}", str(mnist_dir))
     flat = [item for pair in argv.items() for item in pair]
     with pytest.raises(SystemExit) if message.startswith(("must", "expected")) else _nothing():
         code, _, err = _run(capsys, *flat)
@@ -209,3 +215,49 @@ def test_reference_needs_retrain_and_a_reference(
                         "--storage", url, "--data-dir", str(mnist_dir))
     assert code == 2 and message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def _storage_state(tmp_path: Path, state: str) -> str:
+    """A storage URL in ``state``, made before the command runs."""
+    path = tmp_path / "studies.db"
+    if state == "empty file":
+        path.touch()
+    elif state == "not a database":
+        path.write_bytes(b"these are not the bytes of a database\n" * 100)
+    elif state == "unreachable server":
+        return "postgresql+psycopg://user:pw@127.0.0.1:9/db"  # the discard port: refused
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("command", ["search", "retrain", "analyze"])
+@pytest.mark.parametrize("state", ["missing", "empty file", "not a database",
+                                   "unreachable server"])
+def test_every_storage_state_is_one_line_exit_2_and_nothing_changes(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture, command: str, state: str,
+) -> None:
+    if (command, state) in {("search", "missing"), ("search", "empty file")}:
+        pytest.skip("a search creates its database there: that is a valid start")
+    url = _storage_state(tmp_path, state)
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    if command == "analyze":
+        code = analyze.main(["--storage", url, "--out", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+    else:
+        extra = ["--retrain", "2"] if command == "retrain" else ["--n-trials", "1"]
+        code, _, err = _run(capsys, "--method", "supervised", "--profile", "smoke",
+                            "--storage", url, "--data-dir", str(mnist_dir), *extra)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "pw" not in err
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_analyze_out_below_a_file_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    blocker = tmp_path / "report"
+    blocker.write_text("a file where the folder would go")
+    code = analyze.main(["--storage", f"sqlite:///{tmp_path / 'x.db'}",
+                         "--out", str(blocker / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2 and "is a file, not a folder" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]

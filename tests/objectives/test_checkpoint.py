@@ -9,9 +9,10 @@ from typing import Any
 
 import keras
 import numpy as np
+import optuna
 import pytest
 
-from objectives import get_method
+from objectives import Objective, get_method
 from objectives.base import RunContext
 from objectives.checkpoint import load_checkpoint
 from objectives.data import SearchData
@@ -99,3 +100,29 @@ def test_unreadable_checkpoint_is_dropped(tiny_data: SearchData, budget: Budget,
     assert "resumed_from_epoch" not in context.notes and result.epochs >= 1
     assert not path.exists()
     release()
+
+
+def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, budget: Budget,
+                                                        params: dict, tmp_path: Path) -> None:
+    # Trial 0's worker was killed after two epochs; heartbeat recovery enqueued trial 1
+    # with the same parameters and the retry history Optuna writes.
+    budget = dataclasses.replace(budget, max_epochs=4, patience=4)
+    method = get_method("supervised")
+    study = optuna.create_study(direction="maximize", study_name="s")
+    killed = study.ask(method.space.distributions())
+    path = tmp_path / "s" / f"trial{killed.number}.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        train(method, params, tiny_data, budget,
+              RunContext(seed=0, checkpoint=path, callbacks=[Kill(2)]))
+    release()
+    study.tell(killed, state=optuna.trial.TrialState.FAIL)
+    study.add_trial(optuna.trial.create_trial(
+        state=optuna.trial.TrialState.WAITING, params=params,
+        distributions=method.space.distributions(),
+        system_attrs={"failed_trial": killed.number, "retry_history": [killed.number]}))
+    retry = study.ask()
+    objective = Objective(method, tiny_data, budget, seed=0, checkpoint_dir=tmp_path)
+    study.tell(retry, objective(retry))
+    done = study.trials[retry.number]
+    assert done.user_attrs["resumed_from_epoch"] == 2 and done.user_attrs["epochs"] == 4
+    assert not list(tmp_path.rglob("*.ckpt"))
