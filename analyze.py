@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_plots:
         from search.report import method_rows, write_report
 
-        written = write_report(out, studies, rows, method_rows(rows, retrains), retrains)
+        written = write_report(out, studies, rows, method_rows(rows, retrains), retrains,
+                               storage_url=args.storage)
         print(f"wrote {written['md']}, {written['html']} and {len(written['plots'])} plot "
               f"files in {out / 'plots'}")
     return 0

@@ -4,7 +4,9 @@ Methods are found by name through :data:`METHODS`; adding one means adding a mod
 :class:`~objectives.base.Method` subclass and registering it here.
 """
 
+from objectives.autoencoder import Autoencoder
 from objectives.base import FitInputs, Method, RunContext
+from objectives.contrastive import Contrastive
 from objectives.data import (
     DataError,
     MnistSource,
@@ -16,11 +18,9 @@ from objectives.data import (
     resolve_source,
 )
 from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
+from objectives.gan import Gan
 from objectives.objective import Objective
 from objectives.profiles import PROFILES, Budget, get_profile
-from objectives.autoencoder import Autoencoder
-from objectives.contrastive import Contrastive
-from objectives.gan import Gan
 from objectives.supervised import Supervised
 from objectives.training import NonFiniteLoss, RunResult, release, train
 from spaces.registry import Registry

@@ -19,7 +19,7 @@ from objectives.base import RunContext
 from objectives.data import SearchData
 from objectives.encoder import INPUT_SHAPE, EncoderConfig
 from objectives.optimizers import adam
-from objectives.pretraining import PretrainMethod, Pretrainer
+from objectives.pretraining import Pretrainer, PretrainMethod
 from objectives.profiles import Budget
 from spaces import get_space
 

@@ -42,6 +42,8 @@ class RunContext:
         checkpoint: The run's checkpoint file: written after every epoch, resumed from if
             a killed run left one, deleted when the run ends; ``None`` for none.
         callbacks: More callbacks for the main phase (e.g. a test-error monitor).
+        files: Files the method wrote about the trained model (``{name: path}``, e.g. the
+            GAN's ``samples_png``); the caller records them with the run.
     """
 
     seed: int
@@ -51,6 +53,7 @@ class RunContext:
     artifact_path: Path | None = None
     checkpoint: Path | None = None
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,7 +138,7 @@ class Method(abc.ABC):
         """What the main phase trains on; the labeled set by default."""
         return labeled_inputs(params, data, budget)
 
-    def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, str]:
+    def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, Path]:
         """Writes files about a trained model under the prefix ``path``; returns
         ``{name: file}`` to record with the run. Nothing by default."""
         return {}

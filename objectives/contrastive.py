@@ -19,7 +19,7 @@ import tensorflow as tf
 from objectives.base import RunContext
 from objectives.data import SearchData
 from objectives.optimizers import adam
-from objectives.pretraining import PretrainMethod, Pretrainer
+from objectives.pretraining import Pretrainer, PretrainMethod
 from objectives.profiles import Budget
 from objectives.training import validation_sets
 from spaces import get_space

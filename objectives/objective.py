@@ -22,6 +22,7 @@ from objectives.base import Method, RunContext
 from objectives.data import SearchData
 from objectives.profiles import Budget
 from objectives.training import EpochLog, release, train
+from storage.artifacts import record_file, upload
 
 __all__ = ["Objective", "StepOffsetPruning"]
 
@@ -52,11 +53,14 @@ class Objective:
         pretrain_cache: Cache of pretrained encoders shared by the study's trials.
         artifact_dir: Folder for per-trial files (e.g. GAN samples), ``None`` for none.
         checkpoint_dir: Folder for per-epoch checkpoints, ``None`` for none.
+        storage_url: The study database: files a trial writes (the GAN's sample grid) are
+            recorded relative to it and uploaded to its artifact store; ``None`` records
+            absolute paths and uploads nothing.
     """
 
     def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int,
                  pretrain_cache: Any = None, artifact_dir: Path | None = None,
-                 checkpoint_dir: Path | None = None) -> None:
+                 checkpoint_dir: Path | None = None, storage_url: str | None = None) -> None:
         self.method = method
         self.data = data
         self.budget = budget
@@ -64,6 +68,7 @@ class Objective:
         self.pretrain_cache = pretrain_cache
         self.artifact_dir = artifact_dir
         self.checkpoint_dir = checkpoint_dir
+        self.storage_url = storage_url
 
     def _checkpoint(self, trial: optuna.Trial) -> Path | None:
         """The trial's checkpoint; a re-run of a killed trial takes over the killed one's."""
@@ -114,12 +119,22 @@ class Objective:
         finally:
             for key, value in context.notes.items():
                 trial.set_user_attr(key, value)
+            self._record_files(trial, context.files)
             trial.set_user_attr("epochs", log.epochs)
             trial.set_user_attr("seconds", round(log.seconds, 3))
             trial.set_user_attr("best_monitored_val_accuracy", log.best())
             if log.n_params is not None:
                 trial.set_user_attr("n_params", log.n_params)
             release()
+
+    def _record_files(self, trial: optuna.Trial, files: dict[str, Path]) -> None:
+        for name, path in files.items():
+            if self.storage_url is None:
+                trial.set_user_attr(name, str(path))
+                continue
+            trial.set_user_attr(name, record_file(self.storage_url, path))
+            # optuna-dashboard shows it on the trial's page (--artifact-dir).
+            trial.set_user_attr(f"{name}_artifact_id", upload(self.storage_url, trial, path))
 
     def _config(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

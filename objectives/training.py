@@ -167,7 +167,7 @@ def train(
     scores = model.evaluate(val_x, val_y, batch_size=budget.eval_batch_size, verbose=0,
                             return_dict=True)
     if context.artifact_path is not None:
-        context.notes.update(method.save_artifacts(model, context.artifact_path))
+        context.files.update(method.save_artifacts(model, context.artifact_path))
     return RunResult(
         model=model,
         val_accuracy=float(scores["accuracy"]),

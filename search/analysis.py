@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from optuna.trial import TrialState
 
 from search.stats import Summary, summarize
+from storage.artifacts import resolve_file
 from storage.results import RetrainStore
 from storage.urls import StorageError, create_engine, first_line, mask_url, require_database
 
@@ -173,7 +174,8 @@ def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
             test_errors_std=err.std,
             test_size=size,
             errors=tuple(int(r["test_errors"]) for r in runs),
-            sample_grids=tuple((int(r["seed"]), str(r["notes"]["samples_png"]))
+            sample_grids=tuple((int(r["seed"]),
+                                str(resolve_file(url, r["notes"]["samples_png"])))
                                for r in runs if "samples_png" in r["notes"]),
             seconds=float(sum(r["seconds"] for r in runs)),
         ))

@@ -188,7 +188,7 @@ def _objective(args: argparse.Namespace, method_name: str, data):  # type: ignor
     return Objective(
         get_method(method_name), data, get_profile(args.profile), args.seed,
         pretrain_cache=PretrainCache(files / "pretrain-cache"), artifact_dir=files / "artifacts",
-        checkpoint_dir=checkpoint_dir(args),
+        checkpoint_dir=checkpoint_dir(args), storage_url=args.storage,
     )
 
 

@@ -28,6 +28,7 @@ from optuna.trial import TrialState
 from scipy import stats
 
 from search.analysis import RetrainRow, StudyRow
+from storage.artifacts import resolve_file
 
 __all__ = ["PAPER_ANCHORS", "PAPER_LABEL_SWEEP", "MethodRow", "label_sweep", "method_rows",
            "write_report"]
@@ -377,13 +378,14 @@ def _png_slices(study: optuna.Study, path: Path) -> Path | None:
     return path
 
 
-def _gan_grid(studies: Sequence[optuna.Study], out: Path) -> Path | None:
+def _gan_grid(studies: Sequence[optuna.Study], out: Path, url: str | None) -> Path | None:
     best = None
     for study in studies:
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             png = t.user_attrs.get("samples_png")
-            if png and Path(png).exists() and (best is None or t.value > best[0]):
-                best = (t.value, Path(png), study.study_name, t.number)
+            path = None if not png else resolve_file(url, png) if url else Path(png)
+            if path is not None and path.exists() and (best is None or t.value > best[0]):
+                best = (t.value, path, study.study_name, t.number)
     if best is None:
         return None
     target = out / f"{best[2]}__trial{best[3]}_samples.png"
@@ -419,8 +421,11 @@ def _figure_page(figure: Any, page: Path) -> str:
 
 
 def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],
-                 rows: Sequence[MethodRow], retrains: Sequence[RetrainRow]) -> dict[str, Path]:
+                 rows: Sequence[MethodRow], retrains: Sequence[RetrainRow],
+                 storage_url: str | None = None) -> dict[str, Path]:
     """Writes ``REPORT.md``, ``report.html`` and the figures under ``out``.
+
+    ``storage_url`` resolves the files trials recorded relative to their database.
 
     Returns:
         ``{"md": ..., "html": ..., "plots": [...]}`` paths.
@@ -490,7 +495,8 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                             + _figure_page(fig, page))
             written.append(page)
             md += [f"## {method}: samplers compared", "", f"[best so far]({'plots/' + page.name})", ""]
-    grid = _gan_grid([s for s in studies if s.user_attrs.get("method") == "gan"], plots)
+    grid = _gan_grid([s for s in studies if s.user_attrs.get("method") == "gan"], plots,
+                     storage_url)
     if grid is not None:
         md += ["## GAN: generated digits of the best trial", "", f"![samples](plots/{grid.name})", ""]
         sections.append(f'<h2>GAN: generated digits of the best trial</h2><img alt="samples" '

@@ -27,6 +27,7 @@ from objectives.data import SearchData, TestData
 from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import release, train
+from storage.artifacts import record_file
 from storage.results import RetrainRun, RetrainStore
 
 __all__ = ["Candidate", "TestCurve", "count_errors", "pending_shares", "plan_runs", "retrain",
@@ -205,15 +206,16 @@ def retrain(
         result = train(method, dict(planned_run.params), data, budget, context)
         logits = test_logits(result.model, test, budget.eval_batch_size)
         errors = int(np.sum(np.argmax(logits, axis=1) != test.y))
-        notes = {**context.notes,
-                 **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
-                 **({"test_curve": curve[0].errors} if curve else {})}
+        files = dict(context.files)
         if artifact is not None:
             # Softmax outputs, so that runs can be ensembled later without retraining.
-            probs = artifact.with_name(artifact.name + "_test_softmax.npy")
-            probs.parent.mkdir(parents=True, exist_ok=True)
-            np.save(probs, _softmax(logits).astype(np.float16))
-            notes["test_softmax"] = str(probs)
+            files["test_softmax"] = artifact.with_name(artifact.name + "_test_softmax.npy")
+            files["test_softmax"].parent.mkdir(parents=True, exist_ok=True)
+            np.save(files["test_softmax"], _softmax(logits).astype(np.float16))
+        notes = {**context.notes,
+                 **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
+                 **({"test_curve": curve[0].errors} if curve else {}),
+                 **{name: record_file(store.url, path) for name, path in files.items()}}
         run = replace(
             planned_run,
             val_accuracy=result.val_accuracy,

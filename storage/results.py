@@ -99,6 +99,7 @@ class RetrainStore:
     """
 
     def __init__(self, url: str) -> None:
+        self.url = url
         self.engine = create_engine(url)
 
     def _ensure_schema(self) -> None:

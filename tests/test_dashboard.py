@@ -1,4 +1,5 @@
-"""optuna-dashboard, started for real on 127.0.0.1, lists our studies and user attributes."""
+"""optuna-dashboard, started for real on 127.0.0.1: our studies, user attributes and the
+trials' artifacts (the GAN's sample grids)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from storage import open_storage
+from storage import files_dir, open_storage
+from storage.artifacts import upload
 
 
 def _free_port() -> int:
@@ -28,7 +30,23 @@ def _get(url: str) -> dict:
         return json.loads(response.read())
 
 
-def test_dashboard_lists_studies_with_user_attrs(tmp_path: Path) -> None:
+def _dashboard() -> list[str]:
+    """The ``optuna-dashboard`` command of this interpreter's environment.
+
+    It sits beside ``sys.executable`` even when the environment is not activated (then it
+    is not on PATH); the package itself has no ``__main__`` to run with ``-m``.
+    """
+    beside = Path(sys.executable).with_name("optuna-dashboard")
+    if beside.exists():
+        return [str(beside)]
+    on_path = shutil.which("optuna-dashboard")
+    if on_path:
+        return [on_path]
+    return [sys.executable, "-c", "import sys; from optuna_dashboard._cli import main; "
+            "sys.argv[0] = 'optuna-dashboard'; main()"]
+
+
+def test_dashboard_serves_studies_user_attrs_and_artifacts(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     study = optuna.create_study(storage=open_storage(url), study_name="supervised-tpe",
                                 direction="maximize")
@@ -39,11 +57,13 @@ def test_dashboard_lists_studies_with_user_attrs(tmp_path: Path) -> None:
                        "config": json.dumps({"method": "supervised"})}.items():
         trial.set_user_attr(key, value)
     trial.report(0.8, 0)
+    grid = tmp_path / "trial0.png"
+    grid.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))  # stands for a sample grid
+    artifact_id = upload(url, trial, grid)
     study.tell(trial, 0.85)
-    executable = shutil.which("optuna-dashboard")
-    command = ([executable] if executable else [sys.executable, "-m", "optuna_dashboard"])
     port = _free_port()
-    server = subprocess.Popen([*command, url, "--host", "127.0.0.1", "--port", str(port)],
+    server = subprocess.Popen([*_dashboard(), url, "--host", "127.0.0.1", "--port", str(port),
+                               "--artifact-dir", str(files_dir(url) / "artifact-store")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -64,6 +84,11 @@ def test_dashboard_lists_studies_with_user_attrs(tmp_path: Path) -> None:
         assert attrs["epochs"] == "7" and attrs["n_params"] == "12345"
         assert json.loads(attrs["config"])["method"] == "supervised"
         assert detail["trials"][0]["intermediate_values"]
+        (meta,) = detail["trials"][0]["artifacts"]
+        assert meta["artifact_id"] == artifact_id and meta["mimetype"] == "image/png"
+        fetched = f"{base}/artifacts/{summary['study_id']}/{detail['trials'][0]['trial_id']}/"
+        with urllib.request.urlopen(fetched + artifact_id, timeout=5) as response:
+            assert response.read() == grid.read_bytes()
     finally:
         server.terminate()
         server.wait(timeout=10)

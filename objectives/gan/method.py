@@ -144,6 +144,6 @@ class Gan(Method):
                          epochs=budget.gan_epochs, patience=budget.gan_patience,
                          callbacks=[CollapseGuard()])
 
-    def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, str]:
-        grid = sample_grid(model.generator, model.z_dim, path.with_suffix(".png"))
-        return {"samples_png": str(grid)}
+    def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, Path]:
+        return {"samples_png": sample_grid(model.generator, model.z_dim,
+                                           path.with_suffix(".png"))}

@@ -15,6 +15,7 @@ from objectives.profiles import Budget
 from search.retrain import Candidate, pending_shares, plan_runs, retrain
 from search.stats import summarize
 from storage import RetrainStore
+from storage.artifacts import resolve_file
 from tests.conftest import synthetic_images
 
 
@@ -119,13 +120,15 @@ def test_official_protocol_run_folds_validation_and_records_its_curve(
     small = replace(tiny_data, unlabeled_x=tiny_data.unlabeled_x[:200])
     planned = plan_runs(method, [Candidate.reference(method)], budget, 1, 100, 0, True, 300)
     assert planned[0].study_name == "gan-reference" and planned[0].source_trial == -1
-    (run,) = retrain(method, planned, lambda seed: small, test, budget,
-                     RetrainStore(f"sqlite:///{tmp_path / 'r.db'}"),
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    (run,) = retrain(method, planned, lambda seed: small, test, budget, RetrainStore(url),
                      artifact_dir=tmp_path / "art", checkpoint_dir=tmp_path / "ck")
     # gan_patience 1 would have stopped a run with early stopping; this one ran all epochs.
     assert run.epochs == 3
     assert run.notes["test_curve"] == {2: run.notes["test_curve"][2], 3: run.test_errors}
-    probs = np.load(run.notes["test_softmax"])
+    # Recorded relative to the database, so the folder can move with it.
+    assert run.notes["test_softmax"].startswith("art/")
+    probs = np.load(resolve_file(url, run.notes["test_softmax"]))
     assert probs.shape == (300, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-2)
     assert int(np.sum(probs.argmax(axis=1) != labels)) == run.test_errors
     assert not list((tmp_path / "ck").rglob("*.ckpt"))  # the finished run left no checkpoint

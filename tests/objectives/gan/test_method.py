@@ -12,6 +12,8 @@ from objectives import Objective, get_method
 from objectives.data import SearchData
 from objectives.gan import CollapseGuard
 from objectives.profiles import Budget
+from storage import files_dir
+from storage.artifacts import artifact_store, resolve_file
 from tests.objectives.test_methods import _params
 
 
@@ -30,13 +32,20 @@ def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget
 
 def test_gan_trial_writes_sample_grid(tiny_data: SearchData, budget: Budget, params: dict,
                                       tmp_path: Path) -> None:
+    # The grid is recorded relative to the database (it travels with it) and uploaded to
+    # the artifact store beside it, where optuna-dashboard finds it.
     budget = dataclasses.replace(budget, gan_epochs=1, unlabeled_limit=128)
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
     study = optuna.create_study(direction="maximize")
     study.enqueue_trial(_params("gan", params))
     trial = study.ask()
     study.tell(trial, Objective(get_method("gan"), tiny_data, budget, 0,
-                                artifact_dir=tmp_path)(trial))
-    png = Path(study.trials[0].user_attrs["samples_png"])
+                                artifact_dir=files_dir(url) / "artifacts",
+                                storage_url=url)(trial))
+    attrs = study.trials[0].user_attrs
+    assert attrs["samples_png"] == f"studies-files/artifacts/{study.study_name}/trial0.png"
+    png = resolve_file(url, attrs["samples_png"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert png.parent == tmp_path / study.study_name
-    assert json.loads(study.trials[0].user_attrs["config"])["method"] == "gan"
+    stored = artifact_store(url).open_reader(attrs["samples_png_artifact_id"]).read()
+    assert stored == png.read_bytes()
+    assert json.loads(attrs["config"])["method"] == "gan"
