@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from spaces.registry import Registry
 
@@ -135,22 +135,9 @@ PROFILES.register(
 # the official Adam, the parameter average evaluated. Retraining only.
 PROFILES.register(
     "official",
-    Budget(
-        name="official",
-        max_epochs=300,
-        patience=300,
-        labeled_repeats=20,
-        val_monitor=1000,
-        val_limit=None,
-        unlabeled_limit=None,
-        pretrain_epochs=30,
-        gan_epochs=300,
-        gan_patience=300,
-        early_stopping=False,
-        fold_validation=True,
-        official_adam=True,
-        test_curve_every=10,
-    ),
+    replace(PROFILES.get("paper"), name="official", max_epochs=300, patience=300,
+            val_monitor=1000, early_stopping=False,
+            fold_validation=True, official_adam=True, test_curve_every=10),
 )
 
 

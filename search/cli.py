@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NoReturn
 
@@ -43,34 +43,26 @@ def set_threads(threads: int) -> None:
         pass
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _number(cast: Callable[[str], float], noun: str, least: float,
+            strict: bool = False) -> Callable[[str], float]:
+    """An argparse type: ``cast`` the text, then require ``>= least`` (``> least`` if
+    ``strict``); NaN never passes."""
+    def parse(text: str) -> float:
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if not (value > least or (value == least and not strict)):
+            bound = f"more than {least}" if strict else f"at least {least}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    return parse
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
+_positive = _number(int, "a whole number", 1)
+_non_negative = _number(int, "a whole number", 0)
+_seconds = _number(float, "a number of seconds", 0, strict=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
