@@ -37,11 +37,15 @@ def append_result(path: Path, title: str, command: str, text: str) -> None:
         handle.write(f"\n## {title}\n\n{stamp}, {machine()}\n\n`{command}`\n\n{text}\n")
 
 
-def publish(title: str, text: str, append: str | None) -> None:
-    """Prints ``text`` and, if ``append`` names a file, appends it with the command line."""
+def publish(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], notes: str,
+            append: str | None) -> None:
+    """Prints a benchmark's table and notes and, if ``append`` names a file, appends them
+    there under ``title (benchmarks/<script>)`` with the command line that made them."""
+    text = table(columns, rows) + (f"\n\n{notes}" if notes else "")
     print(text)
     if append:
-        append_result(Path(append), title, "python " + " ".join(sys.argv), text)
+        script = f"benchmarks/{Path(sys.argv[0]).name}"
+        append_result(Path(append), f"{title} ({script})", "python " + " ".join(sys.argv), text)
 
 
 def run_study(options: Mapping[str, object], data_dir: str | None = None) -> float:

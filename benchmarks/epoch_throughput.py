@@ -35,7 +35,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks.common import publish, table  # noqa: E402
+from benchmarks.common import publish  # noqa: E402
 from objectives import make_search_data, release, resolve_source  # noqa: E402
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -193,16 +193,16 @@ def main() -> int:
                      f"{statistics.median(seconds):.1f}", f"{flops / 1e12:.2f}",
                      f"{gflops:.1f}", f"{100 * gflops / peak:.0f} %", floor))
         release()
-    text = table(["method", "s / epoch (fastest)", "median", "TFLOP / epoch", "GFLOP/s",
-                  "of machine peak", "FLOP floor (s)"], rows)
-    text += ("\n\nfloat32 matmul rates measured in the same run (GFLOP/s): "
+    columns = ["method", "s / epoch (fastest)", "median", "TFLOP / epoch", "GFLOP/s",
+               "of machine peak", "FLOP floor (s)"]
+    notes = ("float32 matmul rates measured in the same run (GFLOP/s): "
              + ", ".join(f"{k} {v:.1f}" for k, v in rates.items())
              + f"; machine peak = the best, {peak:.1f}. {' '.join(notes)} "
              f"{args.repeats} timed epochs per "
              f"method. {device_line()}. Encoder of the conv methods: {ENCODER}. "
              "Targets: paper GAN <= 20 s (16 s stretch); supervised <= 41 s, SimCLR <= 71 s, "
              "autoencoder <= 101 s.")
-    publish("Epoch throughput (benchmarks/epoch_throughput.py)", text, args.append)
+    publish("Epoch throughput", columns, rows, notes, args.append)
     return 0
 
 

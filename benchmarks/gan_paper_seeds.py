@@ -27,7 +27,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.common import publish, table  # noqa: E402
+from benchmarks.common import publish  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, make_test_data  # noqa: E402
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -87,11 +87,11 @@ def main() -> int:
     rows.append(("s / epoch (incl. test pass)", *(f"{seconds[s]:.0f}" for s in args.seeds), ""))
     finals = per_epoch[:, -1]
     spread = finals.std(ddof=1) if len(finals) > 1 else 0.0
-    text = table(["epoch", *(f"seed {s}" for s in args.seeds), "mean"], rows)
-    text += (f"\n\nTest errors /10,000, paper preset, 100 labels (data seed = model seed), "
+    columns = ["epoch", *(f"seed {s}" for s in args.seeds), "mean"]
+    notes = (f"Test errors /10,000, paper preset, 100 labels (data seed = model seed), "
              f"{args.epochs} of the paper's 300 epochs: {finals.mean():.0f} ± {spread:.0f} "
              "(paper: 93 ± 6.5).")
-    publish("Paper GAN per epoch (benchmarks/gan_paper_seeds.py)", text, args.append)
+    publish("Paper GAN per epoch", columns, rows, notes, args.append)
     return 0
 
 

@@ -28,7 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import optuna  # noqa: E402
 
-from benchmarks.common import publish, table  # noqa: E402
+from benchmarks.common import publish  # noqa: E402
 from objectives import Objective, get_method, get_profile, make_search_data  # noqa: E402
 from objectives import resolve_source, release  # noqa: E402
 from storage import open_storage  # noqa: E402
@@ -118,11 +118,11 @@ def main() -> int:
     bare_total = sum(float(r[2]) for r in rows)
     rows.append(("total", f"{ours_total:.2f}", f"{bare_total:.2f}",
                  f"{100 * (ours_total / bare_total - 1):+.1f} %"))
-    text = table(["repeat", "ssl-hpo trial (s)", "bare Keras (s)", "overhead"], rows)
-    text += (f"\n\n{args.epochs} epochs of {budget.labeled_repeats}x100 labeled images, "
+    columns = ["repeat", "ssl-hpo trial (s)", "bare Keras (s)", "overhead"]
+    notes = (f"{args.epochs} epochs of {budget.labeled_repeats}x100 labeled images, "
              f"{budget.val_monitor} monitored validation images per epoch, final score on "
              f"{len(data.val_y)}; target overhead <= 5 %.")
-    publish("Framework overhead (benchmarks/overhead.py)", text, args.append)
+    publish("Framework overhead", columns, rows, notes, args.append)
     return 0
 
 

@@ -27,7 +27,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 
 import optuna  # noqa: E402
 
-from benchmarks.common import publish, run_study, table  # noqa: E402
+from benchmarks.common import publish, run_study  # noqa: E402
 from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
 from objectives.profiles import Budget  # noqa: E402
 from search.pruners import make_pruner  # noqa: E402
@@ -98,12 +98,12 @@ def main() -> int:
              f"{r['finished'] / r['seconds'] / base:.2f}x",
              f"{r['trial_seconds'] / r['finished']:.1f}", f"{r['best']:.4f}")
             for r in results]
-    text = table(["workers", "trials", "failed", "wall s", "trials / hour", "speed-up",
-                  "mean s / trial (in worker)", "best val acc"], rows)
-    text += (f"\n\nSame {args.trials} random baseline configurations in both runs, profile "
+    columns = ["workers", "trials", "failed", "wall s", "trials / hour", "speed-up",
+               "mean s / trial (in worker)", "best val acc"]
+    notes = (f"Same {args.trials} random baseline configurations in both runs, profile "
              f"{args.profile}, no pruning, {args.threads} TensorFlow threads in all "
              "(split between the workers), one fresh SQLite database per run.")
-    publish("Parallel scaling (benchmarks/parallel_scaling.py)", text, args.append)
+    publish("Parallel scaling", columns, rows, notes, args.append)
     return 0
 
 

@@ -24,7 +24,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 import optuna  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
-from benchmarks.common import publish, table  # noqa: E402
+from benchmarks.common import publish  # noqa: E402
 from benchmarks.search_runs import StudySpec, add_common_arguments, best_after  # noqa: E402
 from benchmarks.search_runs import finished_trials, load, median_range, run_all  # noqa: E402
 
@@ -67,13 +67,13 @@ def main() -> int:
                      median_range([m["seconds"] for m in mine], "{:.0f}"),
                      median_range([m["pruned"] for m in mine], "{:.0f}"),
                      median_range([m["best"] for m in mine]), delta))
-    text = table(["pruner", "epochs spent", "epochs vs none", "trial seconds", "pruned",
-                  "best val acc", "best vs none (points)"], rows)
-    text += (f"\n\nBaseline, {args.trials} finished trials per study, sampler "
+    columns = ["pruner", "epochs spent", "epochs vs none", "trial seconds", "pruned",
+               "best val acc", "best vs none (points)"]
+    notes = (f"Baseline, {args.trials} finished trials per study, sampler "
              f"{args.sampler}, profile {args.profile}, seeds {' '.join(map(str, args.seeds))}; "
              f"median [min–max] over seeds, paired by seed; database {args.storage}. Goal: "
              "<= 40 % of the unpruned epochs, best within 0.2 points.")
-    publish("Pruning (benchmarks/pruning.py)", text, args.append)
+    publish("Pruning", columns, rows, notes, args.append)
     return 0
 
 

@@ -23,7 +23,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 
 import optuna  # noqa: E402
 
-from benchmarks.common import publish, table  # noqa: E402
+from benchmarks.common import publish  # noqa: E402
 from benchmarks.search_runs import StudySpec, add_common_arguments, best_after  # noqa: E402
 from benchmarks.search_runs import finished_trials, load, median_range, run_all  # noqa: E402
 
@@ -57,8 +57,9 @@ def main() -> int:
         mine = [runs[sampler, seed] for seed in args.seeds]
         rows.append((sampler, *(median_range([best_after(t, n) for t in mine])
                                 for n in checkpoints), ", ".join(str(len(t)) for t in mine)))
-    text = table(["sampler", *(f"best val after {n}" for n in checkpoints),
-                  "finished trials per seed"], rows)
+    columns = ["sampler", *(f"best val after {n}" for n in checkpoints),
+               "finished trials per seed"]
+    notes = []
     if "tpe" in args.samplers and "random" in args.samplers:
         # Paired by seed: TPE's first trials are random search's, drawn from the same seed.
         parts = []
@@ -70,12 +71,12 @@ def main() -> int:
             needed = trials_to_reach(runs["tpe", seed], target)
             parts.append(f"seed {seed}: {'not reached' if needed is None else needed} "
                          f"(random's best {target:.4f})")
-        text += (f"\n\nTrials TPE needed to reach random search's {args.trials}-trial best, "
-                 f"same seed: {'; '.join(parts)}. Goal: <= {args.trials // 2}.")
-    text += (f"\n\nBaseline, profile {args.profile}, pruner {args.pruner}, seeds "
-             f"{' '.join(map(str, args.seeds))}; median [min–max] over seeds; database "
-             f"{args.storage}.")
-    publish("Sampler efficiency (benchmarks/samplers.py)", text, args.append)
+        notes.append(f"Trials TPE needed to reach random search's {args.trials}-trial best, "
+                     f"same seed: {'; '.join(parts)}. Goal: <= {args.trials // 2}.")
+    notes.append(f"Baseline, profile {args.profile}, pruner {args.pruner}, seeds "
+                 f"{' '.join(map(str, args.seeds))}; median [min–max] over seeds; database "
+                 f"{args.storage}.")
+    publish("Sampler efficiency", columns, rows, "\n\n".join(notes), args.append)
     return 0
 
 
