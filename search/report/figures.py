@@ -1,0 +1,173 @@
+"""The report's figures: per-study plots (optuna.visualization), the sampler comparison,
+the label sweep, and the PNG renderings and sample grids the markdown page embeds."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from search.analysis import RetrainRow
+from search.report.tables import sweep_series
+from storage.artifacts import resolve_file
+
+__all__ = ["sampler_figure", "study_figures", "sweep_figure"]
+
+
+def sweep_figure(sweep: dict[str, dict[int, RetrainRow]]) -> object:
+    """Test errors against the number of labels, one line a method, beside the paper's."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, ns, means, stds in sweep_series(sweep):
+        fig.add_trace(go.Scatter(x=ns, y=means, error_y={"type": "data", "array": stds},
+                                 mode="lines+markers", name=name,
+                                 line={"dash": "dash"} if "paper" in name else None))
+    fig.update_layout(title="Test errors /10,000 vs labeled images (mean ± std over runs)",
+                      xaxis={"type": "log", "title": "labeled images"},
+                      yaxis={"type": "log", "title": "test errors out of 10,000"})
+    return fig
+
+
+def png_sweep(sweep: dict[str, dict[int, RetrainRow]], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = sweep_series(sweep)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, ns, means, stds in series:
+        ax.errorbar(ns, means, yerr=stds, marker="o", capsize=3, label=name,
+                    linestyle="--" if "paper" in name else "-")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(sorted({n for _, ns, _, _ in series for n in ns}))
+    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("labeled images")
+    ax.set_ylabel("test errors out of 10,000")
+    ax.set_title("Test errors vs labels (mean ± std over runs)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def study_figures(study: optuna.Study) -> dict[str, object]:
+    """Plotly figures of one study, by name (studies without completed trials: none)."""
+    from optuna import visualization as vis
+
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not done:
+        return {}
+    names = sorted({p for t in done for p in t.params})
+    figures: dict[str, object] = {}
+    for name in names:
+        figures[f"val_vs_{name}"] = vis.plot_slice(study, params=[name],
+                                                   target_name="val accuracy")
+    pair = [p for p in ("latent_width", "depth") if p in names]
+    if len(pair) == 2 and len(done) >= 2:
+        figures["contour_width_depth"] = vis.plot_contour(study, params=pair,
+                                                          target_name="val accuracy")
+    if len(done) >= 2:
+        try:
+            figures["importances"] = vis.plot_param_importances(study)
+        except (RuntimeError, ValueError):  # all values equal, or too few trials
+            pass
+    figures["history"] = vis.plot_optimization_history(study, target_name="val accuracy")
+    if any(t.intermediate_values for t in study.get_trials(deepcopy=False)):
+        figures["intermediate"] = vis.plot_intermediate_values(study)
+    return figures
+
+
+def sampler_figure(studies: Sequence[optuna.Study], method: str) -> object | None:
+    """Best-so-far validation accuracy vs trial number and vs wall time, one line a study."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    mine = [s for s in studies if s.user_attrs.get("method") == method]
+    if len({s.user_attrs.get("sampler") for s in mine}) < 2:
+        return None
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("vs trial number", "vs wall time (s)"))
+    for study in mine:
+        trials = sorted(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)),
+                        key=lambda t: t.number)
+        if not trials:
+            continue
+        best, xs, ts, elapsed = [], [], [], 0.0
+        for t in trials:
+            best.append(max(t.value, best[-1]) if best else t.value)
+            elapsed += float(t.user_attrs.get("seconds", 0.0))
+            xs.append(t.number + 1)
+            ts.append(elapsed)
+        label = f"{study.study_name} ({study.user_attrs.get('sampler')})"
+        fig.add_trace(go.Scatter(x=xs, y=best, mode="lines+markers", name=label), 1, 1)
+        fig.add_trace(go.Scatter(x=ts, y=best, mode="lines+markers", name=label,
+                                 showlegend=False), 1, 2)
+    fig.update_layout(title=f"{method}: best validation accuracy so far, by sampler")
+    return fig
+
+
+def png_slices(study: optuna.Study, path: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    names = sorted({p for t in done for p in t.params})
+    if not done or not names:
+        return None
+    cols = 4
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        pts = [(t.params[name], t.value) for t in done if name in t.params]
+        xs = [str(x) if isinstance(x, (str, bool)) else x for x, _ in pts]
+        ax.scatter(xs, [v for _, v in pts], s=14)
+        dist = done[0].distributions.get(name)
+        if getattr(dist, "log", False):
+            ax.set_xscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.suptitle(f"{study.study_name}: validation accuracy vs hyperparameters", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def gan_grid(studies: Sequence[optuna.Study], out: Path, url: str | None) -> Path | None:
+    best = None
+    for study in studies:
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            png = t.user_attrs.get("samples_png")
+            path = None if not png else resolve_file(url, png) if url else Path(png)
+            if path is not None and path.exists() and (best is None or t.value > best[0]):
+                best = (t.value, path, study.study_name, t.number)
+    if best is None:
+        return None
+    target = out / f"{best[2]}__trial{best[3]}_samples.png"
+    shutil.copyfile(best[1], target)
+    return target
+
+
+def retrain_grids(row: RetrainRow, out: Path) -> list[tuple[int, Path]]:
+    """Copies the sample grids a retrain group's runs wrote (those still on disk)."""
+    copied = []
+    for seed, source in sorted(row.sample_grids):
+        if Path(source).exists():
+            target = out / (f"{row.study}__retrain_trial{row.trial}_labels{row.n_labeled}"
+                            f"_{'varied' if row.labeled_subset != 'fixed' else 'fixed'}"
+                            f"_seed{seed}.png")
+            shutil.copyfile(source, target)
+            copied.append((seed, target))
+    return copied

@@ -1,0 +1,168 @@
+"""The report's pages: ``REPORT.md`` (PNG renderings, readable on a repository page) and
+``report.html`` (interactive plotly figures, loading plotly's JavaScript from ``plots/``)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from search.analysis import RetrainRow, StudyRow
+from search.report.figures import (
+    gan_grid,
+    png_slices,
+    png_sweep,
+    retrain_grids,
+    sampler_figure,
+    study_figures,
+    sweep_figure,
+)
+from search.report.tables import (
+    MethodRow,
+    anchor_table,
+    label_sweep,
+    main_table,
+    num,
+    sweep_table,
+    sweep_tests_table,
+)
+
+__all__ = ["write_report"]
+
+
+def _md(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def _html_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in body)
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+# The file plotly writes beside a page for ``include_plotlyjs="directory"``.
+_PLOTLY_JS = "plotly.min.js"
+
+
+def _figure_page(figure: Any, page: Path) -> str:
+    """Writes ``figure`` as its own page (plotly.js shared once per folder) and returns the
+    same plot as a ``div`` for report.html, which loads that same shared copy."""
+    figure.write_html(page, include_plotlyjs="directory")
+    return f'<div class="plot">{figure.to_html(full_html=False, include_plotlyjs=False)}</div>'
+
+
+def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],
+                 rows: Sequence[MethodRow], retrains: Sequence[RetrainRow],
+                 storage_url: str | None = None) -> dict[str, Path]:
+    """Writes ``REPORT.md``, ``report.html`` and the figures under ``out``.
+
+    ``storage_url`` resolves the files trials recorded relative to their database.
+
+    Returns:
+        ``{"md": ..., "html": ..., "plots": [...]}`` paths.
+    """
+    plots = out / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    head, body = main_table(rows)
+    anchor_head, anchor_body = anchor_table()
+    md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
+          "the official 10,000 images (touched only by retraining).", "",
+          "## Methods compared (ours, measured)", "", _md(head, body), "",
+          "## Paper anchors (MNIST, 100 labels)", "", _md(anchor_head, anchor_body), ""]
+    if retrains:
+        md += ["## All retrain groups", "", _md(
+            ["method", "config", "profile", "labels", "labeled subset", "runs", "test acc",
+             "95 % CI", "errors mean ± std"],
+            [[r.method, f"{r.study}#{r.trial}", r.profile_label, str(r.n_labeled),
+              r.labeled_subset,
+              str(r.runs), num(r.test_accuracy_mean),
+              f"{num(r.test_accuracy_ci_low)}–{num(r.test_accuracy_ci_high)}",
+              f"{r.test_errors_mean:.1f} ± {num(r.test_errors_std, 1)}"] for r in retrains]),
+            ""]
+    sections = [f"<h2>Methods compared (ours, measured)</h2>{_html_table(head, body)}",
+                f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
+                f"{_html_table(anchor_head, anchor_body)}"]
+    written: list[Path] = []
+    sweep = label_sweep(retrains)
+    if sweep:
+        sweep_head, sweep_body = sweep_table(sweep)
+        png = png_sweep(sweep, plots / "label_sweep.png")
+        page = plots / "label_sweep.html"
+        title = "Test errors vs labels (labeled subset redrawn per run)"
+        md += [f"## {title}", "", _md(sweep_head, sweep_body), ""]
+        section = f"<h2>{title}</h2>{_html_table(sweep_head, sweep_body)}"
+        tests = sweep_tests_table(sweep)
+        if tests is not None:
+            caption = ("Test errors against the baseline's at the same label count "
+                       "(Welch's t-test, runs unpaired):")
+            md += [caption, "", _md(*tests), ""]
+            section += f"<p>{caption}</p>{_html_table(*tests)}"
+        md += [f"![label sweep](plots/{png.name}) [interactive](plots/{page.name})", ""]
+        sections.append(section + _figure_page(sweep_figure(sweep), page))
+        written += [png, page]
+    for study in studies:
+        figures = study_figures(study)
+        if not figures:
+            continue
+        md += [f"## {study.study_name}", ""]
+        png = png_slices(study, plots / f"{study.study_name}__slices.png")
+        if png is not None:
+            md += [f"![{study.study_name}](plots/{png.name})", ""]
+            written.append(png)
+        links = []
+        parts = [f"<h2>{html.escape(study.study_name)}</h2>"]
+        for name, figure in figures.items():
+            page = plots / f"{study.study_name}__{name}.html"
+            parts.append(_figure_page(figure, page))
+            written.append(page)
+            links.append(f"[{name}](plots/{page.name})")
+        md += ["Interactive: " + ", ".join(links), ""]
+        sections.append("".join(parts))
+    for method in sorted({s.user_attrs.get("method") for s in studies}):
+        fig = sampler_figure(studies, method)
+        if fig is not None:
+            page = plots / f"{method}__samplers.html"
+            sections.append(f"<h2>{html.escape(method)}: samplers compared</h2>"
+                            + _figure_page(fig, page))
+            written.append(page)
+            md += [f"## {method}: samplers compared", "",
+                   f"[best so far]({'plots/' + page.name})", ""]
+    grid = gan_grid([s for s in studies if s.user_attrs.get("method") == "gan"], plots,
+                     storage_url)
+    if grid is not None:
+        md += ["## GAN: generated digits of the best trial", "",
+               f"![samples](plots/{grid.name})", ""]
+        sections.append(f'<h2>GAN: generated digits of the best trial</h2><img alt="samples" '
+                        f'src="plots/{grid.name}">')
+        written.append(grid)
+    for row in retrains:
+        copied = retrain_grids(row, plots)
+        if not copied:
+            continue
+        title = (f"{row.method}: generated digits of the retrained {row.study}#{row.trial} "
+                 f"({row.n_labeled} labels, {row.labeled_subset} subset)")
+        md += [f"## {title}", "", " ".join(f"![seed {seed}](plots/{png.name})"
+                                           for seed, png in copied), ""]
+        sections.append(f"<h2>{html.escape(title)}</h2>" + "".join(
+            f'<figure style="display:inline-block"><img alt="seed {seed}" '
+            f'src="plots/{png.name}"><figcaption>seed {seed}</figcaption></figure>'
+            for seed, png in copied))
+        written += [png for _, png in copied]
+    (out / "REPORT.md").write_text("\n".join(md))
+    # The figure pages already wrote plotly.js to plots/; embedding a second 4.8 MB copy
+    # would not make the report standalone, since its images live in plots/ as well.
+    script = (f'<script src="plots/{_PLOTLY_JS}"></script>'
+              if any(p.suffix == ".html" for p in written) else "")
+    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>ssl-hpo report</title>"
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px}</style>"
+            f"{script}</head><body><h1>ssl-hpo report</h1>"
+            + "".join(sections) + "</body></html>")
+    (out / "report.html").write_text(page)
+    return {"md": out / "REPORT.md", "html": out / "report.html", "plots": written}  # type: ignore[dict-item]

@@ -1,0 +1,217 @@
+"""The report's tables: one row per method against the baseline (Welch's t-test), the
+paper's anchors, and the label sweep, as header and body lists that the pages format."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+from search.analysis import RetrainRow, StudyRow
+
+__all__ = ["BASELINE", "PAPER_ANCHORS", "PAPER_LABEL_SWEEP", "MethodRow", "label_sweep",
+           "method_rows"]
+
+BASELINE = "supervised"
+
+# MNIST, 100 labels, test errors out of 10,000 (Salimans et al. 2016, Table 1).
+PAPER_ANCHORS: list[tuple[str, float, float | None]] = [
+    ("Improved-GAN, feature matching", 93, 6.5),
+    ("Improved-GAN, ensemble of 10", 86, 5.6),
+    ("ADGM", 96, 2),
+    ("Ladder network", 106, 37),
+    ("Skip DGM", 132, 7),
+    ("CatGAN", 191, 10),
+    ("Virtual adversarial", 212, None),
+    ("DGN", 333, 14),
+]
+
+# The feature-matching GAN on MNIST by number of labels: test errors out of 10,000, mean and
+# std over 10 labeled subsets (Salimans et al. 2016, Table 1).
+PAPER_LABEL_SWEEP: dict[int, tuple[float, float]] = {
+    20: (1677, 452), 50: (221, 136), 100: (93, 6.5), 200: (90, 4.2),
+}
+
+
+def _baseline_first(methods: Iterable[str]) -> list[str]:
+    """Method names sorted, the baseline first: the order of every table."""
+    return sorted(methods, key=lambda m: (m != BASELINE, m))
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    """One method across its studies, with its main retrain group."""
+
+    method: str
+    studies: str
+    complete: int
+    pruned: int
+    failed: int
+    best_val_accuracy: float | None
+    retrain: RetrainRow | None
+    errors_diff_to_baseline: float | None
+    welch_p: float | None
+    compute_hours: float
+
+
+def _main_group(rows: Sequence[RetrainRow], n_labeled: int = 100) -> RetrainRow | None:
+    # The search's own labeled subset first: a label sweep also holds 100-label groups,
+    # whose subset is redrawn per run, and those belong to the sweep's table.
+    candidates = [r for r in rows if r.n_labeled == n_labeled]
+    return max(candidates, key=lambda r: (r.labeled_subset == "fixed", r.runs),
+               default=None)
+
+
+def _welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | None]:
+    """Difference of mean test errors and Welch's p (None below two runs a side)."""
+    diff = sum(mine) / len(mine) - sum(theirs) / len(theirs)
+    if len(mine) < 2 or len(theirs) < 2:
+        return diff, None
+    return diff, float(stats.ttest_ind(mine, theirs, equal_var=False).pvalue)
+
+
+def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> list[MethodRow]:
+    """Aggregates studies per method; Welch's t-test of test errors against the baseline.
+
+    The retrain group shown for a method is its 100-label group on the search's fixed
+    labeled subset, else its 100-label group with the most runs.
+    """
+    by_method: dict[str, list[StudyRow]] = defaultdict(list)
+    for row in studies:
+        by_method[row.method].append(row)
+    order = _baseline_first(by_method)
+    groups = {m: _main_group([r for r in retrains if r.method == m]) for m in order}
+    base = groups.get(BASELINE)
+    out = []
+    for method in order:
+        rows = by_method[method]
+        group = groups[method]
+        diff = p_value = None
+        if group is not None and base is not None and method != BASELINE:
+            diff, p_value = _welch(group.errors, base.errors)
+        values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
+        out.append(MethodRow(
+            method=method,
+            studies=", ".join(r.study for r in rows),
+            complete=sum(r.complete for r in rows),
+            pruned=sum(r.pruned for r in rows),
+            failed=sum(r.failed for r in rows),
+            best_val_accuracy=max(values) if values else None,
+            retrain=group,
+            errors_diff_to_baseline=diff,
+            welch_p=p_value,
+            compute_hours=sum(r.compute_hours for r in rows)
+            + sum(r.seconds for r in retrains if r.method == method) / 3600.0,
+        ))
+    return out
+
+
+def num(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _p_value(p: float | None) -> str:
+    # Three decimals would print a highly significant difference as "p=0.000".
+    if p is None or math.isnan(p):
+        return "p –"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
+    head = ["method", "finished / pruned / failed", "best val acc", "test acc (95 % CI)",
+            "test errors /10k (mean ± std, n)", "Δ errors vs baseline (Welch p)",
+            "compute h"]
+    body = []
+    for r in rows:
+        g = r.retrain
+        if g is None:
+            acc = "not retrained"
+        elif g.runs < 2:
+            acc = f"{num(g.test_accuracy_mean)} (one run: no interval)"
+        else:
+            acc = (f"{num(g.test_accuracy_mean)} ({num(g.test_accuracy_ci_low)}–"
+                   f"{num(g.test_accuracy_ci_high)})")
+        err = (f"{g.test_errors_mean:.1f} ± {num(g.test_errors_std, 1)}, n={g.runs}"
+               f" ({g.labeled_subset} labels)") if g else "–"
+        diff = "–" if r.errors_diff_to_baseline is None else (
+            f"{r.errors_diff_to_baseline:+.1f} ({_p_value(r.welch_p)})")
+        body.append([r.method, f"{r.complete + r.pruned} / {r.pruned} / {r.failed}",
+                     num(r.best_val_accuracy), acc, err, diff, f"{r.compute_hours:.2f}"])
+    return head, body
+
+
+def anchor_table() -> tuple[list[str], list[list[str]]]:
+    head = ["model (Salimans et al. 2016, Table 1)", "test errors /10k", "source"]
+    body = [[name, f"{mean:g}" + (f" ± {std:g}" if std is not None else ""),
+             "quoted, not measured"] for name, mean, std in PAPER_ANCHORS]
+    return head, body
+
+
+def label_sweep(retrains: Sequence[RetrainRow]) -> dict[str, dict[int, RetrainRow]]:
+    """Per method (baseline first) and label count: the retrain group whose labeled subset
+    was redrawn per run, as the paper's sweep does; the one with most runs if several."""
+    sweep: dict[str, dict[int, RetrainRow]] = defaultdict(dict)
+    for row in retrains:
+        if row.labeled_subset != "varied per run":
+            continue
+        held = sweep[row.method].get(row.n_labeled)
+        if held is None or row.runs > held.runs:
+            sweep[row.method][row.n_labeled] = row
+    return {m: sweep[m] for m in _baseline_first(sweep)}
+
+
+def sweep_table(sweep: dict[str, dict[int, RetrainRow]]) -> tuple[list[str], list[list[str]]]:
+    labels = sorted({n for groups in sweep.values() for n in groups} | set(PAPER_LABEL_SWEEP))
+    head = ["labels", *sweep, "Improved-GAN (paper, quoted)"]
+    body = []
+    for n in labels:
+        cells = [str(n)]
+        for groups in sweep.values():
+            g = groups.get(n)
+            cells.append("–" if g is None else
+                         f"{g.test_errors_mean:.0f} ± {num(g.test_errors_std, 0)} (n={g.runs})")
+        paper = PAPER_LABEL_SWEEP.get(n)
+        cells.append("–" if paper is None else f"{paper[0]:g} ± {paper[1]:g}")
+        body.append(cells)
+    return head, body
+
+
+def sweep_tests_table(sweep: dict[str, dict[int, RetrainRow]]
+                       ) -> tuple[list[str], list[list[str]]] | None:
+    """Each method against the baseline at each label count: Δ errors and Welch's p."""
+    base = sweep.get(BASELINE)
+    others = [m for m in sweep if m != BASELINE]
+    if base is None or not others:
+        return None
+    body = []
+    for n in sorted(base):
+        cells = [str(n)]
+        for method in others:
+            group = sweep[method].get(n)
+            if group is None:
+                cells.append("–")
+                continue
+            diff, p = _welch(group.errors, base[n].errors)
+            cells.append(f"{diff:+.0f} ({_p_value(p)})")
+        body.append(cells)
+    return ["labels", *(f"{m} − {BASELINE}" for m in others)], body
+
+
+def sweep_series(sweep: dict[str, dict[int, RetrainRow]]
+                  ) -> list[tuple[str, list[int], list[float], list[float]]]:
+    """(name, labels, mean errors, std) per method, then the paper's."""
+    series = []
+    for method, groups in sweep.items():
+        ns = sorted(groups)
+        series.append((method, ns, [groups[n].test_errors_mean for n in ns],
+                       [0.0 if math.isnan(groups[n].test_errors_std) else
+                        groups[n].test_errors_std for n in ns]))
+    ns = sorted(PAPER_LABEL_SWEEP)
+    series.append(("Improved-GAN (paper)", ns, [PAPER_LABEL_SWEEP[n][0] for n in ns],
+                   [PAPER_LABEL_SWEEP[n][1] for n in ns]))
+    return series
