@@ -27,7 +27,7 @@ from objectives.data import SearchData, TestData
 from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import release, train
-from storage.artifacts import record_file
+from storage.artifacts import record_file, upload_to_study
 from storage.results import RetrainRun, RetrainStore
 
 __all__ = ["Candidate", "TestCurve", "count_errors", "pending_shares", "plan_runs", "retrain",
@@ -216,6 +216,11 @@ def retrain(
                  **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
                  **({"test_curve": curve[0].errors} if curve else {}),
                  **{name: record_file(store.url, path) for name, path in files.items()}}
+        if "samples_png" in files:  # optuna-dashboard shows it on the source study's page
+            artifact_id = upload_to_study(store.url, planned_run.study_name,
+                                          files["samples_png"])
+            if artifact_id is not None:
+                notes["samples_png_artifact_id"] = artifact_id
         run = replace(
             planned_run,
             val_accuracy=result.val_accuracy,

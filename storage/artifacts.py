@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import optuna
+import sqlalchemy as sa
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
-from storage.urls import files_dir
+from storage.urls import create_engine, files_dir
 
-__all__ = ["artifact_store", "database_folder", "record_file", "resolve_file", "upload"]
+__all__ = ["artifact_store", "database_folder", "record_file", "resolve_file", "upload",
+           "upload_to_study"]
 
 
 def database_folder(url: str) -> Path:
@@ -50,3 +52,22 @@ def upload(url: str, trial: optuna.Trial, path: Path) -> str:
     """Uploads ``path`` as an artifact of ``trial``; returns the artifact id."""
     return upload_artifact(artifact_store=artifact_store(url), file_path=str(path),
                            study_or_trial=trial)
+
+
+def upload_to_study(url: str, study_name: str, path: Path) -> str | None:
+    """Uploads ``path`` as an artifact of the study ``study_name`` (a retrain run's file
+    goes to the study its configuration came from); ``None`` if there is no such study."""
+    engine = create_engine(url)
+    try:
+        searched = sa.inspect(engine).has_table("studies")  # a retrain-only database: no
+    finally:
+        engine.dispose()
+    if not searched:
+        return None
+    storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        return None
+    return upload_artifact(artifact_store=artifact_store(url), file_path=str(path),
+                           study_or_trial=study)
