@@ -21,6 +21,7 @@ from optuna_integration import KerasPruningCallback
 from objectives.base import Method, RunContext
 from objectives.data import SearchData
 from objectives.profiles import Budget
+from objectives.progress import EpochProgress
 from objectives.training import EpochLog, release, train
 from storage.artifacts import record_file, upload
 
@@ -56,11 +57,14 @@ class Objective:
         storage_url: The study database: files a trial writes (the GAN's sample grid) are
             recorded relative to it and uploaded to its artifact store; ``None`` records
             absolute paths and uploads nothing.
+        progress: Show each long trial's epochs (``objectives.progress``); off where
+            several workers share one terminal.
     """
 
     def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int,
                  pretrain_cache: Any = None, artifact_dir: Path | None = None,
-                 checkpoint_dir: Path | None = None, storage_url: str | None = None) -> None:
+                 checkpoint_dir: Path | None = None, storage_url: str | None = None,
+                 progress: bool = False) -> None:
         self.method = method
         self.data = data
         self.budget = budget
@@ -69,6 +73,7 @@ class Objective:
         self.artifact_dir = artifact_dir
         self.checkpoint_dir = checkpoint_dir
         self.storage_url = storage_url
+        self.progress = progress
 
     def _checkpoint(self, trial: optuna.Trial) -> Path | None:
         """The trial's checkpoint; a re-run of a killed trial takes over the killed one's."""
@@ -98,9 +103,11 @@ class Objective:
         artifact = None
         if self.artifact_dir is not None:
             artifact = self.artifact_dir / trial.study.study_name / f"trial{trial.number}"
+        label = f"{trial.study.study_name}#{trial.number}"
+        progress: list[keras.callbacks.Callback] = [EpochProgress(label)] if self.progress else []
         context = RunContext(seed=self.seed, pretrain_cache=self.pretrain_cache,
                              pruning=pruning, artifact_path=artifact,
-                             checkpoint=self._checkpoint(trial))
+                             checkpoint=self._checkpoint(trial), callbacks=progress)
         try:
             result = train(self.method, params, self.data, self.budget, context, log=log)
             if result.stop_reason:

@@ -171,7 +171,8 @@ def _load_search_data(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return source, make_search_data(*source.load_train(), args.n_labeled, args.data_seed)
 
 
-def _objective(args: argparse.Namespace, method_name: str, data):  # type: ignore[no-untyped-def]
+def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore[no-untyped-def]
+               progress: bool = False):
     from objectives import Objective, get_method, get_profile
     from objectives.cache import PretrainCache
     from storage import files_dir
@@ -180,7 +181,7 @@ def _objective(args: argparse.Namespace, method_name: str, data):  # type: ignor
     return Objective(
         get_method(method_name), data, get_profile(args.profile), args.seed,
         pretrain_cache=PretrainCache(files / "pretrain-cache"), artifact_dir=files / "artifacts",
-        checkpoint_dir=checkpoint_dir(args), storage_url=args.storage,
+        checkpoint_dir=checkpoint_dir(args), storage_url=args.storage, progress=progress,
     )
 
 
@@ -214,7 +215,7 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
     method = get_method(method_name)
     objective = _objective(args, method_name, data if data is not None
-                           else _load_search_data(args)[1])
+                           else _load_search_data(args)[1], progress=not quiet)
     sampler = make_sampler(args.sampler or "tpe", method.space, args.seed, worker=index)
     run_worker(args.storage, study_name, sampler, make_pruner(args.pruner, get_profile(
         args.profile)), objective, args.n_trials, heartbeat_interval=args.heartbeat_interval,
