@@ -10,6 +10,7 @@ cache hit), and for failed or pruned trials the reason.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,9 @@ class Objective:
         # The last trial of the retry chain is the one that ran (and checkpointed) last.
         frozen = next(t for t in trial.study.get_trials(deepcopy=False)
                       if t.number == trial.number)
-        history = RetryHeartbeatStaleTrialCallback.retry_history(frozen)
+        with warnings.catch_warnings():  # "experimental" since Optuna 3.0, in every trial
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            history = RetryHeartbeatStaleTrialCallback.retry_history(frozen)
         if history and (folder / f"trial{history[-1]}.ckpt").exists():
             (folder / f"trial{history[-1]}.ckpt").replace(path)
         return path

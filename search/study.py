@@ -8,7 +8,9 @@ study and tops it up to ``n_trials`` finished (complete or pruned) trials.
 
 from __future__ import annotations
 
+import sys
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -247,13 +249,14 @@ def _await_running(study: optuna.Study, n_trials: int, deadline: float | None,
         if deadline is not None and time.monotonic() >= deadline:
             return False
         if not announced:
-            optuna.logging.get_logger("ssl_hpo").info(
-                "waiting for %d running trial(s) of other or killed workers (a killed "
-                "worker's trial is re-run once its heartbeat is stale)",
-                states.count(TrialState.RUNNING))
+            print(f"waiting for {states.count(TrialState.RUNNING)} running trial(s) of other "
+                  "or killed workers: a killed worker's trial is re-run once its heartbeat "
+                  "is stale", file=sys.stderr, flush=True)
             announced = True
         time.sleep(poll_seconds)
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():  # "experimental" since Optuna 2.9, in every poll
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
     return False
 
 
