@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Search a method's hyperparameters, or retrain its best configurations (``--retrain K``).
 
-Thin entry point; see ``python run_study.py --help`` and ``search/cli.py``.
+Thin entry point; see ``python run_study.py --help`` and ``search/cli.py`` (with its
+commands in ``search/cli_search.py`` and ``search/cli_retrain.py``).
 """
 
 import sys

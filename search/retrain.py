@@ -30,8 +30,8 @@ from objectives.training import release, train
 from storage.artifacts import record_file, upload_to_study
 from storage.results import RetrainRun, RetrainStore
 
-__all__ = ["Candidate", "TestCurve", "count_errors", "pending_shares", "plan_runs", "retrain",
-           "run_key", "test_logits"]
+__all__ = ["Candidate", "TestCurve", "count_errors", "errors_of", "pending_shares", "plan_runs",
+           "retrain", "run_key", "test_logits"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,12 @@ class TestCurve(keras.callbacks.Callback):
 
 def count_errors(model: object, test: TestData, batch_size: int) -> int:
     """Misclassified test images."""
-    return int(np.sum(np.argmax(test_logits(model, test, batch_size), axis=1) != test.y))
+    return errors_of(test_logits(model, test, batch_size), test)
+
+
+def errors_of(logits: np.ndarray, test: TestData) -> int:
+    """Misclassified test images, from the model's logits on them."""
+    return int(np.sum(np.argmax(logits, axis=1) != test.y))
 
 
 def test_logits(model: object, test: TestData, batch_size: int) -> np.ndarray:
@@ -199,13 +204,13 @@ def retrain(
                           / f"retrain-{run_key(planned_run)}.ckpt")
         curve = ([TestCurve(test, budget.test_curve_every, budget.eval_batch_size)]
                  if budget.test_curve_every else [])
-        label = (f"{planned_run.study_name}#{planned_run.source_trial} seed {planned_run.seed}")
+        label = f"{planned_run.study_name}#{planned_run.source_trial} seed {planned_run.seed}"
         context = RunContext(seed=planned_run.seed, pretrain_cache=pretrain_cache,
                              artifact_path=artifact, checkpoint=checkpoint,
                              callbacks=[*curve, EpochProgress(label)])
         result = train(method, dict(planned_run.params), data, budget, context)
         logits = test_logits(result.model, test, budget.eval_batch_size)
-        errors = int(np.sum(np.argmax(logits, axis=1) != test.y))
+        errors = errors_of(logits, test)
         files = dict(context.files)
         if artifact is not None:
             # Softmax outputs, so that runs can be ensembled later without retraining.

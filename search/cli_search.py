@@ -1,0 +1,136 @@
+"""``run_study.py``'s search command: studies opened and tagged, then one worker in-process
+or several as processes, with progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from search.cli import UsageError, set_threads
+
+__all__ = ["checkpoint_dir", "load_search_data", "search_command", "search_worker"]
+
+
+def _method_names(text: str) -> list[str]:
+    from objectives import METHODS
+
+    names = METHODS.names() if text == "all" else [n.strip() for n in text.split(",") if n]
+    for name in names:
+        METHODS.get(name)
+    if len(set(names)) != len(names) or not names:
+        raise UsageError(f"--method lists a method twice or none: {text!r}")
+    return names
+
+
+def load_search_data(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from objectives import make_search_data, resolve_source
+
+    source = resolve_source(args.data_dir)
+    return source, make_search_data(*source.load_train(), args.n_labeled, args.data_seed)
+
+
+def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore[no-untyped-def]
+               progress: bool = False):
+    from objectives import Objective, get_method, get_profile
+    from objectives.cache import PretrainCache
+    from storage import files_dir
+
+    files = files_dir(args.storage)
+    return Objective(
+        get_method(method_name), data, get_profile(args.profile), args.seed,
+        pretrain_cache=PretrainCache(files / "pretrain-cache"), artifact_dir=files / "artifacts",
+        checkpoint_dir=checkpoint_dir(args), storage_url=args.storage, progress=progress,
+    )
+
+
+def checkpoint_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Where trials and retrain runs keep their per-epoch checkpoints."""
+    from pathlib import Path
+
+    from storage import files_dir
+
+    return Path(args.checkpoint_dir) if args.checkpoint_dir else (
+        files_dir(args.storage) / "checkpoints")
+
+
+def search_worker(args: argparse.Namespace, method_name: str, study_name: str, index: int,
+                  threads: int, quiet: bool = False,
+                  data=None) -> None:  # type: ignore[no-untyped-def]
+    """One search worker; module level, so a parallel search can spawn it.
+
+    ``quiet`` silences the per-trial log lines (the parent shows progress bars instead);
+    ``data`` is the parent's search data when the search runs in-process, a spawned
+    worker loads its own.
+    """
+    import optuna
+
+    from objectives import get_method, get_profile
+    from search.pruners import make_pruner
+    from search.samplers import make_sampler
+    from search.workers import run_worker
+
+    set_threads(threads)
+    optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
+    method = get_method(method_name)
+    objective = _objective(args, method_name, data if data is not None
+                           else load_search_data(args)[1], progress=not quiet)
+    sampler = make_sampler(args.sampler or "tpe", method.space, args.seed, worker=index)
+    run_worker(args.storage, study_name, sampler, make_pruner(args.pruner, get_profile(
+        args.profile)), objective, args.n_trials, heartbeat_interval=args.heartbeat_interval,
+        grace_period=args.grace_period, timeout=args.timeout)
+
+
+def search_command(args: argparse.Namespace) -> int:
+    """``run_study.py`` without ``--retrain``: creates or resumes the studies and runs them."""
+    from objectives import get_method, get_profile
+    from search.pruners import make_pruner
+    from search.runtime import device_line
+    from search.samplers import make_sampler
+    from search.study import default_study_name, open_study, study_tags
+    from search.workers import progress_of, run_parallel
+    from storage import mask_url, open_storage, parse_storage_url
+
+    sampler_name = args.sampler or "tpe"
+    names = _method_names(args.method)
+    if args.study_name and len(names) > 1:
+        raise UsageError("--study-name names one study; it cannot go with several methods")
+    budget = get_profile(args.profile)
+    if budget.fold_validation:
+        raise UsageError(f"profile {budget.name!r} folds the validation images into the "
+                         "unlabeled pool, so nothing can be searched on them: use it with "
+                         "--retrain")
+    methods = [get_method(name) for name in names]
+    samplers = [make_sampler(sampler_name, m.space, args.seed) for m in methods]
+    pruner = make_pruner(args.pruner, budget)
+    parse_storage_url(args.storage)
+    source, data = load_search_data(args)  # bad data stops here, before any study exists
+
+    storage = open_storage(args.storage)
+    print(device_line(), flush=True)
+    targets = []
+    for method, sampler in zip(methods, samplers):
+        name = args.study_name or default_study_name(method.name, sampler_name)
+        tags = study_tags(method.name, sampler_name, args.pruner, budget.name,
+                          args.n_labeled, args.data_seed, args.seed)
+        open_study(storage, name, sampler, pruner, tags, first_params=method.reference_params)
+        targets.append((name, args.n_trials))
+        print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "
+              f"{args.n_labeled} labels, profile {budget.name}, {args.workers} worker(s)",
+              flush=True)
+    processes = len(targets) * args.workers
+    threads = max(1, args.threads // processes)
+    started = time.perf_counter()
+    if processes == 1:
+        search_worker(args, names[0], targets[0][0], 0, threads, data=data)
+        code = 0
+        print(progress_of(storage, targets[0][0]).line(args.n_trials))
+    else:
+        del data  # each worker loads its own copy
+        bars = sys.stderr.isatty()
+        jobs = [(args, method_name, study_name, index, threads, bars)
+                for method_name, (study_name, _) in zip(names, targets)
+                for index in range(args.workers)]
+        code = run_parallel(args.storage, targets, search_worker, jobs, show_progress=bars)
+    print(f"{time.perf_counter() - started:.1f} s")
+    return code
