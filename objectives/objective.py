@@ -118,12 +118,12 @@ class Objective:
                 raise optuna.TrialPruned(result.stop_reason)
             return result.val_accuracy
         except optuna.TrialPruned as exc:
-            if context.checkpoint is not None:
-                context.checkpoint.unlink(missing_ok=True)  # pruned: never resumed
+            _discard(context.checkpoint)
             if "fail_reason" not in trial.user_attrs:
                 trial.set_user_attr("fail_reason", f"pruned: {exc}")
             raise
         except Exception as exc:  # infeasible, non-finite loss, out of memory, ...
+            _discard(context.checkpoint)
             trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}"[:2000])
             raise
         finally:
@@ -155,3 +155,10 @@ class Objective:
             "data_seed": self.data.data_seed,
             "n_labeled": self.data.n_labeled,
         }
+
+
+def _discard(checkpoint: Path | None) -> None:
+    # A pruned or failed trial is never re-run (heartbeat recovery re-runs only the trials
+    # of killed workers), so its checkpoint would never be read again.
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
