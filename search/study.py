@@ -245,7 +245,9 @@ def _await_running(study: optuna.Study, n_trials: int, deadline: float | None,
         if TrialState.WAITING in states:
             return True
         if TrialState.RUNNING not in states:
-            return True  # the target is open again: e.g. a running trial failed
+            # Nothing held the target open: the search stopped for its own reasons (grid
+            # exhausted, failures, timeout). After a wait, a running trial has ended.
+            return announced
         if deadline is not None and time.monotonic() >= deadline:
             return False
         if not announced:
