@@ -25,7 +25,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import keras
 
-__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping", "load_checkpoint"]
+__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping", "discard_checkpoint",
+           "load_checkpoint"]
 
 FORMAT = 1
 
@@ -58,6 +59,12 @@ def _optimizers(model: keras.Model) -> list[keras.optimizers.Optimizer]:
     return list(getattr(model, "optimizers", None) or [model.optimizer])
 
 
+def discard_checkpoint(path: Path | None) -> None:
+    """Deletes a run's checkpoint once nothing will resume from it (``None``: none kept)."""
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
 def load_checkpoint(path: Path) -> dict[str, Any] | None:
     """The checkpoint at ``path``; ``None`` if there is none or it cannot be read (then
     it is deleted, and the run starts from epoch 0)."""
@@ -84,16 +91,14 @@ class RunCheckpoint(keras.callbacks.Callback):
         path: The checkpoint file.
         callbacks: The run's callbacks; those that are :class:`Checkpointed` are saved.
         resume: A checkpoint from :func:`load_checkpoint` to restore, or ``None``.
-        every: Write every this many epochs.
     """
 
     def __init__(self, path: Path, callbacks: Sequence[keras.callbacks.Callback],
-                 resume: dict[str, Any] | None = None, every: int = 1) -> None:
+                 resume: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.path = Path(path)
         self.parts = [c for c in callbacks if isinstance(c, Checkpointed)]
         self.resume = resume
-        self.every = every
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.resume is None:
@@ -106,8 +111,6 @@ class RunCheckpoint(keras.callbacks.Callback):
             part.restore_state(state)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if (epoch + 1) % self.every:
-            return
         state = {
             "format": FORMAT,
             "epoch": epoch + 1,

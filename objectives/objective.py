@@ -20,6 +20,7 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna_integration import KerasPruningCallback
 
 from objectives.base import Method, RunContext
+from objectives.checkpoint import discard_checkpoint
 from objectives.data import SearchData
 from objectives.profiles import Budget
 from objectives.progress import EpochProgress
@@ -118,12 +119,14 @@ class Objective:
                 raise optuna.TrialPruned(result.stop_reason)
             return result.val_accuracy
         except optuna.TrialPruned as exc:
-            _discard(context.checkpoint)
+            # Pruned or failed in Python: never re-run (heartbeat recovery re-runs only
+            # the trials of killed workers), so its checkpoint would never be read again.
+            discard_checkpoint(context.checkpoint)
             if "fail_reason" not in trial.user_attrs:
                 trial.set_user_attr("fail_reason", f"pruned: {exc}")
             raise
         except Exception as exc:  # infeasible, non-finite loss, out of memory, ...
-            _discard(context.checkpoint)
+            discard_checkpoint(context.checkpoint)
             trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}"[:2000])
             raise
         finally:
@@ -155,10 +158,3 @@ class Objective:
             "data_seed": self.data.data_seed,
             "n_labeled": self.data.n_labeled,
         }
-
-
-def _discard(checkpoint: Path | None) -> None:
-    # A pruned or failed trial is never re-run (heartbeat recovery re-runs only the trials
-    # of killed workers), so its checkpoint would never be read again.
-    if checkpoint is not None:
-        checkpoint.unlink(missing_ok=True)

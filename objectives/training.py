@@ -23,7 +23,12 @@ import keras
 import numpy as np
 
 from objectives.base import Method, RunContext
-from objectives.checkpoint import RunCheckpoint, StatefulEarlyStopping, load_checkpoint
+from objectives.checkpoint import (
+    RunCheckpoint,
+    StatefulEarlyStopping,
+    discard_checkpoint,
+    load_checkpoint,
+)
 from objectives.data import SearchData
 from objectives.profiles import Budget
 
@@ -157,9 +162,8 @@ def train(
         verbose=0,
         callbacks=callbacks,
     )
-    if context.checkpoint is not None:
-        # The run is over (a guard or early stopping may have ended it): nothing to resume.
-        context.checkpoint.unlink(missing_ok=True)
+    # The run is over (a guard or early stopping may have ended it): nothing to resume.
+    discard_checkpoint(context.checkpoint)
     losses = [h.get("loss", math.nan) for h in log.history]
     if not losses or not math.isfinite(losses[-1]):
         raise NonFiniteLoss(f"training loss became {losses[-1] if losses else 'undefined'}")

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-import sqlalchemy as sa
 from optuna.trial import TrialState
 
 from search.stats import Summary, summarize
 from storage.artifacts import resolve_file
 from storage.results import RetrainStore
-from storage.urls import StorageError, create_engine, first_line, mask_url, require_database
+from storage.urls import StorageError, first_line, has_studies, mask_url, require_database
 
 __all__ = [
     "RetrainRow",
@@ -84,10 +83,7 @@ class RetrainRow:
 def _open(url: str) -> optuna.storages.BaseStorage:
     require_database(url)
     try:
-        engine = create_engine(url)
-        has_studies = sa.inspect(engine).has_table("studies")
-        engine.dispose()
-        if not has_studies:
+        if not has_studies(url):
             raise StorageError(f"no Optuna studies in {mask_url(url)}; run a search first")
         # Reading must not create or migrate anything, hence skip_table_creation.
         return optuna.storages.RDBStorage(url, skip_table_creation=True)

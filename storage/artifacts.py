@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import optuna
-import sqlalchemy as sa
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
-from storage.urls import create_engine, files_dir
+from storage.urls import files_dir, has_studies
 
 __all__ = ["artifact_store", "database_folder", "record_file", "resolve_file", "upload",
            "upload_to_study"]
@@ -57,12 +56,7 @@ def upload(url: str, trial: optuna.Trial, path: Path) -> str:
 def upload_to_study(url: str, study_name: str, path: Path) -> str | None:
     """Uploads ``path`` as an artifact of the study ``study_name`` (a retrain run's file
     goes to the study its configuration came from); ``None`` if there is no such study."""
-    engine = create_engine(url)
-    try:
-        searched = sa.inspect(engine).has_table("studies")  # a retrain-only database: no
-    finally:
-        engine.dispose()
-    if not searched:
+    if not has_studies(url):  # a retrain-only database
         return None
     storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
     try:

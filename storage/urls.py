@@ -105,6 +105,15 @@ def require_database(url: str) -> URL:
     return parsed
 
 
+def has_studies(url: str) -> bool:
+    """Whether the database holds Optuna's tables (a retrain-only one does not)."""
+    engine = create_engine(url)
+    try:
+        return sqlalchemy.inspect(engine).has_table("studies")
+    finally:
+        engine.dispose()
+
+
 def sqlite_path(url: URL) -> Path | None:
     """The database file of a file-backed SQLite URL, else ``None``."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
