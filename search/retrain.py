@@ -68,10 +68,14 @@ class TestCurve(keras.callbacks.Callback):
         super().__init__()
         self.test, self.every, self.batch_size = test, every, batch_size
         self.errors: dict[int, int] = {}
+        self.steps_per_epoch: int | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every == 0 or epoch + 1 == self.params.get("epochs"):
             self.errors[epoch + 1] = count_errors(self.model, self.test, self.batch_size)
+            # Kept so that the curve can be drawn against optimiser steps, the unit that
+            # compares runs of different epoch sizes (and the paper's 180,000 steps).
+            self.steps_per_epoch = self.params.get("steps") or self.steps_per_epoch
             if logs is not None:  # shown by the progress line that follows
                 logs["test_errors"] = self.errors[epoch + 1]
 
@@ -219,7 +223,8 @@ def retrain(
             np.save(files["test_softmax"], _softmax(logits).astype(np.float16))
         notes = {**context.notes,
                  **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
-                 **({"test_curve": curve[0].errors} if curve else {}),
+                 **({"test_curve": curve[0].errors,
+                     "steps_per_epoch": curve[0].steps_per_epoch} if curve else {}),
                  **{name: record_file(store.url, path) for name, path in files.items()}}
         if "samples_png" in files:  # optuna-dashboard shows it on the source study's page
             artifact_id = upload_to_study(store.url, planned_run.study_name,

@@ -126,6 +126,8 @@ def test_official_protocol_run_folds_validation_and_records_its_curve(
     # gan_patience 1 would have stopped a run with early stopping; this one ran all epochs.
     assert run.epochs == 3
     assert run.notes["test_curve"] == {2: run.notes["test_curve"][2], 3: run.test_errors}
+    # 200 unlabeled images and the 200 validation images folded in, in batches of 100.
+    assert run.notes["steps_per_epoch"] == 4
     # Recorded relative to the database, so the folder can move with it.
     assert run.notes["test_softmax"].startswith("art/")
     probs = np.load(resolve_file(url, run.notes["test_softmax"]))
