@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Centralised results of every ssl-hpo study in a database.
+"""Centralised results of every ssl-hpo study in one or more databases.
 
 Writes under ``--out``: ``REPORT.md`` and ``report.html`` (methods compared with the
-baseline, paper anchors, per-study plots), ``summary.md``, ``studies.csv``, ``retrain.csv``
-and ``plots/``. Thin entry point over ``search/analysis.py`` and ``search/report.py``.
+baseline, paper anchors, the paper's protocol measured, per-study plots), ``summary.md``,
+``studies.csv``, ``retrain.csv`` and ``plots/``. Thin entry point over ``search/analysis.py``
+and ``search/report/``.
 """
 
 from __future__ import annotations
@@ -23,28 +24,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="analyze.py",
         description="Report, tables and plots of the ssl-hpo studies and retrain runs.",
     )
-    parser.add_argument("--storage", default=DEFAULT_STORAGE,
-                        help=f"SQLAlchemy URL of the study database (default {DEFAULT_STORAGE})")
+    parser.add_argument("--storage", action="append", default=None,
+                        help="SQLAlchemy URL of a study database; repeat it to report on "
+                             f"several databases together (default {DEFAULT_STORAGE})")
     parser.add_argument("--out", default="results", help="output folder (default results/)")
     parser.add_argument("--method", default=None, help="only studies of this method")
-    parser.add_argument("--study", default=None, help="only this study")
+    parser.add_argument("--study", default=None,
+                        help="only this study (leaves out reference retrains)")
+    parser.add_argument("--data-dir", default=None,
+                        help="MNIST folder whose test labels score ensembles of saved "
+                             "softmax outputs (default $MNIST_DIR, else keras)")
+    parser.add_argument("--curve-log", action="append", default=[], type=Path,
+                        help="log of benchmarks/gan_paper_seeds.py whose per-epoch test "
+                             "errors are drawn beside the official-protocol curve")
     parser.add_argument("--no-plots", action="store_true", help="tables only, no report")
     args = parser.parse_args(argv)
+    urls = args.storage or [DEFAULT_STORAGE]
     try:
         check_folder(args.out, "--out")
-        studies, rows = collect(args.storage, method=args.method, study=args.study)
+        for log in args.curve_log:
+            if not log.is_file():
+                raise StorageError(f"--curve-log {log} does not exist")
+        # Reference retrains (trial -1) belong to a method, not to a study.
+        references = (set() if args.study else None if args.method is None
+                      else {args.method})
+        studies, rows, retrains, study_urls = [], [], [], {}
+        for url in urls:
+            found, found_rows = collect(url, method=args.method, study=args.study)
+            studies += found
+            rows += found_rows
+            study_urls.update({s.study_name: url for s in found})
+            retrains += retrain_rows(url, [s.study_name for s in found], references)
+        if not args.no_plots:
+            from search.report.protocol import protocol_results, read_epoch_log, test_labels
+
+            # Before anything is written: bad data leaves no half-written report.
+            protocol = protocol_results(retrains, lambda: test_labels(args.data_dir))
     except StorageError as exc:
         print(f"analyze.py: error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    retrains = retrain_rows(args.storage, [s.study_name for s in studies])
-    print(f"storage {mask_url(args.storage)}")
+    print("storage " + ", ".join(mask_url(u) for u in urls))
     print(write_tables(out, rows, retrains))
     if not args.no_plots:
         from search.report import method_rows, write_report
 
+        beside = {log.stem: read_epoch_log(log) for log in args.curve_log}
         written = write_report(out, studies, rows, method_rows(rows, retrains), retrains,
-                               storage_url=args.storage)
+                               study_urls=study_urls, protocol=protocol, beside_curves=beside)
         print(f"wrote {written['md']}, {written['html']} and {len(written['plots'])} plot "
               f"files in {out / 'plots'}")
     return 0

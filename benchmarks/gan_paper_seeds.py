@@ -76,6 +76,8 @@ def main() -> int:
         model = method.build(dict(PAPER_PARAMS), data, budget, RunContext(seed=seed))
         inputs = method.fit_inputs(dict(PAPER_PARAMS), data, budget)
         probe = TestErrors(test, sys.stdout)
+        # analyze.py --curve-log reads this line to draw the curve against steps.
+        print(f"{int(inputs.x.cardinality())} steps per epoch", flush=True)
         started = time.perf_counter()
         model.fit(inputs.x, epochs=args.epochs, verbose=0, callbacks=[probe])
         seconds[seed] = (time.perf_counter() - started) / args.epochs

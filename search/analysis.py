@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,8 +18,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from search.stats import Summary, summarize
-from storage.artifacts import resolve_file
+from search.retrains import RetrainRow, retrain_rows
 from storage.results import RetrainStore
 from storage.urls import StorageError, first_line, has_studies, mask_url, require_database
 
@@ -51,46 +49,21 @@ class StudyRow:
     compute_hours: float
 
 
-@dataclass(frozen=True)
-class RetrainRow:
-    """Retrain runs of one configuration under one setting, summarised."""
-
-    method: str
-    study: str
-    trial: int
-    profile: str
-    budget: str
-    n_labeled: int
-    labeled_subset: str
-    runs: int
-    val_accuracy_mean: float
-    test_accuracy_mean: float
-    test_accuracy_ci_low: float
-    test_accuracy_ci_high: float
-    test_errors_mean: float
-    test_errors_std: float
-    test_size: int
-    errors: tuple[int, ...]
-    seconds: float
-    sample_grids: tuple[tuple[int, str], ...] = ()
-
-    @property
-    def profile_label(self) -> str:
-        """The profile's name, with its fingerprint when one was stored."""
-        return f"{self.profile} [{self.budget}]" if self.budget else self.profile
-
-
-def _open(url: str) -> optuna.storages.BaseStorage:
+def _open(url: str) -> optuna.storages.BaseStorage | None:
+    """Optuna's storage at ``url``; ``None`` for a database without Optuna's tables."""
     require_database(url)
     try:
         if not has_studies(url):
-            raise StorageError(f"no Optuna studies in {mask_url(url)}; run a search first")
+            return None
         # Reading must not create or migrate anything, hence skip_table_creation.
         return optuna.storages.RDBStorage(url, skip_table_creation=True)
-    except StorageError:
-        raise
     except Exception as exc:  # unreachable server, bad credentials, not a database ...
         raise StorageError(f"cannot read storage {mask_url(url)}: {first_line(exc)}") from None
+
+
+def _has_reference_runs(url: str, method: str | None) -> bool:
+    return any(r["source_trial"] < 0 and method in (None, r["method"])
+               for r in RetrainStore(url).runs())
 
 
 def collect(
@@ -98,11 +71,16 @@ def collect(
 ) -> tuple[list[optuna.Study], list[StudyRow]]:
     """Loads the ssl-hpo studies at ``url`` (filtered) and summarises each.
 
+    A database may hold no study but reference retrain runs (retrained without a
+    search); both lists are empty then.
+
     Raises:
-        StorageError: If the database is missing or holds no matching study.
+        StorageError: If the database is missing, or holds no matching study and (unless
+            ``study`` is given) no reference retrain run.
     """
     storage = _open(url)
-    summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
+    summaries = ([] if storage is None
+                 else optuna.get_all_study_summaries(storage, include_best_trial=False))
     chosen = [
         s for s in summaries
         if "method" in s.user_attrs
@@ -110,8 +88,11 @@ def collect(
         and (study is None or s.study_name == study)
     ]
     if not chosen:
+        if study is None and _has_reference_runs(url, method):
+            return [], []
         what = " matching the filters" if (method or study) else ""
-        raise StorageError(f"no ssl-hpo studies{what} in {mask_url(url)}")
+        raise StorageError(f"no ssl-hpo studies{what} in {mask_url(url)}; run a search "
+                           "(or a --reference retrain) first")
     studies = [optuna.load_study(study_name=s.study_name, storage=storage) for s in chosen]
     return studies, [_study_row(s) for s in studies]
 
@@ -138,46 +119,6 @@ def _study_row(study: optuna.Study) -> StudyRow:
     )
 
 
-def retrain_rows(url: str, studies: Sequence[str]) -> list[RetrainRow]:
-    """Retrain runs of ``studies`` grouped by configuration and setting."""
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
-    for run in RetrainStore(url).runs():
-        if run["study_name"] in studies:
-            # A profile retuned under the same name is a different budget: its own group.
-            key = (run["method"], run["study_name"], run["source_trial"], run["profile"],
-                   run["budget"], run["n_labeled"], bool(run["vary_labeled"]),
-                   run["test_size"])
-            groups[key].append(run)
-    rows = []
-    for (method, study, trial, profile, budget, n_labeled, vary, size), runs in sorted(
-            groups.items()):
-        acc: Summary = summarize([r["test_accuracy"] for r in runs])
-        err: Summary = summarize([r["test_errors"] for r in runs])
-        rows.append(RetrainRow(
-            method=method,
-            study=study,
-            trial=trial,
-            profile=profile,
-            budget=budget,
-            n_labeled=n_labeled,
-            labeled_subset="varied per run" if vary else "fixed",
-            runs=acc.n,
-            val_accuracy_mean=summarize([r["val_accuracy"] for r in runs]).mean,
-            test_accuracy_mean=acc.mean,
-            test_accuracy_ci_low=acc.ci_low,
-            test_accuracy_ci_high=acc.ci_high,
-            test_errors_mean=err.mean,
-            test_errors_std=err.std,
-            test_size=size,
-            errors=tuple(int(r["test_errors"]) for r in runs),
-            sample_grids=tuple((int(r["seed"]),
-                                str(resolve_file(url, r["notes"]["samples_png"])))
-                               for r in runs if "samples_png" in r["notes"]),
-            seconds=float(sum(r["seconds"] for r in runs)),
-        ))
-    return rows
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -198,6 +139,7 @@ def _write_csv(path: Path, rows: Sequence[Any]) -> None:
         writer = None
         for row in rows:
             record = asdict(row)
+            record.pop("members", None)  # per-run records: one line per group here
             if writer is None:
                 writer = csv.DictWriter(handle, fieldnames=list(record))
                 writer.writeheader()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import optuna
 from optuna.trial import TrialState
 
@@ -15,7 +16,10 @@ from search.analysis import RetrainRow
 from search.report.tables import sweep_series
 from storage.artifacts import resolve_file
 
-__all__ = ["sampler_figure", "study_figures", "sweep_figure"]
+__all__ = ["curve_figure", "png_curve", "sampler_figure", "study_figures", "sweep_figure"]
+
+# name, steps, mean, std: a learning curve as search.report.protocol.curve_series gives it.
+CurveSeries = tuple[str, list[int], list[float], list[float]]
 
 
 def sweep_figure(sweep: dict[str, dict[int, RetrainRow]]) -> object:
@@ -52,6 +56,54 @@ def png_sweep(sweep: dict[str, dict[int, RetrainRow]], path: Path) -> Path:
     ax.set_xlabel("labeled images")
     ax.set_ylabel("test errors out of 10,000")
     ax.set_title("Test errors vs labels (mean ± std over runs)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def curve_figure(series: Sequence[CurveSeries], paper: tuple[int, float, float]) -> object:
+    """Test errors against optimiser steps, mean ± std bands, the paper's final figure
+    (steps, mean, std) as a point with its error bar."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, steps, means, stds in series:
+        fig.add_trace(go.Scatter(x=steps, y=means, error_y={"type": "data", "array": stds},
+                                 mode="lines+markers", name=name))
+    fig.add_trace(go.Scatter(x=[paper[0]], y=[paper[1]], mode="markers",
+                             error_y={"type": "data", "array": [paper[2]]},
+                             marker={"symbol": "star", "size": 12},
+                             name=f"paper: {paper[1]:g} ± {paper[2]:g}"))
+    fig.update_layout(title="Test errors /10,000 against optimiser steps (a monitor: no "
+                            "decision reads it)",
+                      xaxis={"type": "log", "title": "optimiser steps"},
+                      yaxis={"type": "log", "title": "test errors out of 10,000"})
+    return fig
+
+
+def png_curve(series: Sequence[CurveSeries], paper: tuple[int, float, float],
+              path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, steps, means, stds in series:
+        mean, std = np.array(means), np.array(stds)
+        ax.plot(steps, mean, marker="o", markersize=3, label=name)
+        ax.fill_between(steps, np.maximum(mean - std, 1), mean + std, alpha=0.2)
+    ax.errorbar([paper[0]], [paper[1]], yerr=[paper[2]], marker="*", markersize=10,
+                color="black", linestyle="none", capsize=3,
+                label=f"paper: {paper[1]:g} ± {paper[2]:g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("optimiser steps")
+    ax.set_ylabel("test errors out of 10,000")
+    ax.set_title("Test errors against steps (mean ± std over seeds; a monitor)", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -145,9 +197,13 @@ def png_slices(study: optuna.Study, path: Path) -> Path | None:
     return path
 
 
-def gan_grid(studies: Sequence[optuna.Study], out: Path, url: str | None) -> Path | None:
+def gan_grid(studies: Sequence[optuna.Study], out: Path,
+             urls: Mapping[str, str] | None) -> Path | None:
+    """Copies the sample grid of the best GAN trial (``urls``: study name to the storage
+    URL its files are recorded against)."""
     best = None
     for study in studies:
+        url = (urls or {}).get(study.study_name)
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             png = t.user_attrs.get("samples_png")
             path = None if not png else resolve_file(url, png) if url else Path(png)

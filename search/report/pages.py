@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,9 @@ import optuna
 
 from search.analysis import RetrainRow, StudyRow
 from search.report.figures import (
+    curve_figure,
     gan_grid,
+    png_curve,
     png_slices,
     png_sweep,
     retrain_grids,
@@ -20,6 +22,14 @@ from search.report.figures import (
     study_figures,
     sweep_figure,
 )
+from search.report.protocol import (
+    PROTOCOL,
+    ProtocolResult,
+    curve_series,
+    seed_table,
+    summary_table,
+)
+from search.report.protocol import anchors_measured as _anchors_measured
 from search.report.tables import (
     MethodRow,
     anchor_table,
@@ -57,12 +67,52 @@ def _figure_page(figure: Any, page: Path) -> str:
     return f'<div class="plot">{figure.to_html(full_html=False, include_plotlyjs=False)}</div>'
 
 
+def _protocol_sections(results: Sequence[ProtocolResult], beside: Mapping[str, Any],
+                       plots: Path) -> tuple[list[str], list[str], list[Path]]:
+    """Markdown lines, HTML sections and files of the official-protocol results."""
+    md: list[str] = []
+    sections: list[str] = []
+    written: list[Path] = []
+    paper = (PROTOCOL.steps, *PROTOCOL.single[:2])
+    for i, result in enumerate(results):
+        row = result.row
+        title = (f"The paper's protocol, measured: {row.method} {row.study}#{row.trial}, "
+                 f"profile {row.profile_label}, {row.n_labeled} labels "
+                 f"({row.labeled_subset})")
+        tables = [summary_table(result), seed_table(result)]
+        md += [f"## {title}", "", *[x for t in tables for x in (_md(*t), "")]]
+        section = f"<h2>{html.escape(title)}</h2>" + "".join(_html_table(*t) + "<br>"
+                                                             for t in tables)
+        series = curve_series(result, beside)
+        if series:
+            png = png_curve(series, paper, plots / f"protocol_curve_{i}.png")
+            page = plots / f"protocol_curve_{i}.html"
+            md += [f"![test errors against steps](plots/{png.name}) "
+                   f"[interactive](plots/{page.name})", "",
+                   "The curve is a monitor: no decision read it; the number reported is the "
+                   "error after the last epoch.", ""]
+            section += _figure_page(curve_figure(series, paper), page)
+            written += [png, page]
+        sections.append(section)
+    return md, sections, written
+
+
 def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],
                  rows: Sequence[MethodRow], retrains: Sequence[RetrainRow],
-                 storage_url: str | None = None) -> dict[str, Path]:
+                 study_urls: Mapping[str, str] | None = None,
+                 protocol: Sequence[ProtocolResult] = (),
+                 beside_curves: Mapping[str, Any] | None = None) -> dict[str, Path]:
     """Writes ``REPORT.md``, ``report.html`` and the figures under ``out``.
 
-    ``storage_url`` resolves the files trials recorded relative to their database.
+    Args:
+        out: Output folder.
+        studies: The studies, for their plots.
+        study_rows: Their summaries.
+        rows: The main table's rows.
+        retrains: Every retrain group.
+        study_urls: Study name to the storage URL its trials' files are recorded against.
+        protocol: Official-protocol results, shown beside the paper's figures.
+        beside_curves: Named per-seed (step, test errors) curves drawn beside theirs.
 
     Returns:
         ``{"md": ..., "html": ..., "plots": [...]}`` paths.
@@ -70,11 +120,14 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     head, body = main_table(rows)
-    anchor_head, anchor_body = anchor_table()
+    anchor_head, anchor_body = anchor_table(_anchors_measured(protocol))
+    protocol_md, protocol_html, written = _protocol_sections(protocol, beside_curves or {},
+                                                             plots)
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
           "the official 10,000 images (touched only by retraining).", "",
           "## Methods compared (ours, measured)", "", _md(head, body), "",
-          "## Paper anchors (MNIST, 100 labels)", "", _md(anchor_head, anchor_body), ""]
+          "## Paper anchors (MNIST, 100 labels)", "", _md(anchor_head, anchor_body), "",
+          *protocol_md]
     if retrains:
         md += ["## All retrain groups", "", _md(
             ["method", "config", "profile", "labels", "labeled subset", "runs", "test acc",
@@ -87,8 +140,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
             ""]
     sections = [f"<h2>Methods compared (ours, measured)</h2>{_html_table(head, body)}",
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
-                f"{_html_table(anchor_head, anchor_body)}"]
-    written: list[Path] = []
+                f"{_html_table(anchor_head, anchor_body)}", *protocol_html]
     sweep = label_sweep(retrains)
     if sweep:
         sweep_head, sweep_body = sweep_table(sweep)
@@ -134,7 +186,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
             md += [f"## {method}: samplers compared", "",
                    f"[best so far]({'plots/' + page.name})", ""]
     grid = gan_grid([s for s in studies if s.user_attrs.get("method") == "gan"], plots,
-                     storage_url)
+                    study_urls)
     if grid is not None:
         md += ["## GAN: generated digits of the best trial", "",
                f"![samples](plots/{grid.name})", ""]

@@ -145,10 +145,14 @@ def main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
     return head, body
 
 
-def anchor_table() -> tuple[list[str], list[list[str]]]:
-    head = ["model (Salimans et al. 2016, Table 1)", "test errors /10k", "source"]
+def anchor_table(measured: dict[int, str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """The paper's rows; ``measured`` puts this project's figure beside rows by index."""
+    measured = measured or {}
+    head = ["model (Salimans et al. 2016, Table 1)", "test errors /10k (quoted)",
+            "measured here"]
     body = [[name, f"{mean:g}" + (f" ± {std:g}" if std is not None else ""),
-             "quoted, not measured"] for name, mean, std in PAPER_ANCHORS]
+             measured.get(i, "not measured")]
+            for i, (name, mean, std) in enumerate(PAPER_ANCHORS)]
     return head, body
 
 

@@ -89,7 +89,7 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert '"type":"log"' in (plots / "supervised-tpe__val_vs_learning_rate.html").read_text()
     assert "REPORT.md" in capsys.readouterr().out
     report = (out / "REPORT.md").read_text()
-    assert "quoted, not measured" in report and "93 ± 6.5" in report and "333 ± 14" in report
+    assert "not measured" in report and "93 ± 6.5" in report and "333 ± 14" in report
     assert report.index("| supervised |") < report.index("| gan |")
     gan_row = report[report.index("| gan |"):].splitlines()[0]
     assert "(p = 0.0" in gan_row and "p=" not in report

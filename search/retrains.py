@@ -1,0 +1,156 @@
+"""Retrain runs for analysis: grouped by configuration and setting, each group with its
+runs' records (seed, errors, test-error curve, saved softmax), and their ensemble.
+
+Reads only, through ``storage.results``; TensorFlow-free.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from search.stats import Summary, summarize
+from storage.artifacts import resolve_file
+from storage.results import RetrainStore
+
+__all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "retrain_rows"]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One retrain run, as the report's per-seed tables and curves need it.
+
+    ``curve`` holds the monitor's (epoch, test errors) points; ``steps_per_epoch``
+    converts them to optimiser steps when the run recorded it.
+    """
+
+    seed: int
+    data_seed: int
+    test_errors: int
+    epochs: int
+    seconds: float
+    curve: tuple[tuple[int, int], ...] = ()
+    steps_per_epoch: int | None = None
+    softmax: Path | None = None
+    samples_png: Path | None = None
+
+    def curve_in_steps(self) -> tuple[tuple[int, int], ...] | None:
+        """The curve against steps, ``None`` if the run did not record its epoch size."""
+        if not self.steps_per_epoch:
+            return None
+        return tuple((epoch * self.steps_per_epoch, errors) for epoch, errors in self.curve)
+
+
+@dataclass(frozen=True)
+class RetrainRow:
+    """Retrain runs of one configuration under one setting, summarised."""
+
+    method: str
+    study: str
+    trial: int
+    profile: str
+    budget: str
+    n_labeled: int
+    labeled_subset: str
+    runs: int
+    val_accuracy_mean: float
+    test_accuracy_mean: float
+    test_accuracy_ci_low: float
+    test_accuracy_ci_high: float
+    test_errors_mean: float
+    test_errors_std: float
+    test_size: int
+    errors: tuple[int, ...]
+    seconds: float
+    members: tuple[RunRecord, ...] = field(default=(), repr=False)
+
+    @property
+    def profile_label(self) -> str:
+        """The profile's name, with its fingerprint when one was stored."""
+        return f"{self.profile} [{self.budget}]" if self.budget else self.profile
+
+    @property
+    def sample_grids(self) -> tuple[tuple[int, str], ...]:
+        """(seed, path) of the generated-sample grids the runs wrote."""
+        return tuple((m.seed, str(m.samples_png)) for m in self.members if m.samples_png)
+
+    def errors_summary(self) -> Summary:
+        """Mean, std and Student-t interval of the test errors."""
+        return summarize(list(self.errors))
+
+
+def _record(url: str, run: dict[str, Any]) -> RunRecord:
+    notes = run["notes"]
+    # JSON turned the curve's epoch keys into strings.
+    curve = tuple(sorted((int(e), int(v)) for e, v in notes.get("test_curve", {}).items()))
+    return RunRecord(
+        seed=int(run["seed"]), data_seed=int(run["data_seed"]),
+        test_errors=int(run["test_errors"]), epochs=int(run["epochs"]),
+        seconds=float(run["seconds"]), curve=curve,
+        steps_per_epoch=notes.get("steps_per_epoch"),
+        softmax=resolve_file(url, notes["test_softmax"]) if "test_softmax" in notes else None,
+        samples_png=resolve_file(url, notes["samples_png"]) if "samples_png" in notes else None,
+    )
+
+
+def retrain_rows(url: str, studies: Sequence[str],
+                 reference_methods: Container[str] | None = None) -> list[RetrainRow]:
+    """Retrain runs grouped by configuration and setting.
+
+    Args:
+        url: Storage URL.
+        studies: Studies whose retrained trials are kept.
+        reference_methods: Methods whose reference runs (retrained without a search,
+            trial -1) are kept too; ``None`` for every method's.
+    """
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for run in RetrainStore(url).runs():
+        reference = run["source_trial"] < 0 and (
+            reference_methods is None or run["method"] in reference_methods)
+        if run["study_name"] in studies or reference:
+            # A profile retuned under the same name is a different budget: its own group.
+            key = (run["method"], run["study_name"], run["source_trial"], run["profile"],
+                   run["budget"], run["n_labeled"], bool(run["vary_labeled"]),
+                   run["test_size"])
+            groups[key].append(run)
+    rows = []
+    for (method, study, trial, profile, budget, n_labeled, vary, size), runs in sorted(
+            groups.items()):
+        acc: Summary = summarize([r["test_accuracy"] for r in runs])
+        err: Summary = summarize([r["test_errors"] for r in runs])
+        rows.append(RetrainRow(
+            method=method, study=study, trial=trial, profile=profile, budget=budget,
+            n_labeled=n_labeled, labeled_subset="varied per run" if vary else "fixed",
+            runs=acc.n,
+            val_accuracy_mean=summarize([r["val_accuracy"] for r in runs]).mean,
+            test_accuracy_mean=acc.mean,
+            test_accuracy_ci_low=acc.ci_low,
+            test_accuracy_ci_high=acc.ci_high,
+            test_errors_mean=err.mean,
+            test_errors_std=err.std,
+            test_size=size,
+            errors=tuple(int(r["test_errors"]) for r in runs),
+            seconds=float(sum(r["seconds"] for r in runs)),
+            members=tuple(_record(url, r) for r in runs),
+        ))
+    return rows
+
+
+def ensemble_errors(row: RetrainRow, labels: np.ndarray) -> tuple[int, int] | None:
+    """Test errors of the runs' averaged softmax outputs, and how many runs it averaged.
+
+    ``None`` when fewer than two runs left a softmax file that is still on disk.
+    """
+    files = [m.softmax for m in row.members if m.softmax is not None and m.softmax.exists()]
+    if len(files) < 2:
+        return None
+    mean = np.mean([np.load(f).astype(np.float32) for f in files], axis=0)
+    if mean.shape[0] != len(labels):
+        raise ValueError(f"softmax files of {row.study}#{row.trial} hold {mean.shape[0]} "
+                         f"predictions, the test set {len(labels)} labels")
+    return int(np.sum(mean.argmax(axis=1) != labels)), len(files)
