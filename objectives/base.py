@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from objectives.data import SearchData
-from objectives.encoder import EncoderConfig, feature_map_sizes
+from objectives.encoder import InfeasibleConfig
 from objectives.profiles import Budget
 from spaces.base import SearchSpace
 
@@ -111,13 +111,16 @@ class Method(abc.ABC):
         """Refuses parameters that cannot be built, before anything is built.
 
         Args:
-            params: Resolved hyperparameters.
+            params: The trial's hyperparameters (inactive ones may be missing).
             budget: The profile, for methods whose model size it caps.
 
         Raises:
-            InfeasibleConfig: With the reason, e.g. a feature map shrinking below 1x1.
+            InfeasibleConfig: With the reason, e.g. a feature map shrinking below 1x1
+                (a constraint of the space).
         """
-        feature_map_sizes(EncoderConfig.from_params(params))
+        reason = self.space.infeasibility(params)
+        if reason is not None:
+            raise InfeasibleConfig(reason)
 
     def pretrain_steps(self, budget: Budget) -> int:
         """Pruning steps reported before the main phase (pretraining epochs); 0 by default."""

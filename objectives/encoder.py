@@ -9,10 +9,12 @@ padding, kernel 7, depth 3) is refused with a reason instead of crashing inside 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import keras
+
+from spaces.common import ENCODER_FITS, feature_map_sides
 
 __all__ = ["EncoderConfig", "InfeasibleConfig", "build_encoder", "feature_map_sizes"]
 
@@ -49,12 +51,6 @@ class EncoderConfig:
         )
 
 
-def _conv_out(size: int, kernel: int, stride: int, padding: str) -> int:
-    if padding == "same":
-        return -(-size // stride)
-    return (size - kernel) // stride + 1 if size >= kernel else 0
-
-
 def feature_map_sizes(config: EncoderConfig, input_side: int = INPUT_SHAPE[0]) -> list[int]:
     """Side length of the feature map after each block.
 
@@ -66,22 +62,11 @@ def feature_map_sizes(config: EncoderConfig, input_side: int = INPUT_SHAPE[0]) -
         raise InfeasibleConfig(f"unknown padding {config.padding!r}")
     if config.downsample not in ("max_pool", "stride"):
         raise InfeasibleConfig(f"unknown downsample {config.downsample!r}")
-    sizes = []
-    side = input_side
-    for block in range(config.depth):
-        if config.downsample == "stride":
-            side = _conv_out(side, config.kernel_size, 2, config.padding)
-        else:
-            side = _conv_out(side, config.kernel_size, 1, config.padding)
-            side = side // 2 if side >= 2 else 0
-        if side < 1:
-            raise InfeasibleConfig(
-                f"feature map shrinks below 1x1 at block {block + 1} of {config.depth} "
-                f"(padding={config.padding}, kernel_size={config.kernel_size}, "
-                f"downsample={config.downsample})"
-            )
-        sizes.append(side)
-    return sizes
+    sides = feature_map_sides(config.kernel_size, config.depth, config.downsample,
+                              config.padding, input_side)
+    if len(sides) < config.depth or sides[-1] < 1:
+        raise InfeasibleConfig(ENCODER_FITS.reason(asdict(config)))
+    return sides
 
 
 def build_encoder(config: EncoderConfig, name: str = "encoder") -> keras.Model:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from objectives.encoder import INPUT_SHAPE, EncoderConfig, _conv_out
+from objectives.encoder import INPUT_SHAPE, EncoderConfig
+from spaces.common import conv_out
 
 __all__ = ["decoder_macs", "encoder_macs", "mlp_macs"]
 
@@ -20,7 +21,7 @@ def encoder_macs(config: EncoderConfig) -> int:
     stride = 2 if config.downsample == "stride" else 1
     for block in range(config.depth):
         filters = config.filters * 2**block
-        out = _conv_out(side, config.kernel_size, stride, config.padding)
+        out = conv_out(side, config.kernel_size, stride, config.padding)
         macs += out * out * config.kernel_size**2 * channels * filters
         side = out if stride == 2 else out // 2
         channels = filters

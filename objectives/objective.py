@@ -22,6 +22,7 @@ from optuna_integration import KerasPruningCallback
 from objectives.base import Method, RunContext
 from objectives.checkpoint import discard_checkpoint
 from objectives.data import SearchData
+from objectives.encoder import InfeasibleConfig
 from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import EpochLog, release, train
@@ -118,6 +119,13 @@ class Objective:
                 trial.set_user_attr("fail_reason", result.stop_reason)
                 raise optuna.TrialPruned(result.stop_reason)
             return result.val_accuracy
+        except InfeasibleConfig as exc:
+            # Refused before anything was built. A constraint > 0 ranks the trial among
+            # TPE's worst, so proposals stop landing in the region; the search does not
+            # count it, and it logs one line, not a traceback.
+            trial.set_constraint("feasible", 1.0)
+            trial.set_user_attr("fail_reason", f"infeasible: {exc}")
+            raise optuna.TrialPruned(f"infeasible: {exc}") from None
         except optuna.TrialPruned as exc:
             # Pruned or failed in Python: never re-run (heartbeat recovery re-runs only
             # the trials of killed workers), so its checkpoint would never be read again.

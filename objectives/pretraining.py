@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from objectives.base import Method, RunContext
 from objectives.cache import cache_key
-from objectives.classifier import Classifier
+from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
 from objectives.optimizers import adam
@@ -109,6 +109,6 @@ class PretrainMethod(Method):
         context.notes["pretrain_key"] = key
         # A frozen encoder keeps its pretrained features; only the head learns from labels.
         encoder.trainable = not bool(params["freeze_encoder"])
-        model = Classifier(encoder, name=self.name)
+        model = Classifier(encoder, augment=label_augmenter(params), name=self.name)
         model.compile(optimizer=adam(params["finetune_learning_rate"]))
         return model

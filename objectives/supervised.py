@@ -1,4 +1,5 @@
-"""The supervised baseline: the shared encoder plus a classifier head, 100 labels only."""
+"""The supervised baseline: the shared encoder plus a classifier head, 100 labels only,
+optionally with the labeled images augmented (a searchable choice)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import keras
 
 from objectives.base import Method, RunContext
-from objectives.classifier import Classifier
+from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
 from objectives.optimizers import adam
@@ -27,6 +28,7 @@ class Supervised(Method):
     def build(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
     ) -> keras.Model:
-        model = Classifier(build_encoder(EncoderConfig.from_params(params)), name="supervised")
+        model = Classifier(build_encoder(EncoderConfig.from_params(params)),
+                           augment=label_augmenter(params), name="supervised")
         model.compile(optimizer=adam(params["learning_rate"]))
         return model

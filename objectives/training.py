@@ -121,7 +121,7 @@ def train(
 
     Args:
         method: The method to train.
-        params: Resolved hyperparameters.
+        params: Hyperparameters: a trial's active ones (the space fills in the rest).
         data: Search data (no test set reachable from here).
         budget: Epochs, patience and validation sizes.
         context: Model seed (weights, shuffling, noise; the data seed is in ``data``),
@@ -134,6 +134,8 @@ def train(
         optuna.TrialPruned: If a pruning callback stopped the run.
     """
     method.check(params, budget)
+    # A trial stores only its active parameters; builders may read any of them.
+    params = method.space.resolve(params)
     if budget.fold_validation:
         data = data.with_validation_unlabeled()
     log = log or EpochLog()

@@ -19,6 +19,7 @@ import optuna
 from optuna.trial import TrialState
 
 from search.retrains import RetrainRow, retrain_rows
+from search.study import infeasible
 from storage.results import RetrainStore
 from storage.urls import StorageError, first_line, has_studies, mask_url, require_database
 
@@ -47,6 +48,7 @@ class StudyRow:
     best_trial: int | None
     best_params: str
     compute_hours: float
+    infeasible: int = 0
 
 
 def _open(url: str) -> optuna.storages.BaseStorage | None:
@@ -110,12 +112,13 @@ def _study_row(study: optuna.Study) -> StudyRow:
         pruner=attrs.get("pruner", "?"),
         profile=attrs.get("profile", "?"),
         complete=len(done),
-        pruned=sum(t.state == TrialState.PRUNED for t in trials),
+        pruned=sum(t.state == TrialState.PRUNED and not infeasible(t) for t in trials),
         failed=sum(t.state == TrialState.FAIL for t in trials),
         best_val_accuracy=best.value if best else None,
         best_trial=best.number if best else None,
         best_params=json.dumps(best.params, sort_keys=True) if best else "",
         compute_hours=seconds / 3600.0,
+        infeasible=sum(infeasible(t) for t in trials),
     )
 
 
@@ -150,10 +153,12 @@ def write_tables(out: Path, studies: Sequence[StudyRow], retrains: Sequence[Retr
     """Writes ``summary.md``, ``studies.csv`` and ``retrain.csv``; returns the markdown."""
     out.mkdir(parents=True, exist_ok=True)
     study_table = _markdown(
-        [(s.study, s.method, s.sampler, s.pruner, s.profile, s.complete, s.pruned, s.failed,
+        [(s.study, s.method, s.sampler, s.pruner, s.profile, s.complete, s.pruned,
+          s.failed + s.infeasible,
           s.best_val_accuracy, s.best_trial, s.best_params, f"{s.compute_hours:.2f}")
          for s in studies],
-        ["study", "method", "sampler", "pruner", "profile", "complete", "pruned", "failed",
+        ["study", "method", "sampler", "pruner", "profile", "complete", "pruned",
+         "failed or infeasible",
          "best val acc", "best trial", "best params", "compute h"],
     )
     retrain_table = _markdown(

@@ -118,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "needs no study")
     parser.add_argument("--top", type=_positive, default=1,
                         help="with --retrain: retrain the N best configurations (default 1)")
+    parser.add_argument("--select", type=_non_negative, default=None, metavar="K",
+                        help="with --retrain: first re-evaluate the K best trials (default "
+                        "3) with --select-seeds fresh model seeds each, on validation only, "
+                        "and retrain the best mean; 0 or 1 trusts the search's ranking")
+    parser.add_argument("--select-seeds", type=_positive, default=3,
+                        help="model seeds per candidate in the selection (default 3)")
+    parser.add_argument("--select-profile", default=None,
+                        help="training budget of the selection runs (default: the profile "
+                        "the studies searched under)")
     parser.add_argument("--vary-labeled", action="store_true",
                         help="with --retrain: redraw the labeled subset per run "
                         "(data seed = run seed)")
@@ -158,6 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--top only applies with --retrain")
         if args.reference and args.retrain is None:
             raise UsageError("--reference only applies with --retrain")
+        if args.retrain is None and (args.select is not None or args.select_profile):
+            raise UsageError("--select and --select-profile only apply with --retrain")
+        args.select = 3 if args.select is None else args.select
+        if args.select_profile is not None:
+            from objectives import get_profile
+
+            get_profile(args.select_profile)
         if args.grace_period <= args.heartbeat_interval:
             raise UsageError("--grace-period must exceed --heartbeat-interval")
         if args.checkpoint_dir is not None:

@@ -60,8 +60,9 @@ def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> Non
     _RetrainInputs(args).run(args, planned)
 
 
-def _best_candidates(args: argparse.Namespace, method):  # type: ignore[no-untyped-def]
-    """The ``--top`` best finished trials of the method's studies (or ``--study-name``)."""
+def _best_candidates(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
+                     count: int):
+    """The ``count`` best finished trials of the method's studies (or ``--study-name``)."""
     import optuna
 
     from search.retrain import Candidate
@@ -78,10 +79,11 @@ def _best_candidates(args: argparse.Namespace, method):  # type: ignore[no-untyp
     else:
         studies = method_studies(storage, method.name, args.sampler)
     ranked = sorted(
-        (Candidate(s.study_name, t) for s in studies for t in best_trials(s, args.top)),
+        (Candidate(s.study_name, t, s.user_attrs.get("profile"))
+         for s in studies for t in best_trials(s, count)),
         key=lambda c: c.trial.value,
         reverse=True,
-    )[: args.top]
+    )[:count]
     if not ranked:
         raise UsageError(
             f"no finished trial of method {method.name!r} in {mask_url(args.storage)}; "
@@ -111,7 +113,7 @@ def retrain_command(args: argparse.Namespace) -> int:
             raise UsageError(f"method {method.name!r} has no reference configuration")
         ranked = [Candidate.reference(method)]
     else:
-        ranked = _best_candidates(args, method)
+        ranked = _best_candidates(args, method, max(args.top, args.select))
     for candidate in ranked:
         try:
             method.check(candidate.trial.params, budget)
@@ -119,11 +121,18 @@ def retrain_command(args: argparse.Namespace) -> int:
             raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
                              f"retrained under profile {budget.name!r}: {exc}") from None
     inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
+    print(device_line(), flush=True)
+    if len(ranked) > 1 and args.select > 1 and not args.reference:
+        from search.cli_select import select_command
+
+        ranked, code = select_command(args, method, ranked)
+        if code:
+            return code
+    ranked = ranked[: args.top]
     planned = plan_runs(method, ranked, budget, args.retrain, args.n_labeled, args.data_seed,
                         args.vary_labeled, len(inputs.test.y))
     labeled = "labeled subset redrawn per run" if args.vary_labeled else (
         f"labeled subset fixed (data seed {args.data_seed})")
-    print(device_line(), flush=True)
     print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
           f"profile {budget.name}, {labeled}, {args.workers} worker(s)", flush=True)
     code = 0

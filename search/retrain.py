@@ -36,10 +36,15 @@ __all__ = ["Candidate", "TestCurve", "count_errors", "errors_of", "pending_share
 
 @dataclass(frozen=True)
 class Candidate:
-    """A configuration to retrain: where it came from and its parameters."""
+    """A configuration to retrain: where it came from and its parameters.
+
+    ``profile`` is the budget its study searched under (``None`` for a reference
+    configuration, which was never searched).
+    """
 
     study_name: str
     trial: FrozenTrial
+    profile: str | None = None
 
     @classmethod
     def reference(cls, method: Method) -> Candidate:
@@ -50,7 +55,7 @@ class Candidate:
         params = dict(method.reference_params)
         # Never run as a trial: it has parameters and no value.
         trial = optuna.trial.create_trial(state=optuna.trial.TrialState.WAITING, params=params,
-                                          distributions=method.space.distributions())
+                                          distributions=method.space.distributions(params))
         trial.number = -1
         return cls(f"{method.name}-reference", trial)
 

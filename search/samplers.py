@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import optuna
 
+from search.grid import PointGridSampler
 from spaces.base import SearchSpace
 from spaces.registry import Registry
 
@@ -27,9 +28,8 @@ SAMPLERS.register(
     "random",
     lambda space, seed, worker: optuna.samplers.RandomSampler(seed=seed + 1000 * worker),
 )
-SAMPLERS.register(
-    "grid", lambda space, seed, worker: optuna.samplers.GridSampler(space.grid(), seed=seed)
-)
+# Every worker walks the same seeded order; the gate keeps them off each other's points.
+SAMPLERS.register("grid", lambda space, seed, worker: PointGridSampler(space, seed=seed))
 
 
 def make_sampler(

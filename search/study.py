@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import optuna
-from optuna.study import MaxTrialsCallback
 from optuna.trial import FrozenTrial, TrialState
 
 __all__ = [
@@ -28,7 +27,9 @@ __all__ = [
     "SkippedTrial",
     "best_trials",
     "default_study_name",
+    "counts",
     "finished_count",
+    "infeasible",
     "method_studies",
     "open_study",
     "run_search",
@@ -54,6 +55,7 @@ class SearchOutcome:
     failed: int
     best_value: float | None
     best_params: Mapping[str, Any] | None
+    infeasible: int = 0
 
 
 def study_tags(method: str, sampler: str, pruner: str, profile: str, n_labeled: int,
@@ -108,17 +110,28 @@ def open_study(
     return study
 
 
+def infeasible(trial: FrozenTrial) -> bool:
+    """Whether the trial was refused as infeasible (a constraint > 0) before it trained."""
+    return any(v > 0 for v in trial.constraints.values())
+
+
+def counts(trial: FrozenTrial) -> bool:
+    """Whether the trial counts towards ``n_trials``: complete or pruned, and feasible."""
+    return trial.state in FINISHED and not infeasible(trial)
+
+
 def finished_count(study: optuna.Study) -> int:
-    """Complete plus pruned trials: the trials that count towards ``n_trials``."""
-    return len(study.get_trials(deepcopy=False, states=FINISHED))
+    """Complete plus pruned feasible trials: the trials that count towards ``n_trials``."""
+    return sum(counts(t) for t in study.get_trials(deepcopy=False, states=FINISHED))
 
 
 class SkippedTrial(RuntimeError):
     """A trial that must not run: the target is already met, or its grid point is taken."""
 
 
-# States of trials that will count, or may still count, towards the target.
-_LIVE = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+def _live(trial: FrozenTrial) -> bool:
+    """Whether the trial counts, or may still count, towards the target."""
+    return counts(trial) or trial.state in (TrialState.RUNNING, TrialState.WAITING)
 
 
 class GatedObjective:
@@ -143,7 +156,7 @@ class GatedObjective:
     def __call__(self, trial: optuna.Trial) -> float:
         trials = trial.study.get_trials(deepcopy=False)
         me = next(t for t in trials if t.number == trial.number)
-        earlier = [t for t in trials if t.number < trial.number and t.state in _LIVE]
+        earlier = [t for t in trials if t.number < trial.number and _live(t)]
         if len(earlier) >= self.n_trials:
             trial.set_user_attr("fail_reason", "skipped: the target was already reached")
             trial.study.stop()
@@ -170,8 +183,20 @@ class GatedObjective:
             time.sleep(0.05)
             numbers = {t.number for t in earlier}
             earlier = [t for t in trial.study.get_trials(deepcopy=False)
-                       if t.number in numbers and t.state in _LIVE]
+                       if t.number in numbers and _live(t)]
         return earlier
+
+
+class _StopAt:
+    """Stops the study once ``n_trials`` trials count (optuna's MaxTrialsCallback would
+    count the infeasible ones too)."""
+
+    def __init__(self, n_trials: int) -> None:
+        self.n_trials = n_trials
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        if finished_count(study) >= self.n_trials:
+            study.stop()
 
 
 class _FailureGuard:
@@ -183,7 +208,8 @@ class _FailureGuard:
         self.tripped = False
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        self.consecutive = self.consecutive + 1 if trial.state == TrialState.FAIL else 0
+        wasted = trial.state == TrialState.FAIL or infeasible(trial)
+        self.consecutive = self.consecutive + 1 if wasted else 0
         if self.consecutive >= self.limit:
             self.tripped = True
             optuna.logging.get_logger("ssl_hpo").warning(
@@ -220,7 +246,7 @@ def run_search(
             timeout=left,
             # One trial's exception must never end the study: it fails, with its reason.
             catch=(Exception,),
-            callbacks=[MaxTrialsCallback(n_trials, states=FINISHED), guard],
+            callbacks=[_StopAt(n_trials), guard],
         )
         if not _await_running(study, n_trials, deadline, poll_seconds):
             break
@@ -265,12 +291,14 @@ def _await_running(study: optuna.Study, n_trials: int, deadline: float | None,
 def summarize_study(study: optuna.Study) -> SearchOutcome:
     """Trial counts and the best trial of ``study``."""
     trials = study.get_trials(deepcopy=False)
-    counts = {state: sum(t.state == state for t in trials) for state in TrialState}
+    by_state = {state: sum(t.state == state for t in trials) for state in TrialState}
+    refused = sum(infeasible(t) for t in trials)
     best = best_trials(study, 1)
     return SearchOutcome(
-        complete=counts[TrialState.COMPLETE],
-        pruned=counts[TrialState.PRUNED],
-        failed=counts[TrialState.FAIL],
+        complete=by_state[TrialState.COMPLETE],
+        pruned=by_state[TrialState.PRUNED] - refused,
+        failed=by_state[TrialState.FAIL],
+        infeasible=refused,
         best_value=best[0].value if best else None,
         best_params=best[0].params if best else None,
     )

@@ -54,12 +54,13 @@ class Progress:
     failed: int
     running: int
     best: float | None
+    infeasible: int = 0
 
     def line(self, target: int) -> str:
         best = "-" if self.best is None else f"{self.best:.4f}"
         return (f"{self.study}: {self.complete + self.pruned}/{target} finished "
-                f"({self.pruned} pruned, {self.failed} failed, {self.running} running), "
-                f"best {best}")
+                f"({self.pruned} pruned, {self.failed} failed, {self.infeasible} infeasible, "
+                f"{self.running} running), best {best}")
 
 
 def progress_of(storage: optuna.storages.BaseStorage, study_name: str) -> Progress:
@@ -68,7 +69,8 @@ def progress_of(storage: optuna.storages.BaseStorage, study_name: str) -> Progre
     trials = study.get_trials(deepcopy=False)
     outcome = summarize_study(study)
     return Progress(study_name, outcome.complete, outcome.pruned, outcome.failed,
-                    sum(t.state == TrialState.RUNNING for t in trials), outcome.best_value)
+                    sum(t.state == TrialState.RUNNING for t in trials), outcome.best_value,
+                    outcome.infeasible)
 
 
 def run_parallel(

@@ -7,7 +7,13 @@ fine-tuning has its own learning rate and may freeze the encoder.
 from __future__ import annotations
 
 from spaces.base import SearchSpace, parse_space
-from spaces.common import ENCODER_PARAMS, FINETUNE_PARAMS, OPTIMIZER_PARAMS
+from spaces.common import (
+    AUGMENT_PARAMS,
+    ENCODER_FITS,
+    ENCODER_PARAMS,
+    FINETUNE_PARAMS,
+    OPTIMIZER_PARAMS,
+)
 
 __all__ = ["SPACE", "SPEC"]
 
@@ -17,6 +23,7 @@ SPEC = {
     # Std of the Gaussian noise added to inputs during pretraining (0: plain autoencoder).
     "noise_level": {"kind": "float", "low": 0.0, "high": 0.5, "grid": [0.0, 0.3]},
     **FINETUNE_PARAMS,
+    **AUGMENT_PARAMS,
 }
 
-SPACE: SearchSpace = parse_space("autoencoder", SPEC)
+SPACE: SearchSpace = parse_space("autoencoder", SPEC, [ENCODER_FITS])

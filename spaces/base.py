@@ -1,28 +1,43 @@
-"""Search spaces as data: parsing, validation, sampling and grids.
+"""Search spaces as data: parsing, validation, conditions, constraints, sampling and grids.
 
 A method's space is a plain mapping ``{parameter name: spec}`` where each spec is a dict with
-a ``kind`` ("float", "int" or "categorical") and the kind's fields. :func:`parse_space` turns
-it into a validated :class:`SearchSpace`; :meth:`SearchSpace.suggest` is the one function the
-samplers see, and :meth:`SearchSpace.grid` the one the grid sampler sees.
+a ``kind`` ("float", "int" or "categorical"), the kind's fields, and optionally ``when``:
+``{earlier parameter: value or list of values}``, the condition under which the parameter
+exists (e.g. the conv encoder's parameters only when ``preset`` is ``conv``). A trial
+samples and stores only its active parameters; :meth:`SearchSpace.resolve` fills the
+inactive ones with their first grid value for the model builders.
+
+Constraints are named functions of the active parameters returning a violation (> 0:
+infeasible), e.g. a feature map that shrinks below one pixel. They are part of the space,
+so the objective can refuse a proposal before building anything and tell the sampler why.
+
+:func:`parse_space` turns a spec into a validated :class:`SearchSpace`;
+:meth:`SearchSpace.suggest` is the one function the samplers see, and
+:meth:`SearchSpace.grid_points` the one the grid sampler sees.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Union
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import optuna
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
+from optuna.distributions import BaseDistribution
+
+from spaces.params import (
+    PARSERS,
+    CategoricalParam,
+    FloatParam,
+    IntParam,
+    Param,
+    Scalar,
+    SpaceError,
 )
 
 __all__ = [
     "CategoricalParam",
+    "Constraint",
     "FloatParam",
     "IntParam",
     "Param",
@@ -31,195 +46,190 @@ __all__ = [
     "parse_space",
 ]
 
-Scalar = Union[int, float, str, bool, None]
-
-
-class SpaceError(ValueError):
-    """Raised when a search space specification is invalid."""
-
 
 @dataclass(frozen=True)
-class FloatParam:
-    """A continuous parameter in ``[low, high]``, optionally log-scaled."""
+class Constraint:
+    """A feasibility rule over the parameters in ``needs``.
+
+    Attributes:
+        name: Short name, stored as the trial's constraint key.
+        needs: Parameters the rule reads; it applies only to trials where all are active.
+        violation: Returns how far ``params`` violate the rule (> 0 infeasible).
+        reason: Says why a violating configuration cannot be built.
+    """
 
     name: str
-    low: float
-    high: float
-    log: bool
-    grid: tuple[float, ...]
-
-    def distribution(self) -> BaseDistribution:
-        return FloatDistribution(self.low, self.high, log=self.log)
-
-    def suggest(self, trial: optuna.Trial) -> float:
-        return trial.suggest_float(self.name, self.low, self.high, log=self.log)
-
-
-@dataclass(frozen=True)
-class IntParam:
-    """An integer parameter in ``[low, high]`` with an optional step or log scale."""
-
-    name: str
-    low: int
-    high: int
-    log: bool
-    step: int
-    grid: tuple[int, ...]
-
-    def distribution(self) -> BaseDistribution:
-        return IntDistribution(self.low, self.high, log=self.log, step=self.step)
-
-    def suggest(self, trial: optuna.Trial) -> int:
-        return trial.suggest_int(self.name, self.low, self.high, log=self.log, step=self.step)
-
-
-@dataclass(frozen=True)
-class CategoricalParam:
-    """A parameter chosen from a finite list of values."""
-
-    name: str
-    choices: tuple[Scalar, ...]
-    grid: tuple[Scalar, ...]
-
-    def distribution(self) -> BaseDistribution:
-        return CategoricalDistribution(self.choices)
-
-    def suggest(self, trial: optuna.Trial) -> Scalar:
-        return trial.suggest_categorical(self.name, self.choices)
-
-
-Param = Union[FloatParam, IntParam, CategoricalParam]
+    needs: tuple[str, ...]
+    violation: Callable[[Mapping[str, Any]], float]
+    reason: Callable[[Mapping[str, Any]], str]
 
 
 @dataclass(frozen=True)
 class SearchSpace:
-    """A validated, ordered collection of parameters.
+    """A validated, ordered collection of parameters, their conditions and constraints.
 
     Attributes:
         name: The space's name (normally the method's name).
         params: The parameters in the order they are suggested.
+        conditions: Per conditional parameter, the allowed values of earlier parameters.
+        constraints: Feasibility rules.
     """
 
     name: str
     params: tuple[Param, ...]
+    conditions: Mapping[str, Mapping[str, tuple[Scalar, ...]]] = field(default_factory=dict)
+    constraints: tuple[Constraint, ...] = ()
+
+    def active(self, name: str, values: Mapping[str, Any]) -> bool:
+        """Whether parameter ``name`` exists given the earlier ``values``."""
+        return all(values.get(k) in allowed
+                   for k, allowed in self.conditions.get(name, {}).items())
 
     def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
-        """Samples every parameter through ``trial`` and returns the resolved values."""
-        return {param.name: param.suggest(trial) for param in self.params}
+        """Samples the active parameters through ``trial`` and returns them."""
+        values: dict[str, Any] = {}
+        for param in self.params:
+            if self.active(param.name, values):
+                values[param.name] = param.suggest(trial)
+        return values
 
-    def distributions(self) -> dict[str, BaseDistribution]:
-        """The Optuna distribution of every parameter (for ``ask``/``tell`` and ``add_trial``)."""
-        return {param.name: param.distribution() for param in self.params}
+    def resolve(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` completed with every inactive parameter's first grid value, which no
+        model reads, so that builders can index any parameter. Values given are kept."""
+        out = dict(values)
+        for param in self.params:
+            out.setdefault(param.name, param.grid[0])
+        return out
+
+    def active_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The entries of ``values`` that are active parameters under ``values`` (a
+        configuration stored before a parameter became conditional keeps it otherwise)."""
+        out: dict[str, Any] = {}
+        for param in self.params:
+            if param.name in values and self.active(param.name, out):
+                out[param.name] = values[param.name]
+        return out
+
+    def violations(self, values: Mapping[str, Any]) -> dict[str, float]:
+        """Each applicable constraint's violation (> 0: infeasible); a constraint applies
+        when all the parameters it reads are active."""
+        active = self.active_values(values)
+        return {c.name: float(c.violation(active)) for c in self.constraints
+                if all(n in active for n in c.needs)}
+
+    def infeasibility(self, values: Mapping[str, Any]) -> str | None:
+        """Why ``values`` cannot be built, ``None`` if they can."""
+        active = self.active_values(values)
+        for c in self.constraints:
+            if all(n in active for n in c.needs) and c.violation(active) > 0:
+                return c.reason(active)
+        return None
+
+    def distributions(self, values: Mapping[str, Any] | None = None
+                      ) -> dict[str, BaseDistribution]:
+        """The Optuna distribution of every parameter, or of those in ``values`` (as
+        ``optuna.trial.create_trial`` wants them for one configuration)."""
+        return {param.name: param.distribution() for param in self.params
+                if values is None or param.name in values}
+
+    def grid_points(self) -> list[dict[str, Scalar]]:
+        """Every distinct grid configuration: the product of the active parameters' grids,
+        branch by branch, so an inactive parameter never multiplies the grid. Points that
+        violate a constraint are left out."""
+        points: list[dict[str, Scalar]] = [{}]
+        for param in self.params:
+            grown: list[dict[str, Scalar]] = []
+            for point in points:
+                if self.active(param.name, point):
+                    grown += [{**point, param.name: v} for v in param.grid]
+                else:
+                    grown.append(point)
+            points = grown
+        return [p for p in points if self.infeasibility(p) is None]
 
     def grid(self) -> dict[str, list[Scalar]]:
-        """The finite grid for :class:`optuna.samplers.GridSampler`."""
+        """Each parameter's grid values (the grid is :meth:`grid_points`)."""
         return {param.name: list(param.grid) for param in self.params}
 
     def grid_size(self) -> int:
-        """Number of points in the grid."""
-        return math.prod(len(param.grid) for param in self.params)
+        """Number of grid points."""
+        return len(self.grid_points())
 
     def names(self) -> list[str]:
         return [param.name for param in self.params]
 
 
-# --- parsing: one function per kind, chosen by a table rather than a branch on the kind ---
+def _parse_condition(name: str, when: Any, parsed: Sequence[Param],
+                     where: str) -> dict[str, tuple[Scalar, ...]]:
+    if not isinstance(when, Mapping) or not when:
+        raise SpaceError(f"{where}: 'when' must map earlier parameters to values")
+    earlier = {p.name: p for p in parsed}
+    out = {}
+    for key, allowed in when.items():
+        if key not in earlier:
+            raise SpaceError(f"{where}: condition on {key!r}, which is not an earlier parameter")
+        values = tuple(allowed) if isinstance(allowed, (list, tuple)) else (allowed,)
+        choices = getattr(earlier[key], "choices", None)
+        if choices is None:
+            raise SpaceError(f"{where}: condition on {key!r}, which is not categorical")
+        unknown = [v for v in values if v not in choices]
+        if unknown or not values:
+            raise SpaceError(f"{where}: condition values {unknown} are not among {key!r}'s "
+                             "choices")
+        out[key] = values
+    return out
 
 
-def _require(spec: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in spec:
-        raise SpaceError(f"{where}: missing field {key!r}")
-    return spec[key]
+def _check_constraints(name: str, constraints: Sequence[Constraint],
+                       params: Sequence[Param]) -> None:
+    known = {p.name for p in params}
+    for c in constraints:
+        missing = [n for n in c.needs if n not in known]
+        if missing:
+            raise SpaceError(f"space {name!r}, constraint {c.name!r}: unknown parameters "
+                             f"{missing}")
 
 
-def _check_range(low: float, high: float, log: bool, where: str) -> None:
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise SpaceError(f"{where}: bounds must be finite, got low={low}, high={high}")
-    if low >= high:
-        raise SpaceError(f"{where}: low ({low}) must be below high ({high})")
-    if log and low <= 0:
-        raise SpaceError(f"{where}: a log-scaled range needs low > 0, got low={low}")
-
-
-def _check_grid(grid: Sequence[Any], where: str) -> tuple[Any, ...]:
-    values = tuple(grid)
-    if not values:
-        raise SpaceError(f"{where}: the grid is empty")
-    if len(set(values)) != len(values):
-        raise SpaceError(f"{where}: the grid repeats a value: {list(values)}")
-    return values
-
-
-def _parse_float(name: str, spec: Mapping[str, Any], where: str) -> FloatParam:
-    low, high = float(_require(spec, "low", where)), float(_require(spec, "high", where))
-    log = bool(spec.get("log", False))
-    _check_range(low, high, log, where)
-    grid = _check_grid([float(v) for v in _require(spec, "grid", where)], where)
-    outside = [v for v in grid if not low <= v <= high]
-    if outside:
-        raise SpaceError(f"{where}: grid values {outside} lie outside [{low}, {high}]")
-    return FloatParam(name=name, low=low, high=high, log=log, grid=grid)
-
-
-def _parse_int(name: str, spec: Mapping[str, Any], where: str) -> IntParam:
-    low, high = int(_require(spec, "low", where)), int(_require(spec, "high", where))
-    log = bool(spec.get("log", False))
-    step = int(spec.get("step", 1))
-    _check_range(low, high, log, where)
-    if step < 1 or (log and step != 1):
-        raise SpaceError(f"{where}: step must be >= 1 (and 1 on a log scale), got {step}")
-    grid = _check_grid([int(v) for v in spec.get("grid", range(low, high + 1, step))], where)
-    outside = [v for v in grid if not low <= v <= high]
-    if outside:
-        raise SpaceError(f"{where}: grid values {outside} lie outside [{low}, {high}]")
-    return IntParam(name=name, low=low, high=high, log=log, step=step, grid=grid)
-
-
-def _parse_categorical(name: str, spec: Mapping[str, Any], where: str) -> CategoricalParam:
-    choices = tuple(_require(spec, "choices", where))
-    if not choices:
-        raise SpaceError(f"{where}: choices are empty")
-    if len(set(choices)) != len(choices):
-        raise SpaceError(f"{where}: choices repeat a value: {list(choices)}")
-    grid = _check_grid(spec.get("grid", choices), where)
-    unknown = [v for v in grid if v not in choices]
-    if unknown:
-        raise SpaceError(f"{where}: grid values {unknown} are not among the choices")
-    return CategoricalParam(name=name, choices=choices, grid=grid)
-
-
-_PARSERS = {"float": _parse_float, "int": _parse_int, "categorical": _parse_categorical}
-
-
-def parse_space(name: str, spec: Mapping[str, Mapping[str, Any]]) -> SearchSpace:
+def parse_space(name: str, spec: Mapping[str, Mapping[str, Any]],
+                constraints: Sequence[Constraint] = ()) -> SearchSpace:
     """Validates a space specification and returns the :class:`SearchSpace`.
 
     Args:
         name: Name of the space, used in error messages.
-        spec: ``{parameter name: {"kind": ..., ...}}``.
+        spec: ``{parameter name: {"kind": ..., ..., "when": {...}}}``.
+        constraints: Feasibility rules over the parameters.
 
     Returns:
         The parsed space, parameters in the specification's order.
 
     Raises:
         SpaceError: On an empty space, an unknown kind, a missing field, ``low >= high``, a
-            log range with ``low <= 0``, empty choices or an invalid grid.
+            log range with ``low <= 0``, empty choices, an invalid grid, a condition on a
+            later, unknown or non-categorical parameter or on values it cannot take, or a
+            constraint over unknown parameters.
     """
     if not spec:
         raise SpaceError(f"space {name!r} has no parameters")
     params: list[Param] = []
+    conditions: dict[str, dict[str, tuple[Scalar, ...]]] = {}
     for param_name, param_spec in spec.items():
         where = f"space {name!r}, parameter {param_name!r}"
         kind = param_spec.get("kind")
-        parser = _PARSERS.get(kind)  # type: ignore[arg-type]
+        parser = PARSERS.get(kind)  # type: ignore[arg-type]
         if parser is None:
             raise SpaceError(
-                f"{where}: unknown parameter kind {kind!r}; use one of {sorted(_PARSERS)}"
+                f"{where}: unknown parameter kind {kind!r}; use one of {sorted(PARSERS)}"
             )
+        if "when" in param_spec:
+            conditions[param_name] = _parse_condition(param_name, param_spec["when"], params,
+                                                      where)
         try:
             params.append(parser(param_name, param_spec, where))
         except (TypeError, ValueError) as exc:
             if isinstance(exc, SpaceError):
                 raise
             raise SpaceError(f"{where}: {exc}") from None
-    return SearchSpace(name=name, params=tuple(params))
+    _check_constraints(name, constraints, params)
+    return SearchSpace(name=name, params=tuple(params), conditions=conditions,
+                       constraints=tuple(constraints))
+

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from spaces.base import SearchSpace, parse_space
-from spaces.common import ENCODER_PARAMS, FINETUNE_PARAMS, OPTIMIZER_PARAMS
+from spaces.common import (
+    AUGMENT_PARAMS,
+    ENCODER_FITS,
+    ENCODER_PARAMS,
+    FINETUNE_PARAMS,
+    OPTIMIZER_PARAMS,
+)
 
 __all__ = ["SPACE", "SPEC"]
 
@@ -16,6 +22,7 @@ SPEC = {
     # Scales translation, rotation, zoom and noise of the two views together.
     "augment_strength": {"kind": "float", "low": 0.25, "high": 1.5, "grid": [0.5, 1.0]},
     **FINETUNE_PARAMS,
+    **AUGMENT_PARAMS,
 }
 
-SPACE: SearchSpace = parse_space("contrastive", SPEC)
+SPACE: SearchSpace = parse_space("contrastive", SPEC, [ENCODER_FITS])

@@ -3,7 +3,8 @@
 ``preset`` picks the discriminator body: ``paper`` is the official MNIST MLP
 (1000-500-250-250-250, weight-normalised), optionally narrowed (``mlp_width_scale``) or
 shortened (``mlp_depth``); ``conv`` is the shared conv encoder, tuned through the common
-encoder parameters. :data:`PAPER_PARAMS` is the official setting, enqueued as a study's
+encoder parameters. Each body's parameters exist only under its preset, so a paper trial
+neither samples nor stores the encoder's. :data:`PAPER_PARAMS` is the official setting, enqueued as a study's
 first trial so every GAN search starts from the reference point.
 """
 
@@ -12,16 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from spaces.base import SearchSpace, parse_space
-from spaces.common import ENCODER_PARAMS, OPTIMIZER_PARAMS
+from spaces.common import ENCODER_FITS, ENCODER_PARAMS, OPTIMIZER_PARAMS, only_when
 
 __all__ = ["PAPER_PARAMS", "SPACE", "SPEC"]
 
 SPEC = {
     **OPTIMIZER_PARAMS,
-    **ENCODER_PARAMS,
     "preset": {"kind": "categorical", "choices": ["paper", "conv"]},
-    "mlp_depth": {"kind": "categorical", "choices": [3, 4, 5], "grid": [5]},
-    "mlp_width_scale": {"kind": "categorical", "choices": [0.5, 1.0]},
+    **only_when(ENCODER_PARAMS, preset="conv"),
+    **only_when({
+        "mlp_depth": {"kind": "categorical", "choices": [3, 4, 5], "grid": [5]},
+        "mlp_width_scale": {"kind": "categorical", "choices": [0.5, 1.0]},
+    }, preset="paper"),
     "z_dim": {"kind": "categorical", "choices": [50, 100, 200], "grid": [100]},
     "unlabeled_weight": {"kind": "float", "low": 0.1, "high": 3.0, "log": True,
                          "grid": [0.5, 1.0]},
@@ -31,20 +34,12 @@ SPEC = {
                   "grid": [0.999, 0.9999]},
 }
 
-SPACE: SearchSpace = parse_space("gan", SPEC)
+SPACE: SearchSpace = parse_space("gan", SPEC, [ENCODER_FITS])
 
-# train_mnist_feature_matching.py of the official code; the conv-only parameters are
-# unused by the paper preset and set to the space's first values.
+# train_mnist_feature_matching.py of the official code.
 PAPER_PARAMS: dict[str, Any] = {
     "learning_rate": 0.003,
     "batch_size": 100,
-    "kernel_size": 3,
-    "depth": 2,
-    "filters": 32,
-    "latent_width": 128,
-    "downsample": "max_pool",
-    "padding": "same",
-    "dropout": 0.0,
     "preset": "paper",
     "mlp_depth": 5,
     "mlp_width_scale": 1.0,

@@ -1,6 +1,8 @@
-"""Storage: study databases (any SQLAlchemy URL, SQLite by default) and retrain results."""
+"""Storage: study databases (any SQLAlchemy URL, SQLite by default), retrain results and
+the selection runs that pick what is retrained."""
 
-from storage.results import RETRAIN_TABLE, RetrainRun, RetrainStore
+from storage.results import RETRAIN_TABLE, RetrainRun, RetrainStore, RunStore
+from storage.selection import SELECTION_TABLE, SelectionRun, SelectionStore
 from storage.urls import (
     DEFAULT_STORAGE,
     StorageError,
@@ -19,6 +21,10 @@ __all__ = [
     "RETRAIN_TABLE",
     "RetrainRun",
     "RetrainStore",
+    "RunStore",
+    "SELECTION_TABLE",
+    "SelectionRun",
+    "SelectionStore",
     "StorageError",
     "check_folder",
     "create_engine",

@@ -91,12 +91,17 @@ class RetrainRun:
     budget: str = ""
 
 
-class RetrainStore:
-    """Reads and writes :data:`RETRAIN_TABLE` at a storage URL.
+class RunStore:
+    """Reads and writes one table of runs at a storage URL; subclasses name the table,
+    the record type and the fields that identify a run.
 
     Args:
         url: SQLAlchemy URL of the study database.
     """
+
+    table: sa.Table
+    record: type
+    key: tuple[str, ...]
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -104,17 +109,17 @@ class RetrainStore:
 
     def _ensure_schema(self) -> None:
         # Create on first use; add columns that newer versions introduced to older tables.
-        _METADATA.create_all(self.engine, tables=[RETRAIN_TABLE])
-        present = {c["name"] for c in sa.inspect(self.engine).get_columns(RETRAIN_TABLE.name)}
+        _METADATA.create_all(self.engine, tables=[self.table])
+        present = {c["name"] for c in sa.inspect(self.engine).get_columns(self.table.name)}
         with self.engine.begin() as conn:
-            for column in RETRAIN_TABLE.columns:
+            for column in self.table.columns:
                 if column.name not in present:
                     kind = column.type.compile(self.engine.dialect)
                     conn.exec_driver_sql(
-                        f"ALTER TABLE {RETRAIN_TABLE.name} ADD COLUMN {column.name} {kind}"
+                        f"ALTER TABLE {self.table.name} ADD COLUMN {column.name} {kind}"
                     )
 
-    def add(self, run: RetrainRun) -> None:
+    def add(self, run: Any) -> None:
         """Appends ``run``, creating (or upgrading) the table on first use."""
         self._ensure_schema()
         row = asdict(run)
@@ -122,20 +127,20 @@ class RetrainStore:
         row["notes"] = json.dumps(dict(run.notes), sort_keys=True, default=str)
         row["created_at"] = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         with self.engine.begin() as conn:
-            conn.execute(RETRAIN_TABLE.insert().values(**row))
+            conn.execute(self.table.insert().values(**row))
 
     def runs(
         self, method: str | None = None, study_name: str | None = None
     ) -> list[dict[str, Any]]:
         """All stored runs (oldest first), optionally filtered; empty if none were stored."""
-        if not sa.inspect(self.engine).has_table(RETRAIN_TABLE.name):
+        if not sa.inspect(self.engine).has_table(self.table.name):
             return []
         self._ensure_schema()
-        query = sa.select(RETRAIN_TABLE).order_by(RETRAIN_TABLE.c.id)
+        query = sa.select(self.table).order_by(self.table.c.id)
         if method is not None:
-            query = query.where(RETRAIN_TABLE.c.method == method)
+            query = query.where(self.table.c.method == method)
         if study_name is not None:
-            query = query.where(RETRAIN_TABLE.c.study_name == study_name)
+            query = query.where(self.table.c.study_name == study_name)
         with self.engine.connect() as conn:
             rows = [dict(row._mapping) for row in conn.execute(query)]
         for row in rows:
@@ -144,19 +149,25 @@ class RetrainStore:
             row["notes"] = json.loads(row["notes"] or "{}")
         return rows
 
-    def find(self, like: RetrainRun) -> RetrainRun | None:
-        """The stored run with ``like``'s configuration, budget, labels and seeds, if any.
+    def find(self, like: Any) -> Any | None:
+        """The stored run with ``like``'s configuration and :attr:`key` fields, if any.
 
-        Matching ignores the measured fields, so an interrupted retrain can be rerun and
-        only the missing seeds are trained again. It includes the profile's fingerprint:
-        runs made before a profile was retuned are not reused.
+        Matching ignores the measured fields, so an interrupted command can be rerun and
+        only the missing runs are trained again. The key includes the profile's
+        fingerprint: runs made before a profile was retuned are not reused.
         """
-        key = ("source_trial", "profile", "budget", "n_labeled", "seed", "data_seed",
-               "vary_labeled")
         for row in self.runs(like.method, like.study_name):
-            if all(row[k] == getattr(like, k) for k in key) and row["params"] == dict(
+            if all(row[k] == getattr(like, k) for k in self.key) and row["params"] == dict(
                 like.params
             ):
-                fields = {f: row[f] for f in RetrainRun.__dataclass_fields__}
-                return RetrainRun(**fields)
+                return self.record(**{f: row[f] for f in self.record.__dataclass_fields__})
         return None
+
+
+class RetrainStore(RunStore):
+    """Retrain runs (scored on the test set): :data:`RETRAIN_TABLE`."""
+
+    table = RETRAIN_TABLE
+    record = RetrainRun
+    key = ("source_trial", "profile", "budget", "n_labeled", "seed", "data_seed",
+           "vary_labeled")

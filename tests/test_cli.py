@@ -9,7 +9,7 @@ import pytest
 
 import analyze
 from search.cli import main
-from storage import RetrainStore
+from storage import RetrainStore, SelectionStore
 
 
 def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
@@ -29,14 +29,27 @@ def test_search_resume_retrain_end_to_end(
     assert "device: CPU (" in out  # no GPU on the test machines
     code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
     assert code == 0 and "supervised-random: 3/3 finished" in out
-    code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random")
+    code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random",
+                        "--select-seeds", "2")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
     assert "device: CPU (" in out
+    # The three trials were re-evaluated with seeds 1000 and 1001 on validation first, and
+    # the best mean is the configuration that was retrained.
+    assert "selecting among the 3 best trials: 2 fresh model seeds" in out
+    selection = SelectionStore(url).runs()
+    assert len(selection) == 6 and {r["seed"] for r in selection} == {1000, 1001}
+    means = {t: sum(r["val_accuracy"] for r in selection if r["source_trial"] == t) / 2
+             for t in {r["source_trial"] for r in selection}}
     runs = RetrainStore(url).runs()
     assert [r["seed"] for r in runs] == [0, 1]
+    assert means[runs[0]["source_trial"]] == max(means.values())
+    chosen = next(line for line in out.splitlines() if "<- chosen" in line)
+    assert chosen.strip().startswith(f"supervised-random#{runs[0]['source_trial']}:")
     assert all(r["test_size"] == 10_000 for r in runs)
-    code, out, _ = _run(capsys, *common, "--retrain", "--vary-labeled")  # K defaults to 5
+    code, out, _ = _run(capsys, *common, "--retrain", "--vary-labeled",  # K defaults to 5
+                        "--select-seeds", "2")
     assert code == 0 and "x 5 seeds" in out and "redrawn per run" in out
+    assert len(SelectionStore(url).runs()) == 6  # the selection was reused, not rerun
     assert [r["data_seed"] for r in RetrainStore(url).runs()][2:] == [0, 1, 2, 3, 4]
 
 
@@ -136,7 +149,7 @@ def test_retrain_refuses_a_configuration_over_the_profile_cap(
     big = {**PAPER_PARAMS, "preset": "conv", "kernel_size": 5, "depth": 3, "filters": 32,
            "latent_width": 256}
     study.add_trial(optuna.trial.create_trial(
-        params=big, distributions=get_method("gan").space.distributions(), value=0.9))
+        params=big, distributions=get_method("gan").space.distributions(big), value=0.9))
     code, _, err = _run(capsys, "--method", "gan", "--profile", "bench", "--storage", url,
                         "--data-dir", str(mnist_dir), "--retrain", "1")
     assert code == 2 and err.count("\n") == 1

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from objectives.base import FitInputs, Method, RunContext
 from objectives.data import SearchData
-from objectives.encoder import EncoderConfig, InfeasibleConfig, feature_map_sizes
+from objectives.encoder import InfeasibleConfig
 from objectives.gan.model import FeatureMatchingGAN
 from objectives.gan.networks import build_discriminator, build_generator, discriminator_macs
 from objectives.optimizers import adam
@@ -107,10 +107,8 @@ class Gan(Method):
     reference_params = PAPER_PARAMS
 
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
-        # The conv parameters only matter to the conv body.
-        if params["preset"] == "conv":
-            feature_map_sizes(EncoderConfig.from_params(params))
-        macs = discriminator_macs(params)
+        super().check(params, budget)
+        macs = discriminator_macs(self.space.resolve(params))
         if budget.gan_max_macs is not None and macs > budget.gan_max_macs:
             raise InfeasibleConfig(
                 f"discriminator of {macs / 1e6:.1f} M multiply-accumulates per image exceeds "

@@ -112,8 +112,9 @@ def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, b
     # with the same parameters and the retry history Optuna writes.
     budget = dataclasses.replace(budget, max_epochs=4, patience=4)
     method = get_method("supervised")
+    params = {**params, "augment": False}  # every parameter of the space, fixed
     study = optuna.create_study(direction="maximize", study_name="s")
-    killed = study.ask(method.space.distributions())
+    killed = study.ask(method.space.distributions(params))
     path = tmp_path / "s" / f"trial{killed.number}.ckpt"
     with pytest.raises(KeyboardInterrupt):
         train(method, params, tiny_data, budget,
@@ -122,7 +123,7 @@ def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, b
     study.tell(killed, state=optuna.trial.TrialState.FAIL)
     study.add_trial(optuna.trial.create_trial(
         state=optuna.trial.TrialState.WAITING, params=params,
-        distributions=method.space.distributions(),
+        distributions=method.space.distributions(params),
         system_attrs={"failed_trial": killed.number, "retry_history": [killed.number]}))
     retry = study.ask()
     objective = Objective(method, tiny_data, budget, seed=0, checkpoint_dir=tmp_path)

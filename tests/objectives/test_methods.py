@@ -23,9 +23,11 @@ from spaces.gan import PAPER_PARAMS
 
 EXTRA = {
     "autoencoder": {"noise_level": 0.2, "finetune_learning_rate": 3e-3,
-                    "freeze_encoder": False},
+                    "freeze_encoder": False, "augment": True, "augment_shift": 0.1,
+                    "augment_rotation": 0.05},
     "contrastive": {"temperature": 0.5, "projection_width": 32, "augment_strength": 1.0,
-                    "finetune_learning_rate": 3e-3, "freeze_encoder": False},
+                    "finetune_learning_rate": 3e-3, "freeze_encoder": False,
+                    "augment": False},
     "gan": {**PAPER_PARAMS, "batch_size": 32, "mlp_width_scale": 0.5, "mlp_depth": 3,
             "ema_decay": 0.99},
 }
@@ -54,7 +56,8 @@ def test_method_trial_reports_validation_and_retrains(
     assert 0.0 <= value <= 1.0
     assert done.intermediate_values, "validation accuracy was reported"
     assert all(np.isfinite(v) for v in done.intermediate_values.values())
-    assert set(done.params) == set(method.space.names())
+    # Every active parameter was stored, and nothing else (a paper GAN has no encoder).
+    assert done.params == method.space.active_values(_params(name, params))
     # Retrain path: same training loop, no pruning.
     result = train(method, done.params, tiny_data, budget, RunContext(seed=1))
     assert np.isfinite([h["loss"] for h in result.history]).all()

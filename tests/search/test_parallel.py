@@ -21,8 +21,10 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from search.grid import PointGridSampler
 from search.study import finished_count, run_search
 from search.workers import run_worker
+from spaces import parse_space
 from storage import open_storage
 
 POSTGRES = os.environ.get("SSL_HPO_POSTGRES_URL")
@@ -56,11 +58,14 @@ def _slow(trial: optuna.Trial) -> float:
     return x
 
 
+GRID = parse_space("grid", {"a": {"kind": "categorical", "choices": [1, 2, 3]},
+                            "b": {"kind": "categorical", "choices": [10, 20, 30, 40]}})
+
+
 def _grid(trial: optuna.Trial) -> float:
-    a = trial.suggest_categorical("a", [1, 2, 3])
-    b = trial.suggest_categorical("b", [10, 20, 30, 40])
+    values = GRID.suggest(trial)
     time.sleep(0.05)
-    return a * b
+    return values["a"] * values["b"]
 
 
 def _ctrl_c(trial: optuna.Trial) -> float:
@@ -75,8 +80,8 @@ def _ctrl_c(trial: optuna.Trial) -> float:
 
 def _worker(url: str, name: str, kind: str, n_trials: int, seed: int) -> None:
     objective = {"fast": _fast, "slow": _slow, "grid": _grid, "ctrl_c": _ctrl_c}[kind]
-    # Grid workers share one seed (Optuna numbers grid points in a seed-dependent order).
-    sampler = (optuna.samplers.GridSampler({"a": [1, 2, 3], "b": [10, 20, 30, 40]}, seed=0)
+    # Grid workers share one seed (the grid is walked in a seed-dependent order).
+    sampler = (PointGridSampler(GRID, seed=0)
                if kind == "grid" else optuna.samplers.RandomSampler(seed=seed))
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     run_worker(url, name, sampler, optuna.pruners.NopPruner(), objective, n_trials,

@@ -44,7 +44,7 @@ def test_retrain_scores_test_and_persists_every_run(
 ) -> None:
     method = get_method("supervised")
     frozen = optuna.trial.create_trial(
-        params=params, distributions=method.space.distributions(), value=0.9
+        params=params, distributions=method.space.distributions(params), value=0.9
     )
     labels = (np.arange(300) % 10).astype(np.uint8)
     test = make_test_data(synthetic_images(labels, seed=5), labels)
@@ -88,7 +88,7 @@ def test_pending_runs_are_split_once_between_workers(tmp_path: Path, params: dic
                                                       budget: Budget) -> None:
     method = get_method("supervised")
     frozen = optuna.trial.create_trial(
-        params=params, distributions=method.space.distributions(), value=0.9
+        params=params, distributions=method.space.distributions(params), value=0.9
     )
     planned = plan_runs(method, [Candidate("s", frozen)], budget, 5, 100, 0, False, 10_000)
     assert [r.seed for r in planned] == [0, 1, 2, 3, 4]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import optuna
@@ -10,16 +11,20 @@ from optuna.trial import TrialState
 from objectives import Objective, get_method
 from objectives.data import SearchData
 from objectives.profiles import Budget
+from search.grid import PointGridSampler
 from search.pruners import PRUNERS, make_pruner
 from search.samplers import SAMPLERS, make_sampler
 from search.study import (
     SearchError,
     default_study_name,
     finished_count,
+    infeasible,
     method_studies,
     open_study,
     run_search,
 )
+from spaces import parse_space
+from spaces.base import Constraint
 from storage import open_storage
 
 TAGS = {"method": "supervised", "sampler": "tpe", "pruner": "none", "profile": "smoke"}
@@ -37,7 +42,7 @@ def test_registries() -> None:
     assert SAMPLERS.names() == ["tpe", "random", "grid"]
     assert PRUNERS.names() == ["median", "hyperband", "successive-halving", "none"]
     space = get_method("supervised").space
-    assert isinstance(make_sampler("grid", space, 0), optuna.samplers.GridSampler)
+    assert isinstance(make_sampler("grid", space, 0), PointGridSampler)
     assert isinstance(make_sampler("random", space, 0), optuna.samplers.RandomSampler)
     assert default_study_name("supervised", "tpe") == "supervised-tpe"
 
@@ -66,16 +71,66 @@ def test_three_trials_end_to_end_then_resume_tops_up(
     ]
 
 
-def test_infeasible_trial_fails_with_reason_and_search_goes_on(
-    tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict
+def test_infeasible_trial_is_refused_in_one_line_and_does_not_count(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     study = _study(f"sqlite:///{tmp_path / 's.db'}")
     study.enqueue_trial({**params, "padding": "valid", "kernel_size": 7, "depth": 3})
-    outcome = run_search(study, Objective(get_method("supervised"), tiny_data, budget, 0), 2)
-    failed = study.get_trials(states=(TrialState.FAIL,))
-    assert outcome.failed == 1 and len(failed) == 1
-    assert "below 1x1" in failed[0].user_attrs["fail_reason"]
-    assert finished_count(study) == 2
+    optuna.logging.enable_propagation()  # so that caplog sees Optuna's trial lines
+    try:
+        with caplog.at_level("INFO", logger="optuna"):
+            outcome = run_search(study, Objective(get_method("supervised"), tiny_data, budget,
+                                                  0), 2)
+    finally:
+        optuna.logging.disable_propagation()
+    (refused,) = [t for t in study.get_trials() if infeasible(t)]
+    # Pruned with a constraint, which TPE ranks among its worst; it logged one line.
+    assert refused.state == TrialState.PRUNED and refused.constraints == {"feasible": 1.0}
+    assert refused.user_attrs["fail_reason"].startswith("infeasible: feature map shrinks")
+    assert refused.user_attrs["epochs"] == 0
+    lines = [r.getMessage() for r in caplog.records if f"Trial {refused.number} " in
+             r.getMessage()]
+    assert len(lines) == 1 and "pruned" in lines[0] and "Traceback" not in caplog.text
+    # It does not count: two trained trials besides it.
+    assert finished_count(study) == 2 and outcome.infeasible == 1
+    assert outcome.complete + outcome.pruned == 2
+
+
+def _infeasible_proposals(mode: str, seed: int) -> int:
+    """Infeasible proposals of TPE after its 10 random startup trials, of 50, when refused
+    trials are told as the objective tells them ("constraint") or as failures."""
+    space = parse_space("t", {
+        "lr": {"kind": "float", "low": 1e-4, "high": 1e-1, "log": True, "grid": [1e-3]},
+        "k": {"kind": "categorical", "choices": [1, 2, 3, 4, 5, 6]},
+        "pad": {"kind": "categorical", "choices": ["same", "valid"]},
+    }, [Constraint("fits", ("k", "pad"), lambda p: float(p["pad"] == "valid" and p["k"] >= 3),
+                   lambda p: "too big")])
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    proposals = 0
+    for number in range(60):
+        trial = study.ask()
+        values = space.suggest(trial)
+        if space.infeasibility(values) is None:
+            # Larger k scores better: the infeasible region borders the best one.
+            study.tell(trial, -(math.log10(values["lr"]) + 2.5) ** 2 + 0.1 * values["k"])
+            continue
+        proposals += number >= 10
+        if mode == "constraint":
+            trial.set_constraint("feasible", 1.0)
+            study.tell(trial, state=TrialState.PRUNED)
+        else:
+            study.tell(trial, state=TrialState.FAIL)
+    return proposals
+
+
+def test_tpe_learns_to_avoid_infeasible_regions() -> None:
+    # A third of the space is infeasible. Failed trials teach TPE nothing (16-47 of 50
+    # proposals land there for seeds 0-2); refused trials told with a constraint do.
+    told = sum(_infeasible_proposals("constraint", seed) for seed in range(3))
+    failed = sum(_infeasible_proposals("fail", seed) for seed in range(3))
+    assert told < failed / 2, (told, failed)
 
 
 def test_pruning_stops_a_hopeless_trial(tiny_data: SearchData, budget: Budget,

@@ -1,0 +1,92 @@
+"""``run_study.py --retrain``'s selection step: the top ``--select`` trials re-trained with
+``--select-seeds`` fresh model seeds, scored on validation only, ranked by their mean."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from search.cli import UsageError, set_threads
+from search.cli_search import checkpoint_dir, load_search_data
+
+__all__ = ["select_command", "select_worker"]
+
+
+def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped-def]
+    """The selection's budget: ``--select-profile``, else the one the studies searched
+    under, so that selection costs what a trial cost."""
+    from objectives import get_profile
+
+    if args.select_profile:
+        return get_profile(args.select_profile)
+    searched = {c.profile for c in ranked}
+    if len(searched) != 1 or None in searched:
+        raise UsageError("the candidates were searched under profiles "
+                         f"{sorted(map(str, searched))}; name the selection's with "
+                         "--select-profile")
+    return get_profile(searched.pop())
+
+
+def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
+    """Trains (or reuses) ``planned`` in this process."""
+    from objectives import get_method, get_profile
+    from objectives.cache import PretrainCache
+    from search.selection import run_selection
+    from storage import SelectionStore, files_dir
+
+    _, data = load_search_data(args)
+    return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
+                         SelectionStore(args.storage), on_run=_report,
+                         pretrain_cache=PretrainCache(files_dir(args.storage)
+                                                      / "pretrain-cache"),
+                         checkpoint_dir=checkpoint_dir(args))
+
+
+def _report(run) -> None:  # type: ignore[no-untyped-def]
+    print(f"  {run.study_name}#{run.source_trial} selection seed {run.seed}: val "
+          f"{run.val_accuracy:.4f}, {run.epochs} epochs, {run.seconds:.1f} s", flush=True)
+
+
+def select_worker(args: argparse.Namespace, budget_name: str, planned: list,
+                  threads: int) -> None:
+    """One selection worker; module level, so a parallel selection can spawn it."""
+    set_threads(threads)
+    _run(args, budget_name, planned)
+
+
+def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
+                   ranked: list) -> tuple[list, int]:
+    """Runs (or tops up) the selection of ``ranked``; returns them best mean first and the
+    exit code (non-zero when a worker failed and runs are missing)."""
+    from search.retrain import pending_shares
+    from search.selection import plan_selection, rank
+    from search.workers import run_parallel
+    from storage import SelectionStore
+
+    budget = _profile(args, ranked)
+    planned = plan_selection(method, ranked, budget, args.select_seeds, args.n_labeled,
+                             args.data_seed)
+    print(f"selecting among the {len(ranked)} best trials: {args.select_seeds} fresh model "
+          f"seeds each, validation only, profile {budget.name}", flush=True)
+    store = SelectionStore(args.storage)
+    code = 0
+    if args.workers == 1:
+        runs = _run(args, budget.name, planned)
+    else:
+        shares = [s for s in pending_shares(planned, store, args.workers) if s]
+        threads = max(1, args.threads // max(1, len(shares)))
+        if shares:
+            code = run_parallel(args.storage, [], select_worker,
+                                [(args, budget.name, share, threads) for share in shares])
+        runs = [r for r in (store.find(p) for p in planned) if r is not None]
+        if len(runs) < len(planned):
+            print(f"{len(planned) - len(runs)} selection run(s) missing: a worker failed; "
+                  "rerun the same command to train them", file=sys.stderr)
+            return ranked, code or 1
+    order = rank(ranked, runs)
+    for i, chosen in enumerate(order):
+        s = chosen.summary
+        print(f"  {chosen.label}: search {chosen.candidate.trial.value:.4f}, selection "
+              f"{s.mean:.4f} ± {s.std:.4f} (n={s.n}){'  <- chosen' if i < args.top else ''}",
+              flush=True)
+    return [s.candidate for s in order], code

@@ -1,0 +1,83 @@
+"""Selection runs: the search's top configurations re-trained with fresh model seeds and
+scored on validation only, so the winner is picked by its mean rather than by one lucky
+seed. Table ``ssl_hpo_selection_runs`` beside the studies (created on first write).
+
+=============== ===========================================================
+column          meaning
+=============== ===========================================================
+id              row id
+created_at      UTC time the run finished
+study_name      study the configuration came from
+method          method name
+source_trial    trial number of the configuration in that study
+params          the hyperparameters, JSON
+profile         training budget used
+budget          fingerprint of the profile's values
+n_labeled       labeled images
+data_seed       seed of the labeled subset (the search's)
+seed            model seed of this run
+val_accuracy    accuracy on the 10,000 validation images
+epochs          epochs run
+seconds         wall time of the run
+notes           what the method recorded, JSON
+=============== ===========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.results import _METADATA, RunStore
+
+__all__ = ["SELECTION_TABLE", "SelectionRun", "SelectionStore"]
+
+SELECTION_TABLE = sa.Table(
+    "ssl_hpo_selection_runs",
+    _METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("study_name", sa.String(512), nullable=False, index=True),
+    sa.Column("method", sa.String(64), nullable=False, index=True),
+    sa.Column("source_trial", sa.Integer, nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("profile", sa.String(64), nullable=False),
+    sa.Column("budget", sa.String(64), nullable=True),
+    sa.Column("n_labeled", sa.Integer, nullable=False),
+    sa.Column("data_seed", sa.Integer, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("val_accuracy", sa.Float, nullable=False),
+    sa.Column("epochs", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("notes", sa.Text, nullable=False, default="{}"),
+)
+
+
+@dataclass(frozen=True)
+class SelectionRun:
+    """One validation-only run of a candidate configuration."""
+
+    study_name: str
+    method: str
+    source_trial: int
+    params: Mapping[str, Any]
+    profile: str
+    budget: str
+    n_labeled: int
+    data_seed: int
+    seed: int
+    val_accuracy: float
+    epochs: int
+    seconds: float
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+
+class SelectionStore(RunStore):
+    """Selection runs: :data:`SELECTION_TABLE`."""
+
+    table = SELECTION_TABLE
+    record = SelectionRun
+    key = ("source_trial", "profile", "budget", "n_labeled", "data_seed", "seed")
