@@ -92,11 +92,13 @@ class Autoencoder(PretrainMethod):
         data: SearchData,
         budget: Budget,
         context: RunContext,
-    ) -> None:
+    ) -> keras.Model:
         config = EncoderConfig.from_params(params)
         model = DenoisingAutoencoder(encoder, build_decoder(config), params["noise_level"])
         model.compile(optimizer=adam(params["learning_rate"]))
         model.fit(unlabeled, batch_size=int(params["batch_size"]),
                   epochs=budget.pretrain_epochs, shuffle=True, verbose=0,
-                  callbacks=[keras.callbacks.TerminateOnNaN()])
+                  callbacks=[keras.callbacks.TerminateOnNaN(),
+                             *self.plateau(budget, "loss", "min")])
         context.notes["pretrain_loss"] = float(model.loss_tracker.result())
+        return model

@@ -126,6 +126,11 @@ class Method(abc.ABC):
         """Pruning steps reported before the main phase (pretraining epochs); 0 by default."""
         return 0
 
+    def pruning_steps(self, budget: Budget) -> int:
+        """The most steps a run reports to the pruner: the pretraining steps, then one per
+        epoch of the main phase. Hyperband's top rung, i.e. the full budget."""
+        return self.pretrain_steps(budget) + budget.max_epochs
+
     @abc.abstractmethod
     def build(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext

@@ -51,14 +51,30 @@ class PretrainCache:
             return False
         return True
 
-    def store(self, key: str, model: keras.Model) -> None:
-        """Writes ``model``'s weights as entry ``key`` (atomically)."""
+    def store(self, key: str, model: keras.Model,
+              meta: Mapping[str, Any] | None = None) -> None:
+        """Writes ``model``'s weights as entry ``key``, and ``meta`` (what the pretraining
+        cost: epochs, steps) beside them, each atomically; the metadata first, so an entry
+        whose weights exist always has it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".weights.h5")
+        self._atomic(self.path(key).with_suffix("").with_suffix(".json"),
+                     lambda tmp: Path(tmp).write_text(json.dumps(dict(meta or {}))), ".json")
+        self._atomic(self.path(key), model.save_weights, ".weights.h5")
+
+    def meta(self, key: str) -> dict[str, Any]:
+        """The metadata stored with entry ``key``; empty for entries written without it."""
+        path = self.path(key).with_suffix("").with_suffix(".json")
+        try:
+            return dict(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def _atomic(self, target: Path, write: Any, suffix: str) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=suffix)
         os.close(fd)
         try:
-            model.save_weights(tmp)
-            os.replace(tmp, self.path(key))
+            write(tmp)
+            os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

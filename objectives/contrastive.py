@@ -133,7 +133,7 @@ class Contrastive(PretrainMethod):
         data: SearchData,
         budget: Budget,
         context: RunContext,
-    ) -> None:
+    ) -> keras.Model:
         model = ContrastivePretrainer(encoder, int(params["projection_width"]),
                                       float(params["temperature"]),
                                       float(params["augment_strength"]))
@@ -148,7 +148,9 @@ class Contrastive(PretrainMethod):
             shuffle=True,
             verbose=0,
             callbacks=[keras.callbacks.TerminateOnNaN(), probe,
-                       *context.pruning("knn_accuracy", 0)],
+                       *context.pruning("knn_accuracy", 0),
+                       *self.plateau(budget, "knn_accuracy", "max")],
         )
         if probe.last is not None:
             context.notes["pretrain_knn_accuracy"] = probe.last
+        return model

@@ -22,10 +22,10 @@ from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
 from objectives.optimizers import adam
-from objectives.profiles import Budget
+from objectives.profiles import PRETRAIN_MIN_GAIN, Budget
 from spaces.common import ENCODER_PARAMS
 
-__all__ = ["PretrainMethod", "Pretrainer"]
+__all__ = ["Plateau", "PretrainMethod", "Pretrainer"]
 
 
 class Pretrainer(keras.Model):
@@ -58,6 +58,37 @@ class Pretrainer(keras.Model):
         return {"loss": self.loss_tracker.result()}
 
 
+class Plateau(keras.callbacks.Callback):
+    """Stops pretraining once ``monitor`` has not improved by ``min_gain`` (relative to its
+    best so far) for ``patience`` epochs: the profiles' "pretrain until it flattens" rule.
+
+    Args:
+        monitor: Log key (``loss``, or a probe's accuracy).
+        mode: ``min`` or ``max``.
+        patience: Epochs without progress before stopping.
+        min_gain: Relative improvement that counts as progress.
+    """
+
+    def __init__(self, monitor: str, mode: str, patience: int,
+                 min_gain: float = PRETRAIN_MIN_GAIN) -> None:
+        super().__init__()
+        self.monitor, self.sign, self.patience, self.min_gain = (
+            monitor, 1.0 if mode == "max" else -1.0, patience, min_gain)
+        self.best: float | None = None
+        self.wait = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            return
+        if self.best is None or self.sign * (value - self.best) > self.min_gain * abs(self.best):
+            self.best, self.wait = float(value), 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.model.stop_training = True
+
+
 class PretrainMethod(Method):
     """A method that pretrains the shared encoder on unlabeled images, then fine-tunes.
 
@@ -81,8 +112,16 @@ class PretrainMethod(Method):
         data: SearchData,
         budget: Budget,
         context: RunContext,
-    ) -> None:
-        """Trains ``encoder`` in place on ``unlabeled`` for ``budget.pretrain_epochs``."""
+    ) -> keras.Model:
+        """Trains ``encoder`` in place on ``unlabeled`` for ``budget.pretrain_epochs`` (or
+        until :meth:`plateau` stops it); returns the fitted pretraining model."""
+
+    @staticmethod
+    def plateau(budget: Budget, monitor: str, mode: str) -> list[keras.callbacks.Callback]:
+        """The stopping rule of ``budget`` on ``monitor``: none without a patience."""
+        if budget.pretrain_patience is None:
+            return []
+        return [Plateau(monitor, mode, budget.pretrain_patience)]
 
     def build(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
@@ -96,16 +135,23 @@ class PretrainMethod(Method):
             "seed": context.seed,
             "epochs": budget.pretrain_epochs,
             "unlabeled": budget.unlabeled_limit,
+            # Only when set: the entries cached before the rule existed keep their keys.
+            **({"patience": budget.pretrain_patience} if budget.pretrain_patience else {}),
         })
         cache = context.pretrain_cache
         if cache is not None and cache.load(key, encoder):
             context.notes["pretrain_cache"] = "hit"
+            cost = cache.meta(key)
         else:
             unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
-            self.pretrain(encoder, params, unlabeled, data, budget, context)
+            pretrainer = self.pretrain(encoder, params, unlabeled, data, budget, context)
+            # What pretraining cost, in the units budgets compare: steps and epochs.
+            cost = {"pretrain_steps": int(pretrainer.optimizer.iterations),
+                    "pretrain_epochs": len(pretrainer.history.epoch)}
             if cache is not None:
-                cache.store(key, encoder)
+                cache.store(key, encoder, cost)
                 context.notes["pretrain_cache"] = "miss"
+        context.notes.update(cost)
         context.notes["pretrain_key"] = key
         # A frozen encoder keeps its pretrained features; only the head learns from labels.
         encoder.trainable = not bool(params["freeze_encoder"])

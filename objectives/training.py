@@ -166,6 +166,10 @@ def train(
     )
     # The run is over (a guard or early stopping may have ended it): nothing to resume.
     discard_checkpoint(context.checkpoint)
+    # Optimiser steps of the main phase, the unit budgets are compared in (a GAN counts
+    # its discriminator's; a resumed run counts the steps before the cut too).
+    optimizer = (getattr(model, "optimizers", None) or [model.optimizer])[0]
+    context.notes["steps"] = int(optimizer.iterations)
     losses = [h.get("loss", math.nan) for h in log.history]
     if not losses or not math.isfinite(losses[-1]):
         raise NonFiniteLoss(f"training loss became {losses[-1] if losses else 'undefined'}")

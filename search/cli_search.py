@@ -76,9 +76,11 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     objective = _objective(args, method_name, data if data is not None
                            else load_search_data(args)[1], progress=not quiet)
     sampler = make_sampler(args.sampler or "tpe", method.space, args.seed, worker=index)
-    run_worker(args.storage, study_name, sampler, make_pruner(args.pruner, get_profile(
-        args.profile)), objective, args.n_trials, heartbeat_interval=args.heartbeat_interval,
-        grace_period=args.grace_period, timeout=args.timeout)
+    budget = get_profile(args.profile)
+    pruner = make_pruner(args.pruner, budget, method.pruning_steps(budget))
+    run_worker(args.storage, study_name, sampler, pruner, objective, args.n_trials,
+               heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
+               timeout=args.timeout)
 
 
 def search_command(args: argparse.Namespace) -> int:

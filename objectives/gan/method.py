@@ -106,6 +106,9 @@ class Gan(Method):
     space = get_space("gan")
     reference_params = PAPER_PARAMS
 
+    def pruning_steps(self, budget: Budget) -> int:
+        return budget.gan_epochs
+
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         super().check(params, budget)
         macs = discriminator_macs(self.space.resolve(params))

@@ -122,3 +122,47 @@ def test_pretraining_cache_hit_and_corrupt_entry(
 
 def test_all_methods_registered() -> None:
     assert METHODS.names() == ["supervised", "autoencoder", "contrastive", "gan"]
+
+
+def test_plateau_stops_once_the_signal_flattens() -> None:
+    from objectives.pretraining import Plateau
+
+    class Model:
+        stop_training = False
+
+    plateau = Plateau("loss", "min", patience=2, min_gain=0.01)
+    plateau.set_model(Model())  # type: ignore[arg-type]
+    # 1.0 -> 0.9 is progress; 0.895 and 0.894 are under 1 % better than 0.9: two flat
+    # epochs stop it.
+    for epoch, loss in enumerate([1.0, 0.9, 0.895]):
+        plateau.on_epoch_end(epoch, {"loss": loss})
+        assert not plateau.model.stop_training
+    plateau.on_epoch_end(3, {"loss": 0.894})
+    assert plateau.model.stop_training
+    rising = Plateau("knn_accuracy", "max", patience=1, min_gain=0.005)
+    rising.set_model(Model())  # type: ignore[arg-type]
+    for epoch, acc in enumerate([0.5, 0.6, 0.7]):
+        rising.on_epoch_end(epoch, {"knn_accuracy": acc})
+    assert not rising.model.stop_training
+
+
+def test_pretraining_records_its_cost_and_the_cache_keeps_it(
+    tiny_data: SearchData, budget: Budget, params: dict, tmp_path: Path
+) -> None:
+    method = get_method("autoencoder")
+    budget = dataclasses.replace(budget, pretrain_epochs=8, pretrain_patience=1,
+                                 unlabeled_limit=320, max_epochs=1)
+    cache = PretrainCache(tmp_path / "cache")
+    full = _params("autoencoder", params)
+    first = RunContext(seed=0, pretrain_cache=cache)
+    train(method, full, tiny_data, budget, first)
+    release()
+    epochs = first.notes["pretrain_epochs"]
+    assert 1 <= epochs <= 8
+    # 320 images in batches of 32: 10 steps an epoch.
+    assert first.notes["pretrain_steps"] == 10 * epochs
+    again = RunContext(seed=0, pretrain_cache=cache)
+    train(method, full, tiny_data, budget, again)
+    release()
+    assert again.notes["pretrain_cache"] == "hit"
+    assert again.notes["pretrain_steps"] == first.notes["pretrain_steps"]

@@ -8,15 +8,18 @@ from objectives import METHODS, get_method
 from objectives.base import RunContext
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
-from objectives.profiles import PROFILES, Budget
+from objectives.profiles import PROFILES, Budget, budget_steps
 from objectives.training import NonFiniteLoss, release, train
 
 
 def test_supervised_learns_tiny_data(tiny_data: SearchData, budget: Budget,
                                      params: dict) -> None:
     budget = dataclasses.replace(budget, max_epochs=6, patience=6, labeled_repeats=5)
-    result = train(get_method("supervised"), params, tiny_data, budget, RunContext(seed=0))
+    context = RunContext(seed=0)
+    result = train(get_method("supervised"), params, tiny_data, budget, context)
     assert result.val_accuracy > 0.5  # chance is 0.1
+    # 100 labels tiled 5x in batches of 32: 16 steps an epoch.
+    assert context.notes["steps"] == 16 * result.epochs
     assert result.epochs == len(result.history) >= 1
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(result.history[0])
     assert result.n_params > 0 and result.seconds > 0
@@ -49,12 +52,23 @@ def test_nan_loss_is_reported(tiny_data: SearchData, budget: Budget, params: dic
 
 def test_registries_hold_the_baseline_and_profiles() -> None:
     assert METHODS.names()[0] == "supervised"
-    assert PROFILES.names() == ["smoke", "bench", "paper", "official"]
-    smoke, bench, paper, official = (PROFILES.get(n) for n in PROFILES.names())
+    assert PROFILES.names() == ["smoke", "bench", "paper", "official", "final"]
+    smoke, bench, paper, official, final = (PROFILES.get(n) for n in PROFILES.names())
     assert smoke.max_epochs <= 2 < bench.max_epochs < paper.max_epochs
     # The official GAN protocol: 300 epochs of all 60,000 images, nothing chosen on
     # validation, the official Adam, a test curve every 10 epochs.
     assert (official.gan_epochs, official.unlabeled_limit, official.early_stopping,
             official.fold_validation, official.official_adam,
             official.test_curve_every) == (300, None, False, True, True, 10)
-    assert not any(p.fold_validation for p in (smoke, bench, paper))
+    assert not any(p.fold_validation for p in (smoke, bench, paper, final))
+    # Stored runs are found by these fingerprints: a new Budget field must not move them.
+    assert [p.fingerprint for p in (smoke, bench, paper, official)] == [
+        "0a08512a9687", "f473ee21fa59", "910f1d460a6b", "c61dbfcec051"]
+
+
+def test_budgets_in_steps() -> None:
+    # The paper's schedule: 300 epochs of 600 steps of 100 over 60,000 images.
+    assert budget_steps(PROFILES.get("official"))["gan"] == 180_000
+    final = budget_steps(PROFILES.get("final"))
+    assert final == {"classifier": 200 * 20, "pretraining": 50 * 500, "gan": 120 * 500}
+    assert budget_steps(PROFILES.get("bench"), batch_size=32)["gan"] == 10 * 313

@@ -182,3 +182,14 @@ def test_resuming_under_another_profile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SearchError, match="profile='smoke', not 'bench'"):
         open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
                    optuna.pruners.NopPruner(), {**TAGS, "profile": "bench"})
+
+
+def test_hyperband_top_rung_is_the_methods_full_budget() -> None:
+    from objectives.profiles import get_profile
+
+    final = get_profile("final")
+    for name, steps in (("supervised", 200), ("autoencoder", 50 + 200), ("gan", 120)):
+        method = get_method(name)
+        assert method.pruning_steps(final) == steps
+        pruner = make_pruner("hyperband", final, method.pruning_steps(final))
+        assert pruner._max_resource == steps
