@@ -49,6 +49,15 @@ class StudyRow:
     best_params: str
     compute_hours: float
     infeasible: int = 0
+    fixed: str = ""
+
+    @property
+    def label(self) -> str:
+        """The method, with the parameters its search held fixed (e.g. no augmentation)."""
+        if not self.fixed:
+            return self.method
+        held = json.loads(self.fixed)
+        return f"{self.method} ({', '.join(f'{k}={v}' for k, v in sorted(held.items()))})"
 
 
 def _open(url: str) -> optuna.storages.BaseStorage | None:
@@ -119,6 +128,7 @@ def _study_row(study: optuna.Study) -> StudyRow:
         best_params=json.dumps(best.params, sort_keys=True) if best else "",
         compute_hours=seconds / 3600.0,
         infeasible=sum(infeasible(t) for t in trials),
+        fixed=attrs.get("fixed", ""),
     )
 
 

@@ -95,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--storage", default=DEFAULT_STORAGE,
                         help=f"SQLAlchemy URL of the study database (default {DEFAULT_STORAGE})")
     parser.add_argument("--study-name", default=None,
-                        help="study name (default <method>-<sampler>)")
+                        help="study name (default <method>-<sampler>, plus -NAME-VALUE per "
+                        "--fix)")
+    parser.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
+                        help="search with this parameter held at VALUE (repeatable), e.g. "
+                        "augment=False for the unaugmented baseline")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the MNIST IDX .gz files or mnist.npz "
                         "(default $MNIST_DIR, else keras.datasets.mnist)")
@@ -167,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--top only applies with --retrain")
         if args.reference and args.retrain is None:
             raise UsageError("--reference only applies with --retrain")
+        if args.fix and args.retrain is not None:
+            raise UsageError("--fix applies to searches; a retrain takes the study's trials")
         if args.retrain is None and (args.select is not None or args.select_profile):
             raise UsageError("--select and --select-profile only apply with --retrain")
         args.select = 3 if args.select is None else args.select

@@ -79,7 +79,7 @@ def _best_candidates(args: argparse.Namespace, method,  # type: ignore[no-untype
     else:
         studies = method_studies(storage, method.name, args.sampler)
     ranked = sorted(
-        (Candidate(s.study_name, t, s.user_attrs.get("profile"))
+        (Candidate(s.study_name, t, dict(s.user_attrs))
          for s in studies for t in best_trials(s, count)),
         key=lambda c: c.trial.value,
         reverse=True,

@@ -44,6 +44,13 @@ def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore
     )
 
 
+def _fixed(sampler, fixed: dict):  # type: ignore[no-untyped-def]
+    """``sampler``, or Optuna's partial-fixed wrapper of it when parameters are held."""
+    import optuna
+
+    return optuna.samplers.PartialFixedSampler(fixed, sampler) if fixed else sampler
+
+
 def checkpoint_dir(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Where trials and retrain runs keep their per-epoch checkpoints."""
     from pathlib import Path
@@ -75,7 +82,8 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     method = get_method(method_name)
     objective = _objective(args, method_name, data if data is not None
                            else load_search_data(args)[1], progress=not quiet)
-    sampler = make_sampler(args.sampler or "tpe", method.space, args.seed, worker=index)
+    sampler = _fixed(make_sampler(args.sampler or "tpe", method.space, args.seed,
+                                  worker=index), method.space.parse_fixed(args.fix))
     budget = get_profile(args.profile)
     pruner = make_pruner(args.pruner, budget, method.pruning_steps(budget))
     run_worker(args.storage, study_name, sampler, pruner, objective, args.n_trials,
@@ -103,7 +111,9 @@ def search_command(args: argparse.Namespace) -> int:
                          "unlabeled pool, so nothing can be searched on them: use it with "
                          "--retrain")
     methods = [get_method(name) for name in names]
-    samplers = [make_sampler(sampler_name, m.space, args.seed) for m in methods]
+    fixed = [m.space.parse_fixed(args.fix) for m in methods]  # bad --fix stops here
+    samplers = [_fixed(make_sampler(sampler_name, m.space, args.seed), f)
+                for m, f in zip(methods, fixed)]
     pruner = make_pruner(args.pruner, budget)
     parse_storage_url(args.storage)
     source, data = load_search_data(args)  # bad data stops here, before any study exists
@@ -111,10 +121,10 @@ def search_command(args: argparse.Namespace) -> int:
     storage = open_storage(args.storage)
     print(device_line(), flush=True)
     targets = []
-    for method, sampler in zip(methods, samplers):
-        name = args.study_name or default_study_name(method.name, sampler_name)
+    for method, sampler, held in zip(methods, samplers, fixed):
+        name = args.study_name or default_study_name(method.name, sampler_name, held)
         tags = study_tags(method.name, sampler_name, args.pruner, budget.name,
-                          args.n_labeled, args.data_seed, args.seed)
+                          args.n_labeled, args.data_seed, args.seed, held)
         open_study(storage, name, sampler, pruner, tags, first_params=method.reference_params)
         targets.append((name, args.n_trials))
         print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "

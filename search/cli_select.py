@@ -7,9 +7,19 @@ import argparse
 import sys
 
 from search.cli import UsageError, set_threads
-from search.cli_search import checkpoint_dir, load_search_data
+from search.cli_search import checkpoint_dir
 
 __all__ = ["select_command", "select_worker"]
+
+
+def _searched(ranked: list, key: str):  # type: ignore[no-untyped-def]
+    """The one value of study tag ``key`` the candidates share."""
+    values = {c.searched.get(key) for c in ranked}
+    if len(values) != 1 or None in values:
+        raise UsageError(f"the candidates were searched under different {key} values "
+                         f"{sorted(map(str, values))}: select within one setting "
+                         "(--study-name)")
+    return values.pop()
 
 
 def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped-def]
@@ -17,24 +27,18 @@ def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped
     under, so that selection costs what a trial cost."""
     from objectives import get_profile
 
-    if args.select_profile:
-        return get_profile(args.select_profile)
-    searched = {c.profile for c in ranked}
-    if len(searched) != 1 or None in searched:
-        raise UsageError("the candidates were searched under profiles "
-                         f"{sorted(map(str, searched))}; name the selection's with "
-                         "--select-profile")
-    return get_profile(searched.pop())
+    return get_profile(args.select_profile or _searched(ranked, "profile"))
 
 
 def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
-    """Trains (or reuses) ``planned`` in this process."""
-    from objectives import get_method, get_profile
+    """Trains (or reuses) ``planned`` in this process, on the search's labeled subset."""
+    from objectives import get_method, get_profile, make_search_data, resolve_source
     from objectives.cache import PretrainCache
     from search.selection import run_selection
     from storage import SelectionStore, files_dir
 
-    _, data = load_search_data(args)
+    data = make_search_data(*resolve_source(args.data_dir).load_train(),
+                            planned[0].n_labeled, planned[0].data_seed)
     return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
                          SelectionStore(args.storage), on_run=_report,
                          pretrain_cache=PretrainCache(files_dir(args.storage)
@@ -64,8 +68,11 @@ def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-
     from storage import SelectionStore
 
     budget = _profile(args, ranked)
-    planned = plan_selection(method, ranked, budget, args.select_seeds, args.n_labeled,
-                             args.data_seed)
+    # On the labeled subset the studies searched on, whatever this retrain's labels: a
+    # label sweep retrains the configuration chosen at the search's setting.
+    planned = plan_selection(method, ranked, budget, args.select_seeds,
+                             int(_searched(ranked, "n_labeled")),
+                             int(_searched(ranked, "data_seed")))
     print(f"selecting among the {len(ranked)} best trials: {args.select_seeds} fresh model "
           f"seeds each, validation only, profile {budget.name}", flush=True)
     store = SelectionStore(args.storage)

@@ -11,8 +11,8 @@ the sample standard deviation and a Student-t confidence interval with n-1 degre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,14 @@ __all__ = ["Candidate", "TestCurve", "count_errors", "errors_of", "pending_share
 class Candidate:
     """A configuration to retrain: where it came from and its parameters.
 
-    ``profile`` is the budget its study searched under (``None`` for a reference
-    configuration, which was never searched).
+    ``searched`` holds its study's tags (``search.study.study_tags``: the profile, label
+    count and data seed it was searched under); empty for a reference configuration,
+    which was never searched.
     """
 
     study_name: str
     trial: FrozenTrial
-    profile: str | None = None
+    searched: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def reference(cls, method: Method) -> Candidate:

@@ -8,6 +8,7 @@ study and tops it up to ``n_trials`` finished (complete or pruned) trials.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import warnings
@@ -39,7 +40,7 @@ __all__ = [
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # Tags that must match when a study is resumed: trials under other values are not comparable.
-COMPARABILITY_TAGS = ("method", "profile", "n_labeled", "data_seed")
+COMPARABILITY_TAGS = ("method", "profile", "n_labeled", "data_seed", "fixed")
 
 
 class SearchError(ValueError):
@@ -59,16 +60,23 @@ class SearchOutcome:
 
 
 def study_tags(method: str, sampler: str, pruner: str, profile: str, n_labeled: int,
-               data_seed: int, seed: int) -> dict[str, Any]:
+               data_seed: int, seed: int, fixed: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
     """The user attributes a search study carries; :data:`COMPARABILITY_TAGS` must match on
-    resume."""
-    return {"method": method, "sampler": sampler, "pruner": pruner, "profile": profile,
+    resume. ``fixed`` (parameters held, as a JSON text) is tagged only when some are."""
+    tags = {"method": method, "sampler": sampler, "pruner": pruner, "profile": profile,
             "n_labeled": n_labeled, "data_seed": data_seed, "seed": seed}
+    if fixed:
+        tags["fixed"] = json.dumps(dict(fixed), sort_keys=True)
+    return tags
 
 
-def default_study_name(method: str, sampler: str) -> str:
-    """``<method>-<sampler>``, the study a plain ``run_study.py`` command resumes."""
-    return f"{method}-{sampler}"
+def default_study_name(method: str, sampler: str,
+                       fixed: Mapping[str, Any] | None = None) -> str:
+    """``<method>-<sampler>`` (plus ``-<name>-<value>`` per held parameter), the study a
+    plain ``run_study.py`` command resumes."""
+    held = "".join(f"-{k}-{v}" for k, v in sorted((fixed or {}).items()))
+    return f"{method}-{sampler}{held}"
 
 
 def open_study(

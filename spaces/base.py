@@ -158,6 +158,38 @@ class SearchSpace:
     def names(self) -> list[str]:
         return [param.name for param in self.params]
 
+    def parse_fixed(self, texts: Sequence[str]) -> dict[str, Scalar]:
+        """``NAME=VALUE`` texts as parameter values the space allows, e.g. to search a
+        baseline with ``augment=False`` held fixed.
+
+        Raises:
+            SpaceError: On a malformed text, an unknown name or a value out of the space.
+        """
+        by_name = {p.name: p for p in self.params}
+        fixed: dict[str, Scalar] = {}
+        for text in texts:
+            name, sep, raw = text.partition("=")
+            param = by_name.get(name.strip())
+            if not sep or param is None:
+                raise SpaceError(f"cannot fix {text!r}: expected NAME=VALUE with NAME one of "
+                                 f"{self.names()}")
+            choices = getattr(param, "choices", None)
+            if choices is not None:
+                match = [c for c in choices if str(c) == raw.strip()]
+                if not match:
+                    raise SpaceError(f"cannot fix {name}={raw}: not among {list(choices)}")
+                fixed[param.name] = match[0]
+                continue
+            try:
+                value = type(param.low)(raw)  # type: ignore[union-attr]
+            except ValueError:
+                raise SpaceError(f"cannot fix {name}={raw}: not a number") from None
+            if not param.low <= value <= param.high:  # type: ignore[union-attr]
+                raise SpaceError(f"cannot fix {name}={raw}: outside [{param.low}, "  # type: ignore[union-attr]
+                                 f"{param.high}]")  # type: ignore[union-attr]
+            fixed[param.name] = value
+        return fixed
+
 
 def _parse_condition(name: str, when: Any, parsed: Sequence[Param],
                      where: str) -> dict[str, tuple[Scalar, ...]]:

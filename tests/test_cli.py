@@ -46,11 +46,32 @@ def test_search_resume_retrain_end_to_end(
     chosen = next(line for line in out.splitlines() if "<- chosen" in line)
     assert chosen.strip().startswith(f"supervised-random#{runs[0]['source_trial']}:")
     assert all(r["test_size"] == 10_000 for r in runs)
-    code, out, _ = _run(capsys, *common, "--retrain", "--vary-labeled",  # K defaults to 5
+    # A label-sweep retrain: K defaults to 5, 20 labels redrawn per run. The selection was
+    # made on the search's 100 labels; it is reused, not rerun on 20.
+    code, out, _ = _run(capsys, *common, "--retrain", "--vary-labeled", "--n-labeled", "20",
                         "--select-seeds", "2")
     assert code == 0 and "x 5 seeds" in out and "redrawn per run" in out
-    assert len(SelectionStore(url).runs()) == 6  # the selection was reused, not rerun
+    assert len(SelectionStore(url).runs()) == 6
+    assert {r["n_labeled"] for r in RetrainStore(url).runs()[2:]} == {20}
     assert [r["data_seed"] for r in RetrainStore(url).runs()][2:] == [0, 1, 2, 3, 4]
+
+
+def test_fix_holds_a_parameter_in_its_own_study(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import optuna
+
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+              "--data-dir", str(mnist_dir), "--sampler", "random")
+    code, out, _ = _run(capsys, *common, "--n-trials", "2", "--fix", "augment=False")
+    assert code == 0 and "study 'supervised-random-augment-False'" in out
+    study = optuna.load_study(study_name="supervised-random-augment-False", storage=url)
+    assert study.user_attrs["fixed"] == '{"augment": false}'
+    assert [t.params["augment"] for t in study.trials] == [False, False]
+    assert not any("augment_shift" in t.params for t in study.trials)
+    code, _, err = _run(capsys, *common, "--fix", "augment=sometimes")
+    assert code == 2 and "not among [False, True]" in err and err.count("\n") == 1
 
 
 def test_search_runs_without_test_files(

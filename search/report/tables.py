@@ -74,27 +74,36 @@ def _welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | N
 
 
 def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> list[MethodRow]:
-    """Aggregates studies per method; Welch's t-test of test errors against the baseline.
+    """Aggregates studies per method (and per held-fixed setting, e.g. the unaugmented
+    baseline, and per profile when several were searched); Welch's t-test of test errors
+    against the baseline of the same profile whose search held nothing fixed.
 
-    The retrain group shown for a method is its 100-label group on the search's fixed
-    labeled subset, else its 100-label group with the most runs.
+    The retrain group shown for a row is the 100-label group of its studies on the
+    search's fixed labeled subset, else their 100-label group with the most runs.
     """
-    by_method: dict[str, list[StudyRow]] = defaultdict(list)
+    several = len({r.profile for r in studies}) > 1
+    by_label: dict[str, list[StudyRow]] = defaultdict(list)
     for row in studies:
-        by_method[row.method].append(row)
-    order = _baseline_first(by_method)
-    groups = {m: _main_group([r for r in retrains if r.method == m]) for m in order}
-    base = groups.get(BASELINE)
+        by_label[row.label + (f" [{row.profile}]" if several else "")].append(row)
+    order = sorted(by_label, key=lambda k: (by_label[k][0].method != BASELINE,
+                                            bool(by_label[k][0].fixed), k))
+    groups = {}
+    for label in order:
+        names = {r.study for r in by_label[label]}
+        groups[label] = _main_group([r for r in retrains if r.study in names])
+    bases = {by_label[k][0].profile: groups[k] for k in order
+             if by_label[k][0].method == BASELINE and not by_label[k][0].fixed}
     out = []
-    for method in order:
-        rows = by_method[method]
-        group = groups[method]
+    for label in order:
+        rows = by_label[label]
+        group = groups[label]
+        base = bases.get(rows[0].profile)
         diff = p_value = None
-        if group is not None and base is not None and method != BASELINE:
+        if group is not None and base is not None and group is not base:
             diff, p_value = _welch(group.errors, base.errors)
         values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
         out.append(MethodRow(
-            method=method,
+            method=label,
             studies=", ".join(r.study for r in rows),
             complete=sum(r.complete for r in rows),
             pruned=sum(r.pruned for r in rows),
@@ -104,7 +113,8 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> 
             errors_diff_to_baseline=diff,
             welch_p=p_value,
             compute_hours=sum(r.compute_hours for r in rows)
-            + sum(r.seconds for r in retrains if r.method == method) / 3600.0,
+            + sum(r.seconds for r in retrains if r.study in {s.study for s in rows})
+            / 3600.0,
         ))
     return out
 

@@ -41,6 +41,7 @@ def _fabricate(url: str) -> None:
     gan = optuna.create_study(storage=storage, study_name="gan-random", direction="maximize")
     gan.set_user_attr("method", "gan")
     gan.set_user_attr("sampler", "random")
+    gan.set_user_attr("profile", "smoke")
     gan.add_trial(optuna.trial.create_trial(
         params={"learning_rate": 1e-3, "depth": 2, "latent_width": 64}, distributions=dists,
         value=0.95,
@@ -186,3 +187,31 @@ def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
     assert "| 200 | – | – | 90 ± 4.2 |" in section
     assert (out / "plots" / "label_sweep.png").read_bytes()[:4] == b"\x89PNG"
     assert '"type":"log"' in (out / "plots" / "label_sweep.html").read_text()
+
+
+def test_a_search_with_held_parameters_is_its_own_row(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    storage = open_storage(url)
+    held = optuna.create_study(storage=storage, study_name="supervised-tpe-augment-False",
+                               direction="maximize")
+    for key, value in {"method": "supervised", "sampler": "tpe", "profile": "smoke",
+                       "fixed": '{"augment": false}'}.items():
+        held.set_user_attr(key, value)
+    dist = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)}
+    held.add_trial(optuna.trial.create_trial(params={"learning_rate": 1e-3},
+                                             distributions=dist, value=0.7))
+    store = RetrainStore(url)
+    for seed, errors in enumerate([1500, 1600, 1700]):
+        store.add(RetrainRun("supervised-tpe-augment-False", "supervised", 0,
+                             {"learning_rate": 1e-3}, "smoke", 100, seed, 0, False, 0.8,
+                             1 - errors / 10_000, errors, 10_000, 5, 2.0))
+    studies, rows = collect(url)
+    names = [s.study_name for s in studies]
+    table = method_rows(rows, retrain_rows(url, names))
+    assert [r.method for r in table] == ["supervised", "supervised (augment=False)", "gan"]
+    unaugmented = table[1]
+    # Compared with the baseline whose search held nothing (800, 900, 1000 errors).
+    assert unaugmented.errors_diff_to_baseline == pytest.approx(700.0)
+    assert unaugmented.welch_p == pytest.approx(
+        stats.ttest_ind([1500, 1600, 1700], [800, 900, 1000], equal_var=False).pvalue)

@@ -22,7 +22,8 @@ def _candidates(params: dict) -> list[Candidate]:
         trial = optuna.trial.create_trial(params={**params, "learning_rate": lr},
                                           distributions=space.distributions(params), value=value)
         trial.number = number
-        out.append(Candidate("supervised-tpe", trial, "smoke"))
+        out.append(Candidate("supervised-tpe", trial,
+                             {"profile": "smoke", "n_labeled": 100, "data_seed": 0}))
     return out
 
 

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Every committed result of ssl-hpo as one resumable pipeline of named stages:
+#
+#   bash results/pipeline.sh STAGE...        e.g.  bash results/pipeline.sh search retrain report
+#
+# Comparison (#15), in results/comparison.db:
+#   search       each method searched with TPE and Hyperband at the `final` profile: the top
+#                rung is the full budget, the lower rungs are the low-fidelity evaluations
+#   retrain      per method: the 3 best trials re-evaluated with 3 fresh seeds on validation
+#                (profile $SELECT_PROFILE), then the best mean retrained 5 times at `final`
+#   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per run)
+#   report       analyze.py over every database below -> results/REPORT.md, report.html,
+#                report.png, summary.md, studies.csv, retrain.csv, plots/
+# The paper's protocol (#16), in results/official.db:
+#   official     the GAN's official setting, 300 epochs of 600 steps, 5 seeds
+# Earlier results, reproducible as they were made:
+#   bench        the first comparison at the `bench` profile (results/pipeline.db)
+#   bench-sweep  its label sweep
+#   benchmarks   epoch throughput, overhead, parallel scaling, the paper GAN over 3 seeds
+#   search-benchmarks  sampler efficiency and pruning on the baseline (results/bench-search.db)
+#
+# Every stage resumes: studies top up to their trial counts, stored retrain and selection
+# runs are reused, and an interrupted run restarts from its last epoch's checkpoint (kept
+# in $SSL_HPO_CHECKPOINTS, default ~/ssl-hpo-checkpoints, outside the work tree). Training
+# runs at low priority, with at most $WORKERS training processes at once (default 2, one
+# TensorFlow thread each: this machine has 2 cores). Each command, its output and its wall
+# time are appended to results/logs/<stage>-<what>.log.
+set -u
+cd "$(dirname "$0")/.."
+export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
+WORKERS="${WORKERS:-2}"
+CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
+SELECT_PROFILE="${SELECT_PROFILE:-final}"
+METHODS=(supervised autoencoder contrastive gan)
+declare -A TRIALS=([supervised]=40 [autoencoder]=16 [contrastive]=16 [gan]=20)
+
+step() {  # step LOG COMMAND...: runs COMMAND, appending its line, output and wall time to LOG
+  local log="$1"; shift
+  { date -u; echo "+ $*"
+    /usr/bin/time -f "wall %e s, max RSS %M KB" "$@"; date -u
+  } >> "results/logs/$log.log" 2>&1
+}
+
+train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on all workers
+  step "$1" nice -n 10 python run_study.py "${@:2}" --workers "$WORKERS" \
+    --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
+}
+
+comparison=(--storage sqlite:///results/comparison.db)
+
+stage_search() {
+  for method in "${METHODS[@]}"; do
+    train "comparison-$method-search" --method "$method" --sampler tpe --pruner hyperband \
+      --n-trials "${TRIALS[$method]}" --profile final "${comparison[@]}"
+  done
+}
+
+stage_retrain() {
+  for method in "${METHODS[@]}"; do
+    train "comparison-$method-retrain" --method "$method" --retrain 5 --select 3 \
+      --select-seeds 3 --select-profile "$SELECT_PROFILE" --profile final "${comparison[@]}"
+  done
+}
+
+stage_sweep() {
+  for method in "${METHODS[@]}"; do
+    for labels in 20 50 100 200; do
+      train "comparison-$method-sweep" --method "$method" --retrain 5 --vary-labeled \
+        --n-labeled "$labels" --select-profile "$SELECT_PROFILE" --profile final \
+        "${comparison[@]}"
+    done
+  done
+}
+
+stage_report() {
+  local dbs=()
+  for db in comparison pipeline official; do
+    [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
+  done
+  step report python analyze.py "${dbs[@]}" --out results \
+    --curve-log results/logs/gan-paper-seeds-after.log
+}
+
+stage_official() {
+  train official-gan-retrain --method gan --retrain 5 --reference --vary-labeled \
+    --profile official --storage sqlite:///results/official.db
+}
+
+stage_bench() {
+  local bench=(--profile bench --storage sqlite:///results/pipeline.db)
+  step pipeline-gan-search python run_study.py --method gan --sampler tpe --pruner median \
+    --n-trials 12 --timeout 3600 "${bench[@]}" --threads 1
+  step pipeline-supervised-search python run_study.py --method supervised --sampler tpe \
+    --pruner median --n-trials 20 --timeout 1200 "${bench[@]}" --threads 1
+  step pipeline-contrastive-search python run_study.py --method contrastive --sampler tpe \
+    --pruner median --n-trials 6 --timeout 1800 "${bench[@]}" --threads 1
+  step pipeline-autoencoder-search python run_study.py --method autoencoder --sampler tpe \
+    --pruner median --n-trials 5 --timeout 1800 "${bench[@]}" --threads 1
+  for method in "${METHODS[@]}"; do
+    # --select 1: these retrains were made before selection existed, from the search's
+    # best trial; keeping that is what reproduces them.
+    step "pipeline-$method-retrain" python run_study.py --method "$method" --retrain 5 \
+      --select 1 "${bench[@]}" --threads 1
+  done
+}
+
+stage_bench-sweep() {
+  for method in "${METHODS[@]}"; do
+    for labels in 20 50 100 200; do
+      step "sweep-$method" python run_study.py --method "$method" --retrain 5 --select 1 \
+        --vary-labeled --n-labeled "$labels" --profile bench \
+        --storage sqlite:///results/pipeline.db --threads 1
+    done
+  done
+}
+
+stage_benchmarks() {
+  step parallel-scaling python benchmarks/parallel_scaling.py --trials 12 \
+    --append results/benchmarks.md
+  step epoch-throughput python benchmarks/epoch_throughput.py --repeats 3 \
+    --append results/benchmarks.md
+  step overhead python benchmarks/overhead.py --repeats 3 --epochs 10 \
+    --append results/benchmarks.md
+  step gan-paper-seeds python benchmarks/gan_paper_seeds.py --seeds 0 1 2 --epochs 10 \
+    --append results/benchmarks.md
+}
+
+stage_search-benchmarks() {
+  step bench-samplers python benchmarks/samplers.py --trials 30 --jobs 1 --threads 1 \
+    --append results/benchmarks.md
+  step bench-pruning python benchmarks/pruning.py --trials 20 --jobs 1 --threads 1 \
+    --append results/benchmarks.md
+}
+
+[ $# -gt 0 ] || { sed -n '2,29p' "$0"; exit 2; }
+for stage in "$@"; do
+  if ! declare -F "stage_$stage" > /dev/null; then
+    echo "pipeline.sh: unknown stage '$stage'" >&2
+    exit 2
+  fi
+done
+for stage in "$@"; do
+  echo "$(date -u) stage $stage" >> results/logs/pipeline.log
+  "stage_$stage"
+done
