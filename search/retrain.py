@@ -227,7 +227,10 @@ def retrain(
             files["test_softmax"] = artifact.with_name(artifact.name + "_test_softmax.npy")
             files["test_softmax"].parent.mkdir(parents=True, exist_ok=True)
             np.save(files["test_softmax"], _softmax(logits).astype(np.float16))
-        notes = {**context.notes,
+        # Validation accuracy per epoch (on the monitored images), for learning curves.
+        val_curve = {i + 1: round(float(h["val_accuracy"]), 5)
+                     for i, h in enumerate(result.history) if "val_accuracy" in h}
+        notes = {**context.notes, "val_curve": val_curve,
                  **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
                  **({"test_curve": curve[0].errors,
                      "steps_per_epoch": curve[0].steps_per_epoch} if curve else {}),

@@ -38,6 +38,16 @@ class RunRecord:
     steps_per_epoch: int | None = None
     softmax: Path | None = None
     samples_png: Path | None = None
+    val_curve: tuple[tuple[int, float], ...] = ()
+    steps: int | None = None
+
+    def val_errors_in_steps(self, size: int = 10_000) -> tuple[tuple[int, float], ...]:
+        """Validation errors per ``size`` images against optimiser steps (epochs times the
+        run's average steps per epoch); empty if the run recorded no curve or steps."""
+        if not self.val_curve or not self.steps or not self.epochs:
+            return ()
+        per_epoch = self.steps / self.epochs
+        return tuple((round(e * per_epoch), (1.0 - acc) * size) for e, acc in self.val_curve)
 
     def curve_in_steps(self) -> tuple[tuple[int, int], ...] | None:
         """The curve against steps, ``None`` if the run did not record its epoch size."""
@@ -95,6 +105,9 @@ def _record(url: str, run: dict[str, Any]) -> RunRecord:
         steps_per_epoch=notes.get("steps_per_epoch"),
         softmax=resolve_file(url, notes["test_softmax"]) if "test_softmax" in notes else None,
         samples_png=resolve_file(url, notes["samples_png"]) if "samples_png" in notes else None,
+        val_curve=tuple(sorted((int(e), float(v))
+                               for e, v in notes.get("val_curve", {}).items())),
+        steps=notes.get("steps"),
     )
 
 

@@ -22,6 +22,14 @@ from search.report.figures import (
     study_figures,
     sweep_figure,
 )
+from search.report.glance import (
+    errors_points,
+    methods_figure,
+    png_methods,
+    png_val_curves,
+    slice_grid,
+    val_curve_series,
+)
 from search.report.protocol import (
     PROTOCOL,
     ProtocolResult,
@@ -55,6 +63,9 @@ def _html_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
                    for row in body)
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>"
 
+
+# A study's figures shown in report.html besides its slice grid; the rest are linked.
+_SHOWN = ("history", "importances", "contour_width_depth")
 
 # The file plotly writes beside a page for ``include_plotlyjs="directory"``.
 _PLOTLY_JS = "plotly.min.js"
@@ -97,6 +108,28 @@ def _protocol_sections(results: Sequence[ProtocolResult], beside: Mapping[str, A
     return md, sections, written
 
 
+def _overview(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult],
+              plots: Path) -> tuple[list[str], list[str], list[Path]]:
+    """The figures at the top: test errors per method beside the paper's, and the
+    retrained winners' validation errors against steps."""
+    points = errors_points(rows, protocol)
+    png = png_methods(points, plots / "methods.png")
+    page = plots / "methods.html"
+    md = [f"![test errors per method](plots/{png.name}) [interactive](plots/{page.name})", ""]
+    html_parts = [_figure_page(methods_figure(points), page)]
+    written = [png, page]
+    series = val_curve_series([(r.method, r.retrain) for r in rows if r.retrain is not None]
+                              + [(f"{p.row.method}, official", p.row) for p in protocol])
+    if series:
+        curves = png_val_curves(series, plots / "val_curves.png")
+        md += ["Learning curves of the retrained winners: validation errors against "
+               "optimiser steps.", "", f"![validation errors against steps](plots/"
+               f"{curves.name})", ""]
+        html_parts.append(f'<img alt="learning curves" src="plots/{curves.name}">')
+        written.append(curves)
+    return md, html_parts, written
+
+
 def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],
                  rows: Sequence[MethodRow], retrains: Sequence[RetrainRow],
                  study_urls: Mapping[str, str] | None = None,
@@ -123,8 +156,10 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     anchor_head, anchor_body = anchor_table(_anchors_measured(protocol))
     protocol_md, protocol_html, written = _protocol_sections(protocol, beside_curves or {},
                                                              plots)
+    overview_md, overview_html, drawn = _overview(rows, protocol, plots)
+    written += drawn
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
-          "the official 10,000 images (touched only by retraining).", "",
+          "the official 10,000 images (touched only by retraining).", "", *overview_md,
           "## Methods compared (ours, measured)", "", _md(head, body), "",
           "## Paper anchors (MNIST, 100 labels)", "", _md(anchor_head, anchor_body), "",
           *protocol_md]
@@ -138,7 +173,8 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
               f"{num(r.test_accuracy_ci_low)}–{num(r.test_accuracy_ci_high)}",
               f"{r.test_errors_mean:.1f} ± {num(r.test_errors_std, 1)}"] for r in retrains]),
             ""]
-    sections = [f"<h2>Methods compared (ours, measured)</h2>{_html_table(head, body)}",
+    sections = [*overview_html,
+                f"<h2>Methods compared (ours, measured)</h2>{_html_table(head, body)}",
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
                 f"{_html_table(anchor_head, anchor_body)}", *protocol_html]
     sweep = label_sweep(retrains)
@@ -169,12 +205,23 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
             written.append(png)
         links = []
         parts = [f"<h2>{html.escape(study.study_name)}</h2>"]
+        grid = slice_grid(study)
+        if grid is not None:  # one panel per parameter instead of a page each
+            page = plots / f"{study.study_name}__slices.html"
+            parts.append(_figure_page(grid, page))
+            written.append(page)
         for name, figure in figures.items():
             page = plots / f"{study.study_name}__{name}.html"
-            parts.append(_figure_page(figure, page))
+            if name in _SHOWN:
+                parts.append(_figure_page(figure, page))
+            else:
+                figure.write_html(page, include_plotlyjs="directory")
             written.append(page)
             links.append(f"[{name}](plots/{page.name})")
         md += ["Interactive: " + ", ".join(links), ""]
+        parts.append("<p>Each parameter on its own page: " + ", ".join(
+            f'<a href="plots/{study.study_name}__{name}.html">{html.escape(name)}</a>'
+            for name in figures if name not in _SHOWN) + "</p>")
         sections.append("".join(parts))
     for method in sorted({s.user_attrs.get("method") for s in studies}):
         fig = sampler_figure(studies, method)

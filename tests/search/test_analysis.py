@@ -99,7 +99,18 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
     for name in ("contour_width_depth", "importances", "intermediate"):
         assert (plots / f"supervised-tpe__{name}.html").exists()
     page = (out / "report.html").read_text()
-    assert 'src="http' not in page and page.count("Plotly.newPlot") >= 10
+    # Per study: one grid of slice panels, history, importances and contour inline (the
+    # one-trial GAN study: grid and history); one page per parameter linked. Besides: the
+    # methods figure at the top and the label sweep.
+    assert 'src="http' not in page and page.count("Plotly.newPlot") == 4 + 2 + 2
+    assert 'href="plots/supervised-tpe__val_vs_depth.html"' in page
+    grid = (plots / "supervised-tpe__slices.html").read_text()
+    assert all(f'"{name}"' in grid for name in ("depth", "latent_width", "learning_rate"))
+    assert report.index("![test errors per method](plots/methods.png)") < report.index(
+        "## Methods compared")
+    assert (plots / "methods.png").read_bytes()[:4] == b"\x89PNG"
+    methods = (plots / "methods.html").read_text()
+    assert "supervised (n=3)" in methods and "paper: Ladder network" in methods
     # The sample grids of the retrained GAN runs that wrote one, copied beside the report.
     shown = "![seed 0](plots/gan-random__retrain_trial0_labels100_varied_seed0.png)"
     assert shown in report and "seed1.png" in report and "seed2.png" not in report

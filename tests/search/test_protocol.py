@@ -42,7 +42,8 @@ def _official_runs(url: str, labels: np.ndarray, errors: list[int]) -> list[np.n
                              100, seed, seed, True, 0.99, 1 - wrong / N_TEST, wrong, N_TEST,
                              300, 7200.0, budget="c61dbfcec051",
                              notes={"test_curve": curve, "steps_per_epoch": 600,
-                                    "test_softmax": f"softmax{seed}.npy"}))
+                                    "test_softmax": f"softmax{seed}.npy", "steps": 180_000,
+                                    "val_curve": {"1": 0.9, "300": 0.99}}))
     return probs
 
 
@@ -53,6 +54,10 @@ def test_protocol_numbers_by_hand(tmp_path: Path) -> None:
     (row,) = retrain_rows(url, [])  # no study: the reference runs alone
     assert row.trial == -1 and row.errors == (4, 6, 8) and row.runs == 3
     assert row.members[0].curve_in_steps() == ((60_000, 24), (120_000, 9), (180_000, 4))
+    # 180,000 steps over 300 epochs: validation errors at steps 600 and 180,000.
+    (first, last) = row.members[0].val_errors_in_steps()
+    assert first[0] == 600 and first[1] == pytest.approx(1000.0)
+    assert last[0] == 180_000 and last[1] == pytest.approx(100.0)
     # The ensemble: mean of the three softmax outputs, argmax, against the labels.
     expected = int(np.sum(np.mean(probs, axis=0).argmax(axis=1) != labels))
     assert ensemble_errors(row, labels) == (expected, 3)
@@ -115,6 +120,7 @@ def test_report_of_two_databases_with_the_official_runs(
                   if line.startswith("| Improved-GAN, feature matching"))
     assert "6.0 ± 2.0 (n = 3, official protocol)" in anchor
     assert (out / "plots" / "protocol_curve_0.png").read_bytes()[:4] == b"\x89PNG"
+    assert "![validation errors against steps](plots/val_curves.png)" in report
     page = (out / "plots" / "protocol_curve_0.html").read_text()
     assert "seeds (n = 2)" in page and "paper: 93" in page
     # The supervised study of the first database is still reported.
