@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="log of benchmarks/gan_paper_seeds.py whose per-epoch test "
                              "errors are drawn beside the official-protocol curve")
     parser.add_argument("--no-plots", action="store_true", help="tables only, no report")
+    parser.add_argument("--screenshot", action="store_true",
+                        help="render report.html in headless Chromium (every plot drawn, "
+                        "no JavaScript error) and save it as report.png")
     args = parser.parse_args(argv)
     urls = args.storage or [DEFAULT_STORAGE]
     try:
@@ -74,6 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                                study_urls=study_urls, protocol=protocol, beside_curves=beside)
         print(f"wrote {written['md']}, {written['html']} and {len(written['plots'])} plot "
               f"files in {out / 'plots'}")
+        if args.screenshot:
+            from search.report.browser import render
+
+            try:
+                seen = render(written["html"], out / "report.png")
+            except RuntimeError as exc:
+                print(f"analyze.py: error: {exc}", file=sys.stderr)
+                return 2
+            if seen.errors or seen.drawn < seen.expected:
+                print(f"analyze.py: error: report.html drew {seen.drawn} of {seen.expected} "
+                      f"plots; errors: {'; '.join(seen.errors)}", file=sys.stderr)
+                return 1
+            print(f"wrote {out / 'report.png'} ({seen.drawn} plots drawn in Chromium)")
     return 0
 
 

@@ -77,7 +77,7 @@ stage_report() {
   for db in comparison pipeline official; do
     [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
   done
-  step report python analyze.py "${dbs[@]}" --out results \
+  step report python analyze.py "${dbs[@]}" --out results --screenshot \
     --curve-log results/logs/gan-paper-seeds-after.log
 }
 

@@ -23,3 +23,13 @@ def test_gpu_extra_adds_cuda_to_the_same_tensorflow() -> None:
     assert base.name == gpu.name == "tensorflow"
     assert gpu.extras == {"and-cuda"} and not base.extras
     assert gpu.specifier == base.specifier and base.marker is None
+
+
+def test_every_package_is_installed() -> None:
+    # A subpackage missing from the list works in an editable install and is absent from
+    # a regular one.
+    root = Path(__file__).resolve().parents[1]
+    on_disk = {str(p.parent.relative_to(root)).replace("/", ".")
+               for top in ("search", "spaces", "objectives", "storage")
+               for p in (root / top).rglob("__init__.py")}
+    assert on_disk == set(PROJECT["tool"]["setuptools"]["packages"])
