@@ -132,7 +132,7 @@ stage_search-benchmarks() {
     --append results/benchmarks.md
 }
 
-[ $# -gt 0 ] || { sed -n '2,29p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,27p' "$0"; exit 2; }
 for stage in "$@"; do
   if ! declare -F "stage_$stage" > /dev/null; then
     echo "pipeline.sh: unknown stage '$stage'" >&2

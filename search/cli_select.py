@@ -62,12 +62,19 @@ def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-
                    ranked: list) -> tuple[list, int]:
     """Runs (or tops up) the selection of ``ranked``; returns them best mean first and the
     exit code (non-zero when a worker failed and runs are missing)."""
+    from objectives import InfeasibleConfig
     from search.retrain import pending_shares
     from search.selection import plan_selection, rank
     from search.workers import run_parallel
     from storage import SelectionStore
 
     budget = _profile(args, ranked)
+    for candidate in ranked:
+        try:
+            method.check(candidate.trial.params, budget)
+        except InfeasibleConfig as exc:
+            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
+                             f"selected under profile {budget.name!r}: {exc}") from None
     # On the labeled subset the studies searched on, whatever this retrain's labels: a
     # label sweep retrains the configuration chosen at the search's setting.
     planned = plan_selection(method, ranked, budget, args.select_seeds,

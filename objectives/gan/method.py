@@ -19,7 +19,7 @@ from objectives.gan.networks import build_discriminator, build_generator, discri
 from objectives.optimizers import adam
 from objectives.profiles import Budget
 from spaces import get_space
-from spaces.gan import PAPER_PARAMS
+from spaces.gan import REFERENCE_PARAMS
 
 __all__ = ["CollapseGuard", "Gan", "gan_dataset", "sample_grid"]
 
@@ -104,7 +104,7 @@ class Gan(Method):
 
     name = "gan"
     space = get_space("gan")
-    reference_params = PAPER_PARAMS
+    reference_params = REFERENCE_PARAMS
 
     def pruning_steps(self, budget: Budget) -> int:
         return budget.gan_epochs

@@ -16,7 +16,8 @@ from search.analysis import RetrainRow
 from search.report.tables import sweep_series
 from storage.artifacts import resolve_file
 
-__all__ = ["curve_figure", "png_curve", "sampler_figure", "study_figures", "sweep_figure"]
+__all__ = ["curve_figure", "png_curve", "sampler_figure", "save_log_log", "study_figures",
+           "sweep_figure"]
 
 # name, steps, mean, std: a learning curve as search.report.protocol.curve_series gives it.
 CurveSeries = tuple[str, list[int], list[float], list[float]]
@@ -98,15 +99,24 @@ def png_curve(series: Sequence[CurveSeries], paper: tuple[int, float, float],
     ax.errorbar([paper[0]], [paper[1]], yerr=[paper[2]], marker="*", markersize=10,
                 color="black", linestyle="none", capsize=3,
                 label=f"paper: {paper[1]:g} ± {paper[2]:g}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("optimiser steps")
-    ax.set_ylabel("test errors out of 10,000")
-    ax.set_title("Test errors against steps (mean ± std over seeds; a monitor)", fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    return save_log_log(fig, ax, path, "optimiser steps", "test errors out of 10,000",
+                        "Test errors against steps (mean ± std over seeds; a monitor)")
+
+
+def save_log_log(fig: object, ax: object, path: Path, xlabel: str, ylabel: str,
+                 title: str) -> Path:
+    """Finishes a curve plot on log-log axes with a grid and a legend, saves and closes it."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xscale("log")  # type: ignore[attr-defined]
+    ax.set_yscale("log")  # type: ignore[attr-defined]
+    ax.set_xlabel(xlabel)  # type: ignore[attr-defined]
+    ax.set_ylabel(ylabel)  # type: ignore[attr-defined]
+    ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]
+    ax.grid(True, which="both", alpha=0.3)  # type: ignore[attr-defined]
+    ax.legend(fontsize=8)  # type: ignore[attr-defined]
+    fig.tight_layout()  # type: ignore[attr-defined]
+    fig.savefig(path, dpi=90)  # type: ignore[attr-defined]
     plt.close(fig)
     return path
 

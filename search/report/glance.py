@@ -13,6 +13,7 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
+from search.report.figures import save_log_log
 from search.report.protocol import ProtocolResult
 from search.report.tables import PAPER_ANCHORS, MethodRow
 from search.retrains import RetrainRow
@@ -110,17 +111,9 @@ def png_val_curves(series: Sequence[tuple[str, list[int], list[float]]], path: P
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for label, steps, errors in series:
         ax.plot(steps, errors, label=label, linewidth=1.2)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("optimiser steps (main phase)")
-    ax.set_ylabel("validation errors per 10,000")
-    ax.set_title("Learning curves of the retrained winners (mean over seeds)", fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_log_log(fig, ax, path, "optimiser steps (main phase)",
+                        "validation errors per 10,000",
+                        "Learning curves of the retrained winners (mean over seeds)")
 
 
 def slice_grid(study: optuna.Study, columns: int = 4) -> object | None:

@@ -11,8 +11,8 @@ from scipy import stats
 
 from objectives import get_method, make_test_data
 from objectives.data import SearchData
-from objectives.profiles import Budget
-from search.retrain import Candidate, pending_shares, plan_runs, retrain
+from objectives.profiles import Budget, get_profile
+from search.retrain import Candidate, pending_shares, plan_runs, retrain, run_key
 from search.stats import summarize
 from storage import RetrainStore
 from storage.artifacts import resolve_file
@@ -134,3 +134,12 @@ def test_official_protocol_run_folds_validation_and_records_its_curve(
     assert probs.shape == (300, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-2)
     assert int(np.sum(probs.argmax(axis=1) != labels)) == run.test_errors
     assert not list((tmp_path / "ck").rglob("*.ckpt"))  # the finished run left no checkpoint
+
+
+def test_reference_runs_keep_the_keys_of_the_stored_campaign() -> None:
+    # results/official.db and the campaign's checkpoints (retrain-<key>.ckpt) are found by
+    # these keys; a change to the reference parameters would orphan them.
+    method = get_method("gan")
+    planned = plan_runs(method, [Candidate.reference(method)], get_profile("official"), 2,
+                        100, 0, True, 10_000)
+    assert [run_key(r) for r in planned] == ["9e9ff4d2db52b36b", "82a1c32d3eec9310"]
