@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from search.analysis import collect, retrain_rows, write_tables
+from search.analysis import EmptyStorage, collect, retrain_rows, write_tables
 from storage import DEFAULT_STORAGE, StorageError, check_folder, mask_url
 
 
@@ -53,7 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                       else {args.method})
         studies, rows, retrains, study_urls = [], [], [], {}
         for url in urls:
-            found, found_rows = collect(url, method=args.method, study=args.study)
+            try:
+                found, found_rows = collect(url, method=args.method, study=args.study)
+            except EmptyStorage as exc:
+                if len(urls) == 1:
+                    raise
+                # Among several databases, one with nothing to report yet (a campaign
+                # whose first run has not finished) leaves the others' report intact.
+                print(f"analyze.py: skipped: {exc}", file=sys.stderr)
+                continue
             studies += found
             rows += found_rows
             study_urls.update({s.study_name: url for s in found})
@@ -63,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # Before anything is written: bad data leaves no half-written report.
             protocol = protocol_results(retrains, lambda: test_labels(args.data_dir))
+        if not (studies or retrains):
+            raise StorageError("nothing to report in " + ", ".join(map(mask_url, urls)))
     except StorageError as exc:
         print(f"analyze.py: error: {exc}", file=sys.stderr)
         return 2

@@ -24,12 +24,17 @@ from storage.results import RetrainStore
 from storage.urls import StorageError, first_line, has_studies, mask_url, require_database
 
 __all__ = [
+    "EmptyStorage",
     "RetrainRow",
     "StudyRow",
     "collect",
     "retrain_rows",
     "write_tables",
 ]
+
+
+class EmptyStorage(StorageError):
+    """A readable database without any study or reference retrain to report."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def collect(
         if study is None and _has_reference_runs(url, method):
             return [], []
         what = " matching the filters" if (method or study) else ""
-        raise StorageError(f"no ssl-hpo studies{what} in {mask_url(url)}; run a search "
+        raise EmptyStorage(f"no ssl-hpo studies{what} in {mask_url(url)}; run a search "
                            "(or a --reference retrain) first")
     studies = [optuna.load_study(study_name=s.study_name, storage=storage) for s in chosen]
     return studies, [_study_row(s) for s in studies]

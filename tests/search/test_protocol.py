@@ -125,6 +125,16 @@ def test_report_of_two_databases_with_the_official_runs(
     assert "seeds (n = 2)" in page and "paper: 93" in page
     # The supervised study of the first database is still reported.
     assert "| supervised |" in report
+    # A database with nothing yet is skipped beside others, and refused alone.
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    import sqlalchemy
+
+    with sqlalchemy.create_engine(empty).begin() as conn:  # a database, none of our tables
+        conn.exec_driver_sql("CREATE TABLE x (y int)")
+    assert analyze.main(["--storage", studies, "--storage", empty, "--out",
+                         str(tmp_path / "o4")]) == 0
+    assert "skipped: no ssl-hpo studies" in capsys.readouterr().err
+    assert analyze.main(["--storage", empty, "--out", str(tmp_path / "o5")]) == 2
     # A retrain-only database alone is a valid report too; bad data is one line, exit 2.
     assert analyze.main(["--storage", f"sqlite:///{official}", "--out",
                          str(tmp_path / "o2"), "--data-dir", str(data)]) == 0
