@@ -78,7 +78,7 @@ stage_report() {
     [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
   done
   step report python analyze.py "${dbs[@]}" --out results --screenshot \
-    --curve-log results/logs/gan-paper-seeds-after.log
+    --curve-log results/logs/gan-paper-seeds-after.log --data-dir "$MNIST_DIR"
 }
 
 stage_official() {
