@@ -210,30 +210,37 @@ def png_slices(study: optuna.Study, path: Path) -> Path | None:
 def gan_grid(studies: Sequence[optuna.Study], out: Path,
              urls: Mapping[str, str] | None) -> Path | None:
     """Copies the sample grid of the best GAN trial (``urls``: study name to the storage
-    URL its files are recorded against)."""
+    URL its files are recorded against). A grid whose source is gone (written on another
+    machine) but which an earlier report already copied beside it is kept."""
     best = None
     for study in studies:
         url = (urls or {}).get(study.study_name)
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             png = t.user_attrs.get("samples_png")
-            path = None if not png else resolve_file(url, png) if url else Path(png)
-            if path is not None and path.exists() and (best is None or t.value > best[0]):
-                best = (t.value, path, study.study_name, t.number)
+            if png and (best is None or t.value > best[0]):
+                best = (t.value, resolve_file(url, png) if url else Path(png),
+                        study.study_name, t.number)
     if best is None:
         return None
-    target = out / f"{best[2]}__trial{best[3]}_samples.png"
-    shutil.copyfile(best[1], target)
-    return target
+    return _copied(best[1], out / f"{best[2]}__trial{best[3]}_samples.png")
+
+
+def _copied(source: Path, target: Path) -> Path | None:
+    """``target``, copied from ``source`` if that exists, else as an earlier report left it;
+    ``None`` if neither exists."""
+    if source.exists():
+        shutil.copyfile(source, target)
+        return target
+    return target if target.exists() else None
 
 
 def retrain_grids(row: RetrainRow, out: Path) -> list[tuple[int, Path]]:
-    """Copies the sample grids a retrain group's runs wrote (those still on disk)."""
+    """Copies the sample grids a retrain group's runs wrote (or keeps earlier copies)."""
     copied = []
     for seed, source in sorted(row.sample_grids):
-        if Path(source).exists():
-            target = out / (f"{row.study}__retrain_trial{row.trial}_labels{row.n_labeled}"
-                            f"_{'varied' if row.labeled_subset != 'fixed' else 'fixed'}"
-                            f"_seed{seed}.png")
-            shutil.copyfile(source, target)
+        target = _copied(Path(source), out / (
+            f"{row.study}__retrain_trial{row.trial}_labels{row.n_labeled}"
+            f"_{'varied' if row.labeled_subset != 'fixed' else 'fixed'}_seed{seed}.png"))
+        if target is not None:
             copied.append((seed, target))
     return copied
