@@ -2,7 +2,8 @@
 
 ``smoke`` runs in seconds (tests, CI), ``bench`` is a real search that fits a 2-core CPU,
 ``final`` is where each method has converged (the comparison's retrains, and the top rung
-of its Hyperband searches), ``paper`` uses the paper's epoch counts, ``official`` is the
+of its Hyperband searches), ``select`` a cheaper ``final`` for choosing among the best
+trials, ``paper`` uses the paper's epoch counts, ``official`` is the
 official Improved-GAN protocol (retraining only). :func:`budget_steps` states each in
 optimiser steps.
 """
@@ -188,6 +189,16 @@ PROFILES.register(
         gan_patience=120,
         gan_max_macs=6_000_000,
     ),
+)
+
+# The selection step's budget (``--select-profile``): `final` with the GAN cut to a
+# quarter (30 epochs, 15,000 steps) and pretraining to at most 20 epochs, so that three
+# candidates x three seeds cost about as much as two final runs.
+# benchmarks/selection_fidelity.py checks that it ranks the candidates as `final` does.
+PROFILES.register(
+    "select",
+    replace(PROFILES.get("final"), name="select", pretrain_epochs=20, gan_epochs=30,
+            gan_patience=30),
 )
 
 

@@ -9,6 +9,7 @@
 #   retrain      per method: the 3 best trials re-evaluated with 3 fresh seeds on validation
 #                (profile $SELECT_PROFILE), then the best mean retrained 5 times at `final`
 #   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per run)
+#   fidelity     on the GAN study: does the selection at `select` rank the top 3 as `final` does
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
 # The paper's protocol (#16), in results/official.db:
@@ -30,7 +31,7 @@ cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
 WORKERS="${WORKERS:-2}"
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
-SELECT_PROFILE="${SELECT_PROFILE:-final}"
+SELECT_PROFILE="${SELECT_PROFILE:-select}"
 METHODS=(supervised autoencoder contrastive gan)
 declare -A TRIALS=([supervised]=40 [autoencoder]=16 [contrastive]=16 [gan]=20)
 
@@ -70,6 +71,12 @@ stage_sweep() {
         "${comparison[@]}"
     done
   done
+}
+
+stage_fidelity() {
+  step selection-fidelity nice -n 10 python benchmarks/selection_fidelity.py \
+    --storage sqlite:///results/comparison.db --study-name gan-tpe \
+    --append results/benchmarks.md
 }
 
 stage_report() {
@@ -132,7 +139,7 @@ stage_search-benchmarks() {
     --append results/benchmarks.md
 }
 
-[ $# -gt 0 ] || { sed -n '2,27p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,28p' "$0"; exit 2; }
 for stage in "$@"; do
   if ! declare -F "stage_$stage" > /dev/null; then
     echo "pipeline.sh: unknown stage '$stage'" >&2

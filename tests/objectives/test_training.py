@@ -52,8 +52,9 @@ def test_nan_loss_is_reported(tiny_data: SearchData, budget: Budget, params: dic
 
 def test_registries_hold_the_baseline_and_profiles() -> None:
     assert METHODS.names()[0] == "supervised"
-    assert PROFILES.names() == ["smoke", "bench", "paper", "official", "final"]
-    smoke, bench, paper, official, final = (PROFILES.get(n) for n in PROFILES.names())
+    assert PROFILES.names() == ["smoke", "bench", "paper", "official", "final", "select"]
+    smoke, bench, paper, official, final, select = (PROFILES.get(n) for n in PROFILES.names())
+    assert budget_steps(select)["gan"] * 4 == budget_steps(final)["gan"]
     assert smoke.max_epochs <= 2 < bench.max_epochs < paper.max_epochs
     # The official GAN protocol: 300 epochs of all 60,000 images, nothing chosen on
     # validation, the official Adam, a test curve every 10 epochs.
