@@ -29,7 +29,7 @@ _EXPORTS = {
     "finished_count": "search.study",
     "method_studies": "search.study",
     "open_study": "search.study",
-    "run_search": "search.study",
+    "run_search": "search.runner",
     "summarize_study": "search.study",
 }
 

@@ -5,7 +5,7 @@ Optuna's GridSampler walks a Cartesian product. A conditional space is not one: 
 configuration once per encoder combination, and it would also hold the points a
 constraint rules out. This sampler walks :meth:`SearchSpace.grid_points` instead, in a
 seeded random order, and marks each trial's point as ``grid_id`` the way Optuna's does,
-so the parallel gate (``search.study.GatedObjective``) keeps two workers off one point.
+so the parallel gate (``search.runner.GatedObjective``) keeps two workers off one point.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Workers are processes (TensorFlow does not share a process well), each given its share of
 the cores. They coordinate only through the study database: trial numbers come from the
-storage, :class:`search.study.GatedObjective` keeps them from overshooting the target or
+storage, :class:`search.runner.GatedObjective` keeps them from overshooting the target or
 repeating a grid point, and heartbeats let a surviving or restarted worker fail and re-run
 a trial whose worker was killed.
 """
@@ -19,7 +19,8 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from search.study import SearchOutcome, run_search, summarize_study
+from search.runner import run_search
+from search.study import SearchOutcome, summarize_study
 from storage.urls import mask_url, open_storage
 
 __all__ = ["Progress", "run_parallel", "run_worker"]

@@ -4,8 +4,9 @@
 (1000-500-250-250-250, weight-normalised), optionally narrowed (``mlp_width_scale``) or
 shortened (``mlp_depth``); ``conv`` is the shared conv encoder, tuned through the common
 encoder parameters. Each body's parameters exist only under its preset, so a paper trial
-neither samples nor stores the encoder's. :data:`PAPER_PARAMS` is the official setting, enqueued as a study's
-first trial so every GAN search starts from the reference point.
+neither samples nor stores the encoder's. :data:`PAPER_PARAMS` is the official setting;
+:data:`REFERENCE_PARAMS`, the same as retrains key it, is enqueued as a study's first
+trial so every GAN search starts from the reference point.
 """
 
 from __future__ import annotations

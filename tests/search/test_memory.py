@@ -10,7 +10,7 @@ import optuna
 from objectives import Objective, get_method
 from objectives.data import SearchData
 from objectives.profiles import Budget
-from search.study import run_search
+from search.runner import run_search
 from storage import open_storage
 
 

@@ -22,7 +22,8 @@ import pytest
 from optuna.trial import TrialState
 
 from search.grid import PointGridSampler
-from search.study import finished_count, run_search
+from search.runner import run_search
+from search.study import finished_count
 from search.workers import run_worker
 from spaces import parse_space
 from storage import open_storage

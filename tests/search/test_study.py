@@ -13,6 +13,7 @@ from objectives.data import SearchData
 from objectives.profiles import Budget
 from search.grid import PointGridSampler
 from search.pruners import PRUNERS, make_pruner
+from search.runner import run_search
 from search.samplers import SAMPLERS, make_sampler
 from search.study import (
     SearchError,
@@ -21,7 +22,6 @@ from search.study import (
     infeasible,
     method_studies,
     open_study,
-    run_search,
 )
 from spaces import parse_space
 from spaces.base import Constraint
