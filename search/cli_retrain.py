@@ -141,6 +141,7 @@ def retrain_command(args: argparse.Namespace) -> int:
     else:
         shares = [share for share in pending_shares(planned, inputs.store, args.workers)
                   if share]
+        inputs.store.ensure_schema()  # once, before workers race to create it
         threads = max(1, args.threads // max(1, len(shares)))
         if shares:
             code = run_parallel(args.storage, [], retrain_worker,

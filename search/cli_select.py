@@ -88,6 +88,7 @@ def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-
         runs = _run(args, budget.name, planned)
     else:
         shares = [s for s in pending_shares(planned, store, args.workers) if s]
+        store.ensure_schema()  # once, before workers race to create it
         threads = max(1, args.threads // max(1, len(shares)))
         if shares:
             code = run_parallel(args.storage, [], select_worker,

@@ -107,21 +107,42 @@ class RunStore:
         self.url = url
         self.engine = create_engine(url)
 
-    def _ensure_schema(self) -> None:
-        # Create on first use; add columns that newer versions introduced to older tables.
-        _METADATA.create_all(self.engine, tables=[self.table])
-        present = {c["name"] for c in sa.inspect(self.engine).get_columns(self.table.name)}
+    def ensure_schema(self) -> None:
+        """Creates the table, or adds the columns newer versions introduced to an older one.
+
+        Safe against a concurrent worker doing the same: a CREATE or ALTER that loses the
+        race fails, and what the winner made is checked instead. Callers that start
+        workers create it once beforehand.
+        """
+        try:
+            self._create_or_upgrade()
+        except sa.exc.DBAPIError:
+            self.engine.dispose()  # the failed DDL may leave its connection unusable
+            if self._missing_columns() != []:
+                raise
+
+    def _missing_columns(self) -> list[str] | None:
+        """Columns the table lacks; ``None`` if there is no table."""
+        inspector = sa.inspect(self.engine)
+        if not inspector.has_table(self.table.name):
+            return None
+        present = {c["name"] for c in inspector.get_columns(self.table.name)}
+        return [c.name for c in self.table.columns if c.name not in present]
+
+    def _create_or_upgrade(self) -> None:
+        missing = self._missing_columns()
+        if missing is None:
+            _METADATA.create_all(self.engine, tables=[self.table])
+            return
         with self.engine.begin() as conn:
-            for column in self.table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(self.engine.dialect)
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {self.table.name} ADD COLUMN {column.name} {kind}"
-                    )
+            for name in missing:
+                kind = self.table.columns[name].type.compile(self.engine.dialect)
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {self.table.name} ADD COLUMN {name} {kind}")
 
     def add(self, run: Any) -> None:
         """Appends ``run``, creating (or upgrading) the table on first use."""
-        self._ensure_schema()
+        self.ensure_schema()
         row = asdict(run)
         row["params"] = json.dumps(dict(run.params), sort_keys=True)
         row["notes"] = json.dumps(dict(run.notes), sort_keys=True, default=str)
@@ -135,7 +156,7 @@ class RunStore:
         """All stored runs (oldest first), optionally filtered; empty if none were stored."""
         if not sa.inspect(self.engine).has_table(self.table.name):
             return []
-        self._ensure_schema()
+        self.ensure_schema()
         query = sa.select(self.table).order_by(self.table.c.id)
         if method is not None:
             query = query.where(self.table.c.method == method)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage import RetrainRun, RetrainStore
+import pytest
+
+from storage import RETRAIN_TABLE, RetrainRun, RetrainStore
 
 
 def _run(**overrides: object) -> RetrainRun:
@@ -34,3 +36,22 @@ def test_find_matches_configuration_seeds_and_budget(tmp_path: Path) -> None:
     assert store.find(_run(budget="bbb")) is None
     assert store.find(_run(budget="aaa", seed=1)) is None
     assert store.find(_run(budget="aaa", params={"a": 2})) is None
+
+
+def test_a_worker_that_loses_the_create_race_goes_on(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two retrain workers store their first runs at once: both see no table, one CREATE
+    # wins, the other's fails with "table already exists". The loser must carry on.
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    winner, loser = RetrainStore(url), RetrainStore(url)
+    winner.ensure_schema()
+
+    def create_blindly() -> None:  # what the loser does, having looked before the winner
+        with loser.engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE TABLE {RETRAIN_TABLE.name} (id INTEGER)")
+
+    monkeypatch.setattr(loser, "_create_or_upgrade", create_blindly)
+    loser.ensure_schema()  # no exception: the table the winner made is complete
+    monkeypatch.undo()
+    loser.add(_run())
+    assert len(winner.runs()) == 1
