@@ -3,18 +3,20 @@
 from spaces import autoencoder, contrastive, gan, supervised
 from spaces.base import (
     CategoricalParam,
+    Constraint,
     FloatParam,
     IntParam,
     Param,
     SearchSpace,
     SpaceError,
-    parse_space,
 )
+from spaces.parse import parse_space
 from spaces.registry import Registry, UnknownNameError
 
 __all__ = [
     "SPACES",
     "CategoricalParam",
+    "Constraint",
     "FloatParam",
     "IntParam",
     "Param",

@@ -6,7 +6,7 @@ fine-tuning has its own learning rate and may freeze the encoder.
 
 from __future__ import annotations
 
-from spaces.base import SearchSpace, parse_space
+from spaces.base import SearchSpace
 from spaces.common import (
     AUGMENT_PARAMS,
     ENCODER_FITS,
@@ -14,6 +14,7 @@ from spaces.common import (
     FINETUNE_PARAMS,
     OPTIMIZER_PARAMS,
 )
+from spaces.parse import parse_space
 
 __all__ = ["SPACE", "SPEC"]
 

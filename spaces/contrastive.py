@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spaces.base import SearchSpace, parse_space
+from spaces.base import SearchSpace
 from spaces.common import (
     AUGMENT_PARAMS,
     ENCODER_FITS,
@@ -10,6 +10,7 @@ from spaces.common import (
     FINETUNE_PARAMS,
     OPTIMIZER_PARAMS,
 )
+from spaces.parse import parse_space
 
 __all__ = ["SPACE", "SPEC"]
 

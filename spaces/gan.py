@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from spaces.base import SearchSpace, parse_space
+from spaces.base import SearchSpace
 from spaces.common import ENCODER_FITS, ENCODER_PARAMS, OPTIMIZER_PARAMS, only_when
+from spaces.parse import parse_space
 
 __all__ = ["PAPER_PARAMS", "REFERENCE_PARAMS", "SPACE", "SPEC"]
 

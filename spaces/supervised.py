@@ -3,8 +3,9 @@ whether (and how strongly) the labeled images are augmented."""
 
 from __future__ import annotations
 
-from spaces.base import SearchSpace, parse_space
+from spaces.base import SearchSpace
 from spaces.common import AUGMENT_PARAMS, ENCODER_FITS, ENCODER_PARAMS, OPTIMIZER_PARAMS
+from spaces.parse import parse_space
 
 __all__ = ["SPACE", "SPEC"]
 
