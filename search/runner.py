@@ -158,13 +158,27 @@ def _await_running(study: optuna.Study, n_trials: int, deadline: float | None,
     A running trial of a killed worker (rerun right after a crash) covers it until its
     heartbeat goes stale: wait for each running trial to finish (another worker's) or to
     be failed as stale and re-enqueued (a killed one's), then run what is left.
+
+    Optuna never calls a trial stale that has no heartbeat at all, which is what a worker
+    killed between creating its trial and starting the trial's heartbeat leaves. So a
+    trial seen running for a grace period gets one heartbeat from here: a live worker's
+    own heartbeats carry on as before, a dead one's trial turns stale a grace period later.
     """
-    interval = getattr(study._storage, "get_heartbeat_interval", lambda: None)()
+    storage = study._storage
+    interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
     if interval is None:  # without heartbeats a dead trial would never be noticed
         return False
+    grace = getattr(storage, "grace_period", None) or 2 * interval
+    seen: dict[int, float] = {}  # running trial id -> when this wait first saw it
     announced = False
     while finished_count(study) < n_trials:
-        states = [t.state for t in study.get_trials(deepcopy=False)]
+        trials = study.get_trials(deepcopy=False)
+        states = [t.state for t in trials]
+        now = time.monotonic()
+        for t in trials:
+            if t.state == TrialState.RUNNING and now - seen.setdefault(t._trial_id, now) > grace:
+                storage.record_heartbeat(t._trial_id)
+                seen[t._trial_id] = float("inf")  # once
         if TrialState.WAITING in states:
             return True
         if TrialState.RUNNING not in states:

@@ -225,3 +225,19 @@ def test_rerun_right_after_a_crash_finishes_the_job(url: str, workers: int) -> N
     retried = [t for t in trials if t.system_attrs.get("failed_trial") == dead.number]
     assert [t.state for t in retried] == [TrialState.COMPLETE]
     assert retried[0].params == {"x": trials[dead.number].params["x"]}
+
+
+def test_a_trial_left_without_any_heartbeat_is_rerun(url: str) -> None:
+    # A worker killed between creating its trial and starting its heartbeat leaves a
+    # RUNNING trial that Optuna never calls stale. The next run must not wait for ever.
+    name = _new_study(url, direction="maximize")
+    orphan = optuna.load_study(study_name=name, storage=open_storage(url)).ask(
+        {"x": optuna.distributions.FloatDistribution(0.0, 1.0)})
+    started = time.monotonic()
+    outcome = run_worker(url, name, optuna.samplers.RandomSampler(seed=0),
+                         optuna.pruners.NopPruner(), _fast, 2, heartbeat_interval=1,
+                         grace_period=2)
+    assert outcome.complete == 2 and time.monotonic() - started < 60
+    study = optuna.load_study(study_name=name, storage=open_storage(url))
+    assert study.trials[orphan.number].state == TrialState.FAIL
+    assert finished_count(study) == 2 and not study.get_trials(states=(TrialState.RUNNING,))
