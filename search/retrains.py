@@ -89,6 +89,10 @@ class RetrainRow:
         """(seed, path) of the generated-sample grids the runs wrote."""
         return tuple((m.seed, str(m.samples_png)) for m in self.members if m.samples_png)
 
+    def saved_softmax(self) -> list[Path]:
+        """The runs' saved test softmax files that are still on disk."""
+        return [m.softmax for m in self.members if m.softmax is not None and m.softmax.exists()]
+
     def errors_summary(self) -> Summary:
         """Mean, std and Student-t interval of the test errors."""
         return summarize(list(self.errors))
@@ -159,7 +163,7 @@ def ensemble_errors(row: RetrainRow, labels: np.ndarray) -> tuple[int, int] | No
 
     ``None`` when fewer than two runs left a softmax file that is still on disk.
     """
-    files = [m.softmax for m in row.members if m.softmax is not None and m.softmax.exists()]
+    files = row.saved_softmax()
     if len(files) < 2:
         return None
     mean = np.mean([np.load(f).astype(np.float32) for f in files], axis=0)

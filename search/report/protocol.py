@@ -94,9 +94,8 @@ def protocol_results(retrains: Sequence[RetrainRow],
             ours = row.errors_summary()
             p = float(stats.ttest_ind_from_stats(ours.mean, ours.std, ours.n, mean, std, n,
                                                  equal_var=False).pvalue)
-        saved = [m for m in row.members if m.softmax is not None and m.softmax.exists()]
         out.append(ProtocolResult(row, p, ensemble_errors(row, labels())
-                                  if len(saved) >= 2 else None))
+                                  if len(row.saved_softmax()) >= 2 else None))
     return out
 
 
