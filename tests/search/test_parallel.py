@@ -222,14 +222,16 @@ def test_rerun_right_after_a_crash_finishes_the_job(url: str, workers: int) -> N
     assert before.count(TrialState.RUNNING) == 1
     assert TrialState.RUNNING not in [t.state for t in trials]
     assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
-    (retried,) = [t for t in trials if t.system_attrs.get("failed_trial") == dead.number]
-    # Optuna fails the stale trial, then enqueues its re-run: a second worker that sees
-    # the failure in between may start a fresh trial for the free slot first. Either the
-    # re-run trains the dead trial's parameters, or the gate skips it, the target met.
-    if retried.state == TrialState.COMPLETE:
-        assert retried.params == {"x": trials[dead.number].params["x"]}
-    else:
-        assert workers == 2 and retried.user_attrs["fail_reason"].startswith("skipped")
+    retried = [t for t in trials if t.system_attrs.get("failed_trial") == dead.number]
+    # Optuna fails the stale trial, then enqueues its re-run: with two workers both may
+    # fail it and enqueue a re-run each, or one may start a fresh trial for the free slot
+    # first. Each re-run trains the dead trial's parameters or the gate skips it.
+    assert 1 <= len(retried) <= workers
+    for again in retried:
+        if again.state == TrialState.COMPLETE:
+            assert again.params == {"x": trials[dead.number].params["x"]}
+        else:
+            assert workers == 2 and again.user_attrs["fail_reason"].startswith("skipped")
 
 
 def test_a_trial_left_without_any_heartbeat_is_rerun(url: str) -> None:
