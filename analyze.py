@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from search.analysis import EmptyStorage, collect, retrain_rows, write_tables
+from search.selections import selection_groups
 from storage import DEFAULT_STORAGE, StorageError, check_folder, mask_url
 
 
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Reference retrains (trial -1) belong to a method, not to a study.
         references = (set() if args.study else None if args.method is None
                       else {args.method})
-        studies, rows, retrains, study_urls = [], [], [], {}
+        studies, rows, retrains, selections, study_urls = [], [], [], [], {}
         for url in urls:
             try:
                 found, found_rows = collect(url, method=args.method, study=args.study)
@@ -66,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += found_rows
             study_urls.update({s.study_name: url for s in found})
             retrains += retrain_rows(url, [s.study_name for s in found], references)
+            selections += selection_groups(url, {s.study_name for s in found})
         if not args.no_plots:
             from search.report.protocol import protocol_results, read_epoch_log, test_labels
 
@@ -83,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from search.report import method_rows, write_report
 
         beside = {log.stem: read_epoch_log(log) for log in args.curve_log}
-        written = write_report(out, studies, rows, method_rows(rows, retrains), retrains,
+        written = write_report(out, studies, rows, method_rows(rows, retrains, selections),
+                               retrains,
                                study_urls=study_urls, protocol=protocol, beside_curves=beside)
         print(f"wrote {written['md']}, {written['html']} and {len(written['plots'])} plot "
               f"files in {out / 'plots'}")

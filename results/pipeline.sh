@@ -5,8 +5,9 @@
 #
 # Comparison (#15), in results/comparison.db:
 #   search       each method searched with TPE and Hyperband at the `final` profile: the top
-#                rung is the full budget, the lower rungs are the low-fidelity evaluations
-#   retrain      per method: the 3 best trials re-evaluated with 3 fresh seeds on validation
+#                rung is the full budget, the lower rungs are the low-fidelity evaluations;
+#                the baseline twice, with augmentation searchable and held off
+#   retrain      per study: the 3 best trials re-evaluated with 3 fresh seeds on validation
 #                (profile $SELECT_PROFILE), then the best mean retrained 5 times at `final`
 #   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per run)
 #   fidelity     on the GAN study: does the selection at `select` rank the top 3 as `final` does
@@ -49,26 +50,38 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
 
 comparison=(--storage sqlite:///results/comparison.db)
 
+# The comparison's studies: name -> method and the parameters it holds. The baseline is
+# searched twice, with augmentation searchable and without it (Oliver et al. 2018: the
+# comparison is against the strong one, the weak one stays a row).
+STUDIES=(supervised-tpe autoencoder-tpe contrastive-tpe gan-tpe supervised-tpe-augment-False)
+declare -A STUDY_METHOD=([supervised-tpe]=supervised [autoencoder-tpe]=autoencoder
+  [contrastive-tpe]=contrastive [gan-tpe]=gan [supervised-tpe-augment-False]=supervised)
+declare -A STUDY_FIX=([supervised-tpe-augment-False]="--fix augment=False")
+
 stage_search() {
-  for method in "${METHODS[@]}"; do
-    train "comparison-$method-search" --method "$method" --sampler tpe --pruner hyperband \
-      --n-trials "${TRIALS[$method]}" --profile final "${comparison[@]}"
+  for study in "${STUDIES[@]}"; do
+    local method="${STUDY_METHOD[$study]}"
+    # shellcheck disable=SC2086  # STUDY_FIX holds separate words on purpose
+    train "comparison-$study-search" --method "$method" --sampler tpe --pruner hyperband \
+      --n-trials "${TRIALS[$method]}" --profile final ${STUDY_FIX[$study]:-} \
+      --study-name "$study" "${comparison[@]}"
   done
 }
 
 stage_retrain() {
-  for method in "${METHODS[@]}"; do
-    train "comparison-$method-retrain" --method "$method" --retrain 5 --select 3 \
-      --select-seeds 3 --select-profile "$SELECT_PROFILE" --profile final "${comparison[@]}"
+  for study in "${STUDIES[@]}"; do
+    train "comparison-$study-retrain" --method "${STUDY_METHOD[$study]}" --retrain 5 \
+      --select 3 --select-seeds 3 --select-profile "$SELECT_PROFILE" --profile final \
+      --study-name "$study" "${comparison[@]}"
   done
 }
 
 stage_sweep() {
-  for method in "${METHODS[@]}"; do
+  for study in "${STUDIES[@]}"; do
     for labels in 20 50 100 200; do
-      train "comparison-$method-sweep" --method "$method" --retrain 5 --vary-labeled \
-        --n-labeled "$labels" --select-profile "$SELECT_PROFILE" --profile final \
-        "${comparison[@]}"
+      train "comparison-$study-sweep" --method "${STUDY_METHOD[$study]}" --retrain 5 \
+        --vary-labeled --n-labeled "$labels" --select-profile "$SELECT_PROFILE" \
+        --profile final --study-name "$study" "${comparison[@]}"
     done
   done
 }

@@ -40,6 +40,7 @@ class RunRecord:
     samples_png: Path | None = None
     val_curve: tuple[tuple[int, float], ...] = ()
     steps: int | None = None
+    pretrain_steps: int | None = None
 
     def val_errors_in_steps(self, size: int = 10_000) -> tuple[tuple[int, float], ...]:
         """Validation errors per ``size`` images against optimiser steps (epochs times the
@@ -93,6 +94,12 @@ class RetrainRow:
         """The runs' saved test softmax files that are still on disk."""
         return [m.softmax for m in self.members if m.softmax is not None and m.softmax.exists()]
 
+    def steps_per_run(self) -> int | None:
+        """Optimiser steps of a run (main phase plus pretraining), the mean over the runs
+        that recorded them."""
+        steps = [m.steps + (m.pretrain_steps or 0) for m in self.members if m.steps]
+        return round(sum(steps) / len(steps)) if steps else None
+
     def errors_summary(self) -> Summary:
         """Mean, std and Student-t interval of the test errors."""
         return summarize(list(self.errors))
@@ -112,6 +119,7 @@ def _record(url: str, run: dict[str, Any]) -> RunRecord:
         val_curve=tuple(sorted((int(e), float(v))
                                for e, v in notes.get("val_curve", {}).items())),
         steps=notes.get("steps"),
+        pretrain_steps=notes.get("pretrain_steps"),
     )
 
 

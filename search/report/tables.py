@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from search.analysis import RetrainRow, StudyRow
+from search.selections import SelectionGroup
 
 __all__ = ["BASELINE", "PAPER_ANCHORS", "PAPER_LABEL_SWEEP", "MethodRow", "label_sweep",
            "method_rows"]
@@ -54,7 +55,15 @@ class MethodRow:
     retrain: RetrainRow | None
     errors_diff_to_baseline: float | None
     welch_p: float | None
-    compute_hours: float
+    search_hours: float
+    selection_hours: float = 0.0
+    retrain_hours: float = 0.0
+    selection: tuple[SelectionGroup, ...] = ()
+
+    @property
+    def compute_hours(self) -> float:
+        """Search, selection and every retrain of the row's studies (sweeps included)."""
+        return self.search_hours + self.selection_hours + self.retrain_hours
 
 
 def _main_group(rows: Sequence[RetrainRow], n_labeled: int = 100) -> RetrainRow | None:
@@ -73,10 +82,12 @@ def _welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | N
     return diff, float(stats.ttest_ind(mine, theirs, equal_var=False).pvalue)
 
 
-def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> list[MethodRow]:
+def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
+                selections: Sequence[SelectionGroup] = ()) -> list[MethodRow]:
     """Aggregates studies per method (and per held-fixed setting, e.g. the unaugmented
     baseline, and per profile when several were searched); Welch's t-test of test errors
-    against the baseline of the same profile whose search held nothing fixed.
+    against the baseline of the same profile whose search held nothing fixed. A row's
+    selection holds its studies' candidates (selections run on the search's subset).
 
     The retrain group shown for a row is the 100-label group of its studies on the
     search's fixed labeled subset, else their 100-label group with the most runs.
@@ -102,6 +113,8 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> 
         if group is not None and base is not None and group is not base:
             diff, p_value = _welch(group.errors, base.errors)
         values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
+        names = {r.study for r in rows}
+        mine = [g for g in selections if g.study in names]
         out.append(MethodRow(
             method=label,
             studies=", ".join(r.study for r in rows),
@@ -112,9 +125,10 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow]) -> 
             retrain=group,
             errors_diff_to_baseline=diff,
             welch_p=p_value,
-            compute_hours=sum(r.compute_hours for r in rows)
-            + sum(r.seconds for r in retrains if r.study in {s.study for s in rows})
-            / 3600.0,
+            search_hours=sum(r.compute_hours for r in rows),
+            selection_hours=sum(g.seconds for g in mine) / 3600.0,
+            retrain_hours=sum(r.seconds for r in retrains if r.study in names) / 3600.0,
+            selection=tuple(mine),
         ))
     return out
 

@@ -1,0 +1,102 @@
+"""What each method's result cost and how its winner was chosen: budgets in optimiser
+steps and hours, test errors against compute hours, and the selection tables (each
+candidate's validation accuracy over fresh seeds, the one retrained marked)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from search.report.figures import save_log_log
+from search.report.tables import MethodRow, num
+
+__all__ = ["budget_table", "compute_figure", "compute_points", "png_compute",
+           "selection_table"]
+
+# label, compute hours, mean test errors, 95 % interval low, high
+ComputePoint = tuple[str, float, float, float, float]
+
+
+def budget_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
+    """Per row: the retrain's profile, steps and hours per run, and the hours of search,
+    selection and retrains."""
+    head = ["method", "retrain profile", "optimiser steps per run (incl. pretraining)",
+            "epochs per run", "hours per run", "search h", "selection h", "retrain h",
+            "total h"]
+    body = []
+    for r in rows:
+        g = r.retrain
+        steps = None if g is None else g.steps_per_run()
+        epochs = [m.epochs for m in g.members] if g is not None else []
+        body.append([
+            r.method, "–" if g is None else g.profile_label,
+            "–" if steps is None else f"{steps:,}",
+            "–" if not epochs else f"{np.mean(epochs):.0f}",
+            "–" if g is None or not g.runs else f"{g.seconds / g.runs / 3600:.2f}",
+            f"{r.search_hours:.2f}", f"{r.selection_hours:.2f}", f"{r.retrain_hours:.2f}",
+            f"{r.compute_hours:.2f}"])
+    return head, body
+
+
+def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]] | None:
+    """Every candidate of every row's selection; ``None`` when no row ran one."""
+    head = ["method", "candidate", "selection profile", "labels (data seed)", "seeds",
+            "val accuracy (mean ± std)", "hours", "chosen"]
+    body = []
+    for r in rows:
+        for g in sorted(r.selection, key=lambda g: (g.selection, -g.summary.mean)):
+            s = g.summary
+            body.append([r.method, f"{g.study}#{g.trial}",
+                         f"{g.profile} [{g.budget}]" if g.budget else g.profile,
+                         f"{g.n_labeled} ({g.data_seed})", str(s.n),
+                         f"{num(s.mean)} ± {num(s.std)}", f"{g.seconds / 3600:.2f}",
+                         "yes" if g.chosen else ""])
+    return (head, body) if body else None
+
+
+def compute_points(rows: Sequence[MethodRow]) -> list[ComputePoint]:
+    """Rows with a retrain: total compute hours against mean test errors and their 95 %
+    Student-t interval (the mean alone below two runs)."""
+    points = []
+    for r in rows:
+        if r.retrain is None or r.compute_hours <= 0:
+            continue
+        s = r.retrain.errors_summary()
+        low, high = (s.mean, s.mean) if math.isnan(s.ci_low) else (s.ci_low, s.ci_high)
+        points.append((f"{r.method} (n={s.n})", r.compute_hours, s.mean, max(low, 1.0), high))
+    return points
+
+
+def compute_figure(points: Sequence[ComputePoint]) -> object:
+    """Plotly: test errors against compute hours, one marker per method, log axes."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for label, hours, mean, low, high in points:
+        fig.add_trace(go.Scatter(
+            x=[hours], y=[mean], mode="markers+text", text=[label], textposition="top center",
+            name=label, error_y={"type": "data", "symmetric": False, "array": [high - mean],
+                                 "arrayminus": [mean - low]}))
+    fig.update_layout(title="Test errors /10,000 (mean, 95 % CI) against compute hours "
+                            "(search + selection + retrains)",
+                      xaxis={"type": "log", "title": "compute hours"},
+                      yaxis={"type": "log", "title": "test errors out of 10,000"})
+    return fig
+
+
+def png_compute(points: Sequence[ComputePoint], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, hours, mean, low, high in points:
+        ax.errorbar([hours], [mean], yerr=[[mean - low], [high - mean]], fmt="o", capsize=3,
+                    label=label)
+    return save_log_log(fig, ax, path, "compute hours (search + selection + retrains)",
+                        "test errors out of 10,000",
+                        "Test errors (mean, 95 % CI) against compute hours")

@@ -1,0 +1,77 @@
+"""Selection runs for analysis: each candidate's validation accuracies over fresh seeds,
+grouped per selection, with the one the selection chose (the best mean, as
+:func:`search.selection.rank` picks it).
+
+Reads only, through ``storage.selection``; TensorFlow-free.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from search.stats import Summary, summarize
+from storage.selection import SelectionStore
+
+__all__ = ["SelectionGroup", "selection_groups"]
+
+
+@dataclass(frozen=True)
+class SelectionGroup:
+    """One candidate of one selection: its re-evaluated validation accuracies."""
+
+    method: str
+    study: str
+    trial: int
+    profile: str
+    budget: str
+    n_labeled: int
+    data_seed: int
+    accuracies: tuple[float, ...]
+    seconds: float
+    steps: int | None
+    chosen: bool = False
+
+    @property
+    def summary(self) -> Summary:
+        """Mean, std and Student-t interval of the validation accuracies."""
+        return summarize(list(self.accuracies))
+
+    @property
+    def selection(self) -> tuple[str, str, str, int, int]:
+        """What candidates of one selection share: study, profile, budget, labels, subset."""
+        return (self.study, self.profile, self.budget, self.n_labeled, self.data_seed)
+
+
+def _steps(runs: Sequence[dict[str, Any]]) -> int | None:
+    """Optimiser steps per run (main phase plus pretraining), the mean over runs that
+    recorded them."""
+    steps = [r["notes"]["steps"] + r["notes"].get("pretrain_steps", 0)
+             for r in runs if "steps" in r["notes"]]
+    return round(sum(steps) / len(steps)) if steps else None
+
+
+def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]:
+    """The selection runs of ``studies`` at ``url``, one group per candidate and selection,
+    each selection's best mean marked ``chosen``; selections in stored order."""
+    grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for run in SelectionStore(url).runs():
+        if run["study_name"] in studies:
+            grouped[(run["method"], run["study_name"], run["source_trial"], run["profile"],
+                     run["budget"], run["n_labeled"], run["data_seed"])].append(run)
+    groups = [
+        SelectionGroup(method=method, study=study, trial=trial, profile=profile,
+                       budget=budget, n_labeled=n_labeled, data_seed=data_seed,
+                       accuracies=tuple(float(r["val_accuracy"]) for r in runs),
+                       seconds=float(sum(r["seconds"] for r in runs)), steps=_steps(runs))
+        for (method, study, trial, profile, budget, n_labeled, data_seed), runs
+        in grouped.items()
+    ]
+    best: dict[tuple[Any, ...], SelectionGroup] = {}
+    for group in groups:
+        held = best.get(group.selection)
+        if held is None or group.summary.mean > held.summary.mean:
+            best[group.selection] = group
+    return [SelectionGroup(**{**vars(g), "chosen": g is best[g.selection]}) for g in groups]
