@@ -63,12 +63,19 @@ class WeightNormDense(keras.layers.Layer):
                                      trainable=self.train_scale)
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
 
+    def _column_scale(self) -> tf.Tensor:
+        return self.scale / tf.sqrt(tf.reduce_sum(tf.square(self.theta), axis=0) + 1e-12)
+
     def kernel(self) -> tf.Tensor:
-        norm = tf.sqrt(tf.reduce_sum(tf.square(self.theta), axis=0) + 1e-12)
-        return self.theta * (self.scale / norm)
+        """The effective weight matrix ``g * v / ||v||``."""
+        return self.theta * self._column_scale()
 
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        return self.activation(tf.matmul(inputs, self.kernel()) + self.bias)
+        # x (v c) = (x v) c for a per-column c: scaling the (rows x units) product instead of
+        # the (inputs x units) weights saves a pass over the weights per call and per
+        # gradient (784,000 weights against 100-300 rows of 1,000 units).
+        return self.activation(tf.matmul(inputs, self.theta) * self._column_scale()
+                               + self.bias)
 
     def data_init(self, inputs: tf.Tensor) -> tf.Tensor:
         """Sets scale and bias so the pre-activations on ``inputs`` have zero mean, unit std.
