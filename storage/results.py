@@ -40,19 +40,33 @@ import sqlalchemy as sa
 
 from storage.urls import create_engine
 
-__all__ = ["RETRAIN_TABLE", "RetrainRun", "RetrainStore"]
+__all__ = ["RETRAIN_TABLE", "RetrainRun", "RetrainStore", "run_table"]
 
 _METADATA = sa.MetaData()
-RETRAIN_TABLE = sa.Table(
+
+
+def run_table(name: str, *own: sa.Column) -> sa.Table:
+    """A table of runs: the columns every run table shares (which configuration of which
+    study, when, at what cost), around the table's ``own``."""
+    return sa.Table(
+        name,
+        _METADATA,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("study_name", sa.String(512), nullable=False, index=True),
+        sa.Column("method", sa.String(64), nullable=False, index=True),
+        sa.Column("source_trial", sa.Integer, nullable=False),
+        sa.Column("params", sa.Text, nullable=False),
+        sa.Column("profile", sa.String(64), nullable=False),
+        *own,
+        sa.Column("epochs", sa.Integer, nullable=False),
+        sa.Column("seconds", sa.Float, nullable=False),
+        sa.Column("notes", sa.Text, nullable=False, default="{}"),
+    )
+
+
+RETRAIN_TABLE = run_table(
     "ssl_hpo_retrain_runs",
-    _METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("study_name", sa.String(512), nullable=False, index=True),
-    sa.Column("method", sa.String(64), nullable=False, index=True),
-    sa.Column("source_trial", sa.Integer, nullable=False),
-    sa.Column("params", sa.Text, nullable=False),
-    sa.Column("profile", sa.String(64), nullable=False),
     sa.Column("n_labeled", sa.Integer, nullable=False),
     sa.Column("seed", sa.Integer, nullable=False),
     sa.Column("data_seed", sa.Integer, nullable=False),
@@ -61,9 +75,7 @@ RETRAIN_TABLE = sa.Table(
     sa.Column("test_accuracy", sa.Float, nullable=False),
     sa.Column("test_errors", sa.Integer, nullable=False),
     sa.Column("test_size", sa.Integer, nullable=False),
-    sa.Column("epochs", sa.Integer, nullable=False),
-    sa.Column("seconds", sa.Float, nullable=False),
-    sa.Column("notes", sa.Text, nullable=False, default="{}"),
+    # Added after the first results were stored: nullable, and filled in on upgrade.
     sa.Column("budget", sa.String(64), nullable=True),
 )
 

@@ -31,28 +31,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.results import _METADATA, RunStore
+from storage.results import RunStore, run_table
 
 __all__ = ["SELECTION_TABLE", "SelectionRun", "SelectionStore"]
 
-SELECTION_TABLE = sa.Table(
+SELECTION_TABLE = run_table(
     "ssl_hpo_selection_runs",
-    _METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("study_name", sa.String(512), nullable=False, index=True),
-    sa.Column("method", sa.String(64), nullable=False, index=True),
-    sa.Column("source_trial", sa.Integer, nullable=False),
-    sa.Column("params", sa.Text, nullable=False),
-    sa.Column("profile", sa.String(64), nullable=False),
     sa.Column("budget", sa.String(64), nullable=True),
     sa.Column("n_labeled", sa.Integer, nullable=False),
     sa.Column("data_seed", sa.Integer, nullable=False),
     sa.Column("seed", sa.Integer, nullable=False),
     sa.Column("val_accuracy", sa.Float, nullable=False),
-    sa.Column("epochs", sa.Integer, nullable=False),
-    sa.Column("seconds", sa.Float, nullable=False),
-    sa.Column("notes", sa.Text, nullable=False, default="{}"),
 )
 
 
