@@ -84,10 +84,13 @@ def overview(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult],
                               + [(f"{p.row.method}, official", p.row) for p in protocol])
     if series:
         curves = png_val_curves(series, plots / "val_curves.png")
-        md += ["Learning curves of the retrained winners: validation errors against "
-               "optimiser steps.", "", f"![validation errors against steps](plots/"
-               f"{curves.name})", ""]
-        html_parts.append(f'<img alt="learning curves" src="plots/{curves.name}">')
+        caption = ("Learning curves of the retrained winners: validation errors against "
+                   "optimiser steps, on the subset each profile monitors every epoch (the "
+                   "first 1,000 or 2,000 validation images, scaled to 10,000): a run's final "
+                   "validation score over all 10,000 can differ.")
+        md += [caption, "", f"![validation errors against steps](plots/{curves.name})", ""]
+        html_parts.append(f"<p>{html.escape(caption)}</p>"
+                          f'<img alt="learning curves" src="plots/{curves.name}">')
         written.append(curves)
     return md, html_parts, written
 
