@@ -81,8 +81,8 @@ class FeatureMatchingGAN(keras.Model):
         g_optimizer.build(self.generator.trainable_variables)
         # The updates alone are compiled by XLA: it fuses each variable's element-wise
         # chain (Adam, in the official form about ten ops; the average's two) into one pass
-        # over memory. The whole step under XLA was slower: its random number generator
-        # on this CPU is (results/README.md).
+        # over memory. The whole step is not: XLA's random number generator is slow on
+        # this CPU (results/README.md).
         self._update_d = tf.function(self._discriminator_update, jit_compile=True)
         self._update_g = tf.function(self._generator_update, jit_compile=True)
 

@@ -44,7 +44,7 @@ def budget_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]
 def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]] | None:
     """Every candidate of every row's selection; ``None`` when no row ran one."""
     head = ["method", "candidate", "selection profile", "labels (data seed)", "seeds",
-            "val accuracy (mean ± std)", "hours", "chosen"]
+            "val accuracy (mean ± std)", "steps per run", "hours", "chosen"]
     body = []
     for r in rows:
         for g in sorted(r.selection, key=lambda g: (g.selection, -g.summary.mean)):
@@ -52,7 +52,8 @@ def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str
             body.append([r.method, f"{g.study}#{g.trial}",
                          f"{g.profile} [{g.budget}]" if g.budget else g.profile,
                          f"{g.n_labeled} ({g.data_seed})", str(s.n),
-                         f"{num(s.mean)} ± {num(s.std)}", f"{g.seconds / 3600:.2f}",
+                         f"{num(s.mean)} ± {num(s.std)}",
+                         "–" if g.steps is None else f"{g.steps:,}", f"{g.seconds / 3600:.2f}",
                          "yes" if g.chosen else ""])
     return (head, body) if body else None
 

@@ -235,7 +235,8 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     for trial, accuracies in ((1, [0.88, 0.86]), (0, [0.89, 0.89])):
         for seed, acc in enumerate(accuracies):
             store.add(SelectionRun("supervised-tpe", "supervised", trial, {}, "smoke", "",
-                                   100, 0, 1000 + seed, acc, 5, 900.0))
+                                   100, 0, 1000 + seed, acc, 5, 900.0,
+                                   notes={"steps": 50 * (seed + 1)}))
     out = tmp_path / "out"
     assert analyze.main(["--storage", url, "--out", str(out), "--no-plots"]) == 0
     assert not (out / "REPORT.md").exists()
@@ -250,7 +251,7 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     table = report[report.index("## Winner selection"):].splitlines()
     chosen = [line for line in table if line.startswith("| supervised |")]
     assert chosen[0].startswith("| supervised | supervised-tpe#0 |")
-    assert "0.8900 ± 0.0000" in chosen[0] and chosen[0].endswith("| yes |")
+    assert "0.8900 ± 0.0000 | 75 | 0.50 |" in chosen[0] and chosen[0].endswith("| yes |")
     assert "0.8700 ± 0.0141" in chosen[1] and chosen[1].endswith("|  |")
     # The main table's compute hours count the selection too.
     main = next(line for line in report.splitlines() if line.startswith("| supervised | 4"))
