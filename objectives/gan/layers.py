@@ -63,19 +63,23 @@ class WeightNormDense(keras.layers.Layer):
                                      trainable=self.train_scale)
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
 
-    def _column_scale(self) -> tf.Tensor:
+    def column_scale(self) -> tf.Tensor:
+        """``g / ||v||`` per output unit."""
         return self.scale / tf.sqrt(tf.reduce_sum(tf.square(self.theta), axis=0) + 1e-12)
 
     def kernel(self) -> tf.Tensor:
         """The effective weight matrix ``g * v / ||v||``."""
-        return self.theta * self._column_scale()
+        return self.theta * self.column_scale()
 
-    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+    def call(self, inputs: tf.Tensor, column_scale: tf.Tensor | None = None) -> tf.Tensor:
+        """``column_scale``: :meth:`column_scale` computed once for several passes over
+        unchanged weights (it is then a constant to any gradient taken through it)."""
+        if column_scale is None:
+            column_scale = self.column_scale()
         # x (v c) = (x v) c for a per-column c: scaling the (rows x units) product instead of
         # the (inputs x units) weights saves a pass over the weights per call and per
         # gradient (784,000 weights against 100-300 rows of 1,000 units).
-        return self.activation(tf.matmul(inputs, self.theta) * self._column_scale()
-                               + self.bias)
+        return self.activation(tf.matmul(inputs, self.theta) * column_scale + self.bias)
 
     def data_init(self, inputs: tf.Tensor) -> tf.Tensor:
         """Sets scale and bias so the pre-activations on ``inputs`` have zero mean, unit std.

@@ -140,11 +140,13 @@ class FeatureMatchingGAN(keras.Model):
         self._update_d(tape.gradient(loss_d, d_vars))
 
         # Generator step: feature matching against a second unlabeled batch. The real
-        # features need no gradient, so they are computed outside the tape.
-        f_real = self.discriminator.features(x_unl2, training=True)
+        # features need no gradient, so they are computed outside the tape. Both passes
+        # share the discriminator's weights, so their weight-norm scales are computed once.
+        scales = self.discriminator.column_scales()
+        f_real = self.discriminator.features(x_unl2, training=True, scales=scales)
         with tf.GradientTape() as tape:
             fake = self.generator(self._z(n_unl), training=True)
-            f_fake = self.discriminator.features(fake, training=True)
+            f_fake = self.discriminator.features(fake, training=True, scales=scales)
             loss_gen = tf.reduce_mean(
                 tf.square(tf.reduce_mean(f_real, axis=0) - tf.reduce_mean(f_fake, axis=0))
             )

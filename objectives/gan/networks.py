@@ -44,13 +44,30 @@ class Discriminator(keras.Model):
             x = self.flatten(x)
         return self.input_noise(x, training=training)
 
-    def features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """The last hidden layer, before its noise: what feature matching matches."""
+    def column_scales(self) -> list[tf.Tensor | None]:
+        """Each weight-normalised block's column scale (``None`` for other blocks), for
+        :meth:`features` passes that share the current weights."""
+        return [b.column_scale() if isinstance(b, WeightNormDense) else None
+                for b in self.blocks]
+
+    def features(self, x: tf.Tensor, training: bool = False,
+                 scales: Sequence[tf.Tensor | None] | None = None) -> tf.Tensor:
+        """The last hidden layer, before its noise: what feature matching matches.
+
+        Args:
+            x: Images.
+            training: Noise on.
+            scales: From :meth:`column_scales`, when several passes share the weights and
+                no gradient with respect to them is taken.
+        """
         h = self._input(x, training)
         for i, block in enumerate(self.blocks):
             if i:
                 h = self.noises[i - 1](h, training=training)
-            h = block(h, training=training)
+            if scales is not None and scales[i] is not None:
+                h = block(h, column_scale=scales[i])
+            else:
+                h = block(h, training=training)
         return h
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
