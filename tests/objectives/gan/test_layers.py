@@ -22,3 +22,25 @@ def test_weight_norm_keeps_norm_equal_to_scale() -> None:
     np.testing.assert_allclose(np.linalg.norm(layer.kernel().numpy(), axis=0),
                                layer.scale.numpy(), rtol=1e-5)
     np.testing.assert_allclose(out, layer(x), atol=1e-5)
+
+
+def test_shared_column_scales_give_the_same_features_and_generator_gradient() -> None:
+    from objectives.gan.networks import build_discriminator
+    from spaces.gan import PAPER_PARAMS
+
+    disc = build_discriminator({**PAPER_PARAMS, "mlp_width_scale": 0.05})
+    x = tf.random.uniform((8, 28, 28, 1))
+    disc(x)
+    disc.data_init(x)
+    scales = disc.column_scales()
+    assert all(s is not None for s in scales)
+    np.testing.assert_allclose(disc.features(x, scales=scales), disc.features(x), rtol=1e-5,
+                               atol=1e-6)
+    # The generator's gradient flows through the inputs, not through the shared scales.
+    source = tf.Variable(tf.random.uniform((8, 28, 28, 1)))
+    grads = []
+    for shared in (scales, None):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(disc.features(source * 1.0, scales=shared)))
+        grads.append(tape.gradient(loss, source).numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-6)
