@@ -7,7 +7,7 @@ Reads only, through ``storage.results``; TensorFlow-free.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from search.stats import Summary, summarize
 from storage.artifacts import resolve_file
 from storage.results import RetrainStore
 
-__all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "retrain_rows"]
+__all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "mean_steps", "retrain_rows"]
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,19 @@ class RetrainRow:
         return [m.softmax for m in self.members if m.softmax is not None and m.softmax.exists()]
 
     def steps_per_run(self) -> int | None:
-        """Optimiser steps of a run (main phase plus pretraining), the mean over the runs
-        that recorded them."""
-        steps = [m.steps + (m.pretrain_steps or 0) for m in self.members if m.steps]
-        return round(sum(steps) / len(steps)) if steps else None
+        """Optimiser steps of a run (see :func:`mean_steps`)."""
+        return mean_steps((m.steps, m.pretrain_steps) for m in self.members)
 
     def errors_summary(self) -> Summary:
         """Mean, std and Student-t interval of the test errors."""
         return summarize(list(self.errors))
+
+
+def mean_steps(runs: Iterable[tuple[int | None, int | None]]) -> int | None:
+    """Optimiser steps per run, main phase plus pretraining, from (steps, pretrain steps)
+    per run: the mean over the runs that recorded their steps."""
+    steps = [main + (pretrain or 0) for main, pretrain in runs if main]
+    return round(sum(steps) / len(steps)) if steps else None
 
 
 def _record(url: str, run: dict[str, Any]) -> RunRecord:

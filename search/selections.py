@@ -8,10 +8,11 @@ Reads only, through ``storage.selection``; TensorFlow-free.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from typing import Any
 
+from search.retrains import mean_steps
 from search.stats import Summary, summarize
 from storage.selection import SelectionStore
 
@@ -45,14 +46,6 @@ class SelectionGroup:
         return (self.study, self.profile, self.budget, self.n_labeled, self.data_seed)
 
 
-def _steps(runs: Sequence[dict[str, Any]]) -> int | None:
-    """Optimiser steps per run (main phase plus pretraining), the mean over runs that
-    recorded them."""
-    steps = [r["notes"]["steps"] + r["notes"].get("pretrain_steps", 0)
-             for r in runs if "steps" in r["notes"]]
-    return round(sum(steps) / len(steps)) if steps else None
-
-
 def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]:
     """The selection runs of ``studies`` at ``url``, one group per candidate and selection,
     each selection's best mean marked ``chosen``; selections in stored order."""
@@ -65,7 +58,9 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
         SelectionGroup(method=method, study=study, trial=trial, profile=profile,
                        budget=budget, n_labeled=n_labeled, data_seed=data_seed,
                        accuracies=tuple(float(r["val_accuracy"]) for r in runs),
-                       seconds=float(sum(r["seconds"] for r in runs)), steps=_steps(runs))
+                       seconds=float(sum(r["seconds"] for r in runs)),
+                       steps=mean_steps((r["notes"].get("steps"),
+                                         r["notes"].get("pretrain_steps")) for r in runs))
         for (method, study, trial, profile, budget, n_labeled, data_seed), runs
         in grouped.items()
     ]
@@ -74,4 +69,4 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
         held = best.get(group.selection)
         if held is None or group.summary.mean > held.summary.mean:
             best[group.selection] = group
-    return [SelectionGroup(**{**vars(g), "chosen": g is best[g.selection]}) for g in groups]
+    return [replace(g, chosen=g is best[g.selection]) for g in groups]

@@ -166,9 +166,11 @@ class RunStore:
         self, method: str | None = None, study_name: str | None = None
     ) -> list[dict[str, Any]]:
         """All stored runs (oldest first), optionally filtered; empty if none were stored."""
-        if not sa.inspect(self.engine).has_table(self.table.name):
+        missing = self._missing_columns()
+        if missing is None:
             return []
-        self.ensure_schema()
+        if missing:
+            self.ensure_schema()
         query = sa.select(self.table).order_by(self.table.c.id)
         if method is not None:
             query = query.where(self.table.c.method == method)

@@ -4,13 +4,13 @@ candidate's validation accuracy over fresh seeds, the one retrained marked)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from search.report.figures import save_log_log
+from search.report.glance import errors_interval
 from search.report.tables import MethodRow, num
 
 __all__ = ["budget_table", "compute_figure", "compute_points", "png_compute",
@@ -65,9 +65,8 @@ def compute_points(rows: Sequence[MethodRow]) -> list[ComputePoint]:
     for r in rows:
         if r.retrain is None or r.compute_hours <= 0:
             continue
-        s = r.retrain.errors_summary()
-        low, high = (s.mean, s.mean) if math.isnan(s.ci_low) else (s.ci_low, s.ci_high)
-        points.append((f"{r.method} (n={s.n})", r.compute_hours, s.mean, max(low, 1.0), high))
+        n, mean, low, high = errors_interval(r.retrain)
+        points.append((f"{r.method} (n={n})", r.compute_hours, mean, low, high))
     return points
 
 

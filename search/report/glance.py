@@ -18,11 +18,19 @@ from search.report.protocol import ProtocolResult
 from search.report.tables import PAPER_ANCHORS, MethodRow
 from search.retrains import RetrainRow
 
-__all__ = ["errors_points", "methods_figure", "png_methods", "png_val_curves",
+__all__ = ["errors_interval", "errors_points", "methods_figure", "png_methods", "png_val_curves",
            "slice_grid", "val_curve_series"]
 
 # label, mean, low, high, kind ("measured" or "paper")
 Point = tuple[str, float, float, float, str]
+
+
+def errors_interval(group: RetrainRow) -> tuple[int, float, float, float]:
+    """Runs, mean test errors and their 95 % Student-t interval, as a log axis draws them
+    (the mean alone below two runs; the lower end at least 1)."""
+    s = group.errors_summary()
+    low, high = (s.mean, s.mean) if math.isnan(s.ci_low) else (s.ci_low, s.ci_high)
+    return s.n, s.mean, max(low, 1.0), high
 
 
 def errors_points(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult]
@@ -33,9 +41,8 @@ def errors_points(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult]
     measured = [(r.method, r.retrain) for r in rows if r.retrain is not None]
     measured += [(f"{p.row.method}, official protocol", p.row) for p in protocol]
     for label, group in measured:
-        s = group.errors_summary()
-        low, high = (s.mean, s.mean) if math.isnan(s.ci_low) else (s.ci_low, s.ci_high)
-        points.append((f"{label} (n={s.n})", s.mean, max(low, 1.0), high, "measured"))
+        n, mean, low, high = errors_interval(group)
+        points.append((f"{label} (n={n})", mean, low, high, "measured"))
     for name, mean, std in PAPER_ANCHORS:
         spread = std or 0.0
         points.append((f"paper: {name}", mean, max(mean - spread, 1.0), mean + spread, "paper"))
