@@ -1,33 +1,16 @@
-"""Data processing: loading MNIST, validating it, and splitting it for semi-supervised search.
-
-The split is fixed: training images ``0 .. pool-1`` are the train pool (all of them the
-unlabeled set, ``n_labeled`` of them, class-balanced, the labeled set) and the next ``val``
-images are the validation set. The official test images live behind a separate call,
-:meth:`MnistSource.load_test`, which only retraining makes: :class:`SearchData` has no
-field that could hold them, so no search can read the test set by accident.
-"""
+"""Data processing, the files: MNIST read from its IDX ``.gz`` files, keras's ``mnist.npz``
+or keras's downloader, and checked, so that missing or corrupt data is one clear error."""
 
 from __future__ import annotations
 
 import gzip
 import os
 import zlib
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-__all__ = [
-    "DataError",
-    "MnistSource",
-    "SearchData",
-    "Split",
-    "TestData",
-    "balanced_indices",
-    "make_search_data",
-    "make_test_data",
-    "resolve_source",
-]
+__all__ = ["IMAGE_SIDE", "N_CLASSES", "DataError", "MnistSource", "resolve_source"]
 
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
@@ -45,56 +28,6 @@ NPZ_FILE = "mnist.npz"
 
 class DataError(ValueError):
     """Raised when the data folder is missing, incomplete or corrupt."""
-
-
-@dataclass(frozen=True)
-class Split:
-    """Sizes of the fixed split of the training file.
-
-    Attributes:
-        pool: Number of leading training images forming the train pool.
-        val: Number of images after the pool forming the validation set.
-    """
-
-    pool: int = 50_000
-    val: int = 10_000
-
-
-@dataclass(frozen=True)
-class SearchData:
-    """Everything a search may see. There is deliberately no test field.
-
-    Attributes:
-        labeled_x: ``(n_labeled, 28, 28, 1)`` float32 in [0, 1].
-        labeled_y: ``(n_labeled,)`` int labels.
-        unlabeled_x: The whole train pool, ``(pool, 28, 28, 1)``.
-        val_x: Validation images.
-        val_y: Validation labels.
-        data_seed: Seed that drew the labeled subset.
-    """
-
-    labeled_x: np.ndarray
-    labeled_y: np.ndarray
-    unlabeled_x: np.ndarray
-    val_x: np.ndarray
-    val_y: np.ndarray
-    data_seed: int
-
-    @property
-    def n_labeled(self) -> int:
-        return int(self.labeled_y.shape[0])
-
-    def with_validation_unlabeled(self) -> SearchData:
-        """The same data with the validation images added to the unlabeled pool."""
-        return replace(self, unlabeled_x=np.concatenate([self.unlabeled_x, self.val_x]))
-
-
-@dataclass(frozen=True)
-class TestData:
-    """The official test set, read only when retraining the winners."""
-
-    x: np.ndarray
-    y: np.ndarray
 
 
 # --- IDX parsing -------------------------------------------------------------------------
@@ -141,11 +74,6 @@ def _check_pair(images: np.ndarray, labels: np.ndarray, where: str) -> None:
         )
     if labels.size and (labels.min() < 0 or labels.max() >= N_CLASSES):
         raise DataError(f"{where}: labels outside 0..9")
-
-
-def _to_float(images: np.ndarray) -> np.ndarray:
-    # NHWC float32 in [0, 1], the layout every Keras conv layer here expects.
-    return (images.astype(np.float32) / 255.0)[..., None]
 
 
 # --- sources -----------------------------------------------------------------------------
@@ -229,65 +157,4 @@ def resolve_source(data_dir: str | os.PathLike[str] | None) -> MnistSource:
     """Picks the data source: ``data_dir``, else ``$MNIST_DIR``, else keras's downloader."""
     chosen = data_dir if data_dir else os.environ.get("MNIST_DIR") or None
     return MnistSource(Path(chosen).expanduser() if chosen else None)
-
-
-# --- the split ---------------------------------------------------------------------------
-
-
-def balanced_indices(labels: np.ndarray, n_labeled: int, seed: int) -> np.ndarray:
-    """Draws ``n_labeled // 10`` indices per class, deterministically for ``seed``.
-
-    Raises:
-        DataError: If ``n_labeled`` is not a positive multiple of 10 or a class is too small.
-    """
-    if n_labeled < N_CLASSES or n_labeled % N_CLASSES:
-        raise DataError(f"n_labeled must be a positive multiple of 10, got {n_labeled}")
-    per_class = n_labeled // N_CLASSES
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for cls in range(N_CLASSES):
-        members = np.flatnonzero(labels == cls)
-        if members.size < per_class:
-            raise DataError(f"class {cls} has {members.size} images, {per_class} needed")
-        chosen.append(rng.choice(members, size=per_class, replace=False))
-    return np.sort(np.concatenate(chosen))
-
-
-def make_search_data(
-    images: np.ndarray,
-    labels: np.ndarray,
-    n_labeled: int,
-    data_seed: int,
-    split: Split = Split(),
-) -> SearchData:
-    """Splits the training file into labeled, unlabeled and validation sets.
-
-    Args:
-        images: Training images, uint8 ``(n, 28, 28)``.
-        labels: Training labels.
-        n_labeled: Size of the labeled set (balanced, a multiple of 10).
-        data_seed: Seed of the labeled draw; independent of any model seed.
-        split: Pool and validation sizes.
-    """
-    needed = split.pool + split.val
-    if images.shape[0] < needed:
-        raise DataError(
-            f"the training file has {images.shape[0]} images; the split needs {needed}"
-        )
-    pool_y = labels[: split.pool]
-    idx = balanced_indices(pool_y, n_labeled, data_seed)
-    pool_x = _to_float(images[: split.pool])
-    return SearchData(
-        labeled_x=pool_x[idx],
-        labeled_y=pool_y[idx].astype(np.int64),
-        unlabeled_x=pool_x,
-        val_x=_to_float(images[split.pool : needed]),
-        val_y=labels[split.pool : needed].astype(np.int64),
-        data_seed=data_seed,
-    )
-
-
-def make_test_data(images: np.ndarray, labels: np.ndarray) -> TestData:
-    """Wraps the official test set."""
-    return TestData(x=_to_float(images), y=labels.astype(np.int64))
 
