@@ -26,7 +26,9 @@
 # in $SSL_HPO_CHECKPOINTS, default ~/ssl-hpo-checkpoints, outside the work tree). Training
 # runs at low priority, with at most $WORKERS training processes at once (default 2, one
 # TensorFlow thread each: this machine has 2 cores). Each command, its output and its wall
-# time are appended to results/logs/<stage>-<what>.log.
+# time are appended to results/logs/<stage>-<what>.log. $STUDIES narrows the comparison's
+# stages to some studies, in the order given, e.g.
+#   STUDIES="supervised-tpe gan-tpe" bash results/pipeline.sh search retrain
 set -u
 cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
@@ -53,10 +55,10 @@ comparison=(--storage sqlite:///results/comparison.db)
 # The comparison's studies: name -> method and the parameters it holds. The baseline is
 # searched twice, with augmentation searchable and without it (Oliver et al. 2018: the
 # comparison is against the strong one, the weak one stays a row).
-STUDIES=(supervised-tpe autoencoder-tpe contrastive-tpe gan-tpe supervised-tpe-augment-False)
 declare -A STUDY_METHOD=([supervised-tpe]=supervised [autoencoder-tpe]=autoencoder
   [contrastive-tpe]=contrastive [gan-tpe]=gan [supervised-tpe-augment-False]=supervised)
 declare -A STUDY_FIX=([supervised-tpe-augment-False]="--fix augment=False")
+read -r -a STUDIES <<< "${STUDIES:-supervised-tpe autoencoder-tpe contrastive-tpe gan-tpe supervised-tpe-augment-False}"
 
 stage_search() {
   for study in "${STUDIES[@]}"; do
@@ -152,7 +154,13 @@ stage_search-benchmarks() {
     --append results/benchmarks.md
 }
 
-[ $# -gt 0 ] || { sed -n '2,28p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,31p' "$0"; exit 2; }
+for study in "${STUDIES[@]}"; do
+  if [ -z "${STUDY_METHOD[$study]:-}" ]; then
+    echo "pipeline.sh: unknown study '$study' in \$STUDIES (known: ${!STUDY_METHOD[*]})" >&2
+    exit 2
+  fi
+done
 for stage in "$@"; do
   if ! declare -F "stage_$stage" > /dev/null; then
     echo "pipeline.sh: unknown stage '$stage'" >&2
