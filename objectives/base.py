@@ -66,6 +66,8 @@ class FitInputs:
         batch_size: Batch size when ``x`` is an array.
         epochs: Epoch budget of the phase.
         patience: Early-stopping patience, ``None`` for the budget's.
+        steps_per_epoch: Steps of an epoch over an endless dataset, ``None`` when an
+            epoch is one pass over ``x``.
         callbacks: Method-specific callbacks (e.g. a collapse guard); one with a
             ``stop_reason`` attribute can explain an early end.
     """
@@ -76,6 +78,7 @@ class FitInputs:
     epochs: int
     patience: int | None = None
     callbacks: Sequence[keras.callbacks.Callback] = ()
+    steps_per_epoch: int | None = None
 
 
 def labeled_inputs(params: Mapping[str, Any], data: SearchData, budget: Budget) -> FitInputs:

@@ -157,6 +157,7 @@ def train(
         inputs.y,
         batch_size=inputs.batch_size,
         epochs=inputs.epochs,
+        steps_per_epoch=inputs.steps_per_epoch,
         initial_epoch=initial_epoch,
         validation_data=monitor,
         validation_batch_size=budget.eval_batch_size,

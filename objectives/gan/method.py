@@ -3,6 +3,7 @@ sample grid."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from spaces.gan import REFERENCE_PARAMS
 __all__ = ["CollapseGuard", "Gan", "gan_dataset", "sample_grid"]
 
 INIT_BATCH = 500
+STEPS_PER_CALL = 25
 
 
 # --- the training loop's inputs and guards -------------------------------------------------
@@ -68,15 +70,19 @@ def _unlabeled_batches(images: tf.Tensor, batch: int) -> tf.data.Dataset:
             .map(lambda idx: tf.gather(images, idx)))
 
 
-def gan_dataset(data: SearchData, unlabeled: np.ndarray, batch: int) -> tf.data.Dataset:
+def gan_dataset(data: SearchData, unlabeled: np.ndarray, batch: int,
+                endless: bool = False) -> tf.data.Dataset:
     """One epoch = one pass over ``unlabeled``; each batch paired with a labeled batch
-    (the labeled set tiled and reshuffled) and with a second unlabeled batch for G."""
+    (the labeled set tiled and reshuffled) and with a second unlabeled batch for G.
+    ``endless`` repeats the passes, each reshuffled, for epochs counted in steps."""
     images = tf.constant(unlabeled)
     labeled = (tf.data.Dataset.from_tensor_slices((data.labeled_x, data.labeled_y))
                .shuffle(len(data.labeled_y), reshuffle_each_iteration=True)
                .repeat().batch(batch, drop_remainder=True))
     zipped = tf.data.Dataset.zip(labeled, _unlabeled_batches(images, batch),
                                  _unlabeled_batches(images, batch))
+    if endless:
+        zipped = zipped.repeat()
     # tf.data's autotuner, sharing 2 cores with the step, settled in one of two modes from
     # run to run: 40 or 68 ms per step (benchmarks/epoch_throughput.py). The pipeline only
     # gathers batches, so one thread and a fixed prefetch keep it in the fast one.
@@ -131,9 +137,11 @@ class Gan(Method):
         lr = float(params["learning_rate"])
         # Several steps per compiled call keep Python out of the loop; XLA is off because
         # on this CPU it compiled the step into code 8x slower than TensorFlow's kernels.
+        # Epochs counted in steps must hold whole calls: keras runs a call's steps in full.
+        per_call = math.gcd(STEPS_PER_CALL, budget.gan_epoch_steps or STEPS_PER_CALL)
         model.compile(d_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
                       g_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
-                      steps_per_execution=25, jit_compile=False)
+                      steps_per_execution=per_call, jit_compile=False)
         return model
 
     def fit_inputs(
@@ -141,9 +149,11 @@ class Gan(Method):
     ) -> FitInputs:
         unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
         batch = min(int(params["batch_size"]), len(unlabeled))
-        return FitInputs(x=gan_dataset(data, unlabeled, batch), y=None, batch_size=None,
-                         epochs=budget.gan_epochs, patience=budget.gan_patience,
-                         callbacks=[CollapseGuard()])
+        steps = budget.gan_epoch_steps
+        return FitInputs(x=gan_dataset(data, unlabeled, batch, endless=steps is not None),
+                         y=None, batch_size=None, epochs=budget.gan_epochs,
+                         patience=budget.gan_patience, callbacks=[CollapseGuard()],
+                         steps_per_epoch=steps)
 
     def save_artifacts(self, model: keras.Model, path: Path) -> dict[str, Path]:
         return {"samples_png": sample_grid(model.generator, model.z_dim,

@@ -73,3 +73,6 @@ def test_budgets_in_steps() -> None:
     final = budget_steps(PROFILES.get("final"))
     assert final == {"classifier": 200 * 20, "pretraining": 50 * 500, "gan": 120 * 500}
     assert budget_steps(PROFILES.get("bench"), batch_size=32)["gan"] == 10 * 313
+    # At `final` a GAN epoch is 500 steps whatever the batch: 60,000 steps for every trial.
+    assert budget_steps(PROFILES.get("final"), batch_size=16)["gan"] == 60_000
+    assert budget_steps(PROFILES.get("select"), batch_size=32)["gan"] == 15_000

@@ -1,4 +1,5 @@
-"""The GAN as a method: the collapse guard and the sample grid of a trial."""
+"""The GAN as a method: the collapse guard, epochs counted in steps, and the sample grid
+of a trial."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import optuna
 
-from objectives import Objective, get_method
+from objectives import Objective, RunContext, get_method, train
 from objectives.data import SearchData
 from objectives.gan import CollapseGuard
 from objectives.profiles import Budget
@@ -28,6 +29,22 @@ def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget
     for epoch, value in enumerate([0.3, 0.005, 0.004]):
         guard.on_epoch_end(epoch, {"loss_unl": value})
     assert guard.model.stop_training and guard.stop_reason.startswith("collapse")
+
+
+def test_gan_epochs_counted_in_steps_whatever_the_batch(tiny_data: SearchData,
+                                                       budget: Budget, params: dict) -> None:
+    # 600 pool images at batch 64 are 9 batches a pass: epochs of 4 steps walk the pool
+    # round and round instead of ending with it, and 3 of them make exactly 12 steps.
+    budget = dataclasses.replace(budget, gan_epochs=3, gan_patience=3, gan_epoch_steps=4)
+    params = {**_params("gan", params), "batch_size": 64}
+    context = RunContext(seed=0)
+    result = train(get_method("gan"), params, tiny_data, budget, context)
+    assert result.epochs == 3 and context.notes["steps"] == 12
+    # Without it an epoch is one pass: 9 steps of 64 over the 600 images.
+    budget = dataclasses.replace(budget, gan_epochs=1, gan_epoch_steps=None)
+    context = RunContext(seed=0)
+    train(get_method("gan"), params, tiny_data, budget, context)
+    assert context.notes["steps"] == 9
 
 
 def test_gan_trial_writes_sample_grid(tiny_data: SearchData, budget: Budget, params: dict,
