@@ -124,6 +124,7 @@ class Contrastive(PretrainMethod):
     space = get_space("contrastive")
     pretrain_params = ("learning_rate", "batch_size", "temperature", "projection_width",
                        "augment_strength")
+    pruning_signal = "knn_accuracy"
 
     def pretrain(
         self,
@@ -148,7 +149,7 @@ class Contrastive(PretrainMethod):
             shuffle=True,
             verbose=0,
             callbacks=[keras.callbacks.TerminateOnNaN(), probe,
-                       *context.pruning("knn_accuracy", 0),
+                       *context.pruning(self.pruning_signal, 0),
                        *self.plateau(budget, "knn_accuracy", "max")],
         )
         if probe.last is not None:

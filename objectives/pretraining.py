@@ -96,9 +96,12 @@ class PretrainMethod(Method):
         pretrain_params: Parameters (besides the encoder's) that pretraining depends on;
             all others (``finetune_learning_rate``, ``freeze_encoder``) only affect
             fine-tuning, so trials differing in those alone reuse a cached encoder.
+        pruning_signal: Log key of the pretraining signal the pruner sees at steps
+            ``0 .. pretrain_epochs - 1`` (higher is better), ``None`` for none.
     """
 
     pretrain_params: tuple[str, ...] = ("learning_rate", "batch_size")
+    pruning_signal: str | None = None
 
     def pretrain_steps(self, budget: Budget) -> int:
         return budget.pretrain_epochs
@@ -115,6 +118,27 @@ class PretrainMethod(Method):
     ) -> keras.Model:
         """Trains ``encoder`` in place on ``unlabeled`` for ``budget.pretrain_epochs`` (or
         until :meth:`plateau` stops it); returns the fitted pretraining model."""
+
+    def _report_rest(self, context: RunContext, budget: Budget, values: list[float],
+                     start: int) -> None:
+        """Reports the pretraining signal at the steps from ``start`` to the last
+        pretraining step, the last value standing for the epochs not run.
+
+        A plateau ends pretraining early and a cached encoder skips it. The pruner compares
+        trials step by step, so each must report the same kind of value at the same steps:
+        without this, the fine-tuning's validation accuracy of one trial would meet the
+        probe accuracy of another at the same rung.
+
+        Raises:
+            optuna.TrialPruned: If the pruner stops the trial at one of these steps.
+        """
+        if not self.pruning_signal or not values:
+            return
+        callbacks = context.pruning(self.pruning_signal, 0)
+        for epoch in range(start, budget.pretrain_epochs):
+            logs = {self.pruning_signal: values[min(epoch, len(values) - 1)]}
+            for callback in callbacks:
+                callback.on_epoch_end(epoch, logs)
 
     @staticmethod
     def plateau(budget: Budget, monitor: str, mode: str) -> list[keras.callbacks.Callback]:
@@ -139,19 +163,26 @@ class PretrainMethod(Method):
             **({"patience": budget.pretrain_patience} if budget.pretrain_patience else {}),
         })
         cache = context.pretrain_cache
+        reported = 0  # pretraining steps the pruner has seen
         if cache is not None and cache.load(key, encoder):
             context.notes["pretrain_cache"] = "hit"
             cost = cache.meta(key)
         else:
             unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
             pretrainer = self.pretrain(encoder, params, unlabeled, data, budget, context)
-            # What pretraining cost, in the units budgets compare: steps and epochs.
+            # What pretraining cost, in the units budgets compare: steps and epochs; and
+            # its signal per epoch, for the pruner of a trial that finds it in the cache.
             cost = {"pretrain_steps": int(pretrainer.optimizer.iterations),
                     "pretrain_epochs": len(pretrainer.history.epoch)}
+            if self.pruning_signal:
+                cost["pretrain_signal"] = [
+                    float(v) for v in pretrainer.history.history.get(self.pruning_signal, [])]
+                reported = len(cost["pretrain_signal"])
             if cache is not None:
                 cache.store(key, encoder, cost)
                 context.notes["pretrain_cache"] = "miss"
-        context.notes.update(cost)
+        self._report_rest(context, budget, cost.get("pretrain_signal") or [], reported)
+        context.notes.update({k: v for k, v in cost.items() if k != "pretrain_signal"})
         context.notes["pretrain_key"] = key
         # A frozen encoder keeps its pretrained features; only the head learns from labels.
         encoder.trainable = not bool(params["freeze_encoder"])

@@ -166,3 +166,37 @@ def test_pretraining_records_its_cost_and_the_cache_keeps_it(
     release()
     assert again.notes["pretrain_cache"] == "hit"
     assert again.notes["pretrain_steps"] == first.notes["pretrain_steps"]
+
+
+def test_every_trial_reports_the_probe_at_every_pretraining_step(
+    tiny_data: SearchData, budget: Budget, params: dict, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plateau that always stops after two epochs: pretraining ends at 2 of its 4.
+    from objectives.pretraining import Plateau, PretrainMethod
+
+    monkeypatch.setattr(PretrainMethod, "plateau", staticmethod(
+        lambda budget, monitor, mode: [Plateau(monitor, mode, patience=1, min_gain=10.0)]))
+    method = get_method("contrastive")
+    budget = dataclasses.replace(budget, max_epochs=2, pretrain_epochs=4, pretrain_patience=1,
+                                 unlabeled_limit=320)
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
+    objective = Objective(method, tiny_data, budget, seed=0,
+                          pretrain_cache=PretrainCache(tmp_path / "cache"))
+    p = _params("contrastive", params)
+    # The second trial differs in a fine-tuning parameter only: its encoder is cached.
+    for trial_params in (p, {**p, "finetune_learning_rate": 1e-3}):
+        study.enqueue_trial(trial_params)
+        trial = study.ask()
+        study.tell(trial, objective(trial))
+    release()
+    first, second = study.trials
+    assert (first.user_attrs["pretrain_epochs"], first.user_attrs["pretrain_cache"],
+            second.user_attrs["pretrain_cache"]) == (2, "miss", "hit")
+    # Both show the probe at steps 0-3 (the last value standing for the epochs not run),
+    # then validation accuracy from step 4: like is compared with like at every rung.
+    probe = [first.intermediate_values[s] for s in range(4)]
+    assert probe[2] == probe[3] == probe[1]
+    assert [second.intermediate_values[s] for s in range(4)] == probe
+    for t in (first, second):
+        assert sorted(t.intermediate_values) == [0, 1, 2, 3, 4, 5]
