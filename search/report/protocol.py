@@ -1,7 +1,8 @@
 """The paper's protocol, measured: runs of a reference configuration under the ``official``
 profile, against Salimans et al. 2016's figures.
 
-Per-seed test errors (with the monitor curve's values at fixed step counts), the mean with
+Per-seed test errors (with the monitor curve's values at fixed step counts, and the
+confusions that make most of them), the mean with
 its Student-t interval, Welch's t-test against the paper's mean (its std over 10 seeds
 taken as a sample of 10), the ensemble of the runs' saved softmax outputs, compute hours,
 and the test-error curve against optimiser steps. The curve is a monitor: no decision of
@@ -14,7 +15,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from search.stats import summarize
 from storage.urls import StorageError
 
 __all__ = ["PROTOCOL", "ProtocolResult", "curve_series", "protocol_results",
-           "read_epoch_log", "test_labels"]
+           "read_epoch_log", "test_labels", "top_confusions"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class ProtocolResult:
     row: RetrainRow
     welch_p: float | None
     ensemble: tuple[int, int] | None  # (errors, models)
+    # Per seed, its most frequent (true class, predicted class, test images).
+    confusions: Mapping[int, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
 
     @property
     def hours(self) -> float:
@@ -75,14 +78,25 @@ def test_labels(data_dir: str | None) -> np.ndarray:
         raise StorageError(f"cannot score the ensembles: {exc}") from None
 
 
+def top_confusions(softmax: np.ndarray, labels: np.ndarray, k: int = 3
+                   ) -> tuple[tuple[int, int, int], ...]:
+    """The ``k`` most frequent (true class, predicted class, test images) errors."""
+    counts = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(counts, (labels, softmax.argmax(axis=1)), 1)
+    np.fill_diagonal(counts, 0)
+    order = np.argsort(-counts, axis=None, kind="stable")[:k]
+    return tuple((int(t), int(p), int(counts[t, p])) for t, p in
+                 zip(*np.unravel_index(order, counts.shape)) if counts[t, p])
+
+
 def protocol_results(retrains: Sequence[RetrainRow],
                      labels: Callable[[], np.ndarray]) -> list[ProtocolResult]:
     """The official-protocol groups, each tested against the paper.
 
     Args:
         retrains: Every retrain group; the others are skipped.
-        labels: Returns the test labels that score the ensembles; called only if a group
-            left at least two softmax files.
+        labels: Returns the test labels that score the ensembles and the confusions;
+            called only if a run left its softmax file.
     """
     out = []
     mean, std, n = PROTOCOL.single
@@ -94,8 +108,12 @@ def protocol_results(retrains: Sequence[RetrainRow],
             ours = row.errors_summary()
             p = float(stats.ttest_ind_from_stats(ours.mean, ours.std, ours.n, mean, std, n,
                                                  equal_var=False).pvalue)
-        out.append(ProtocolResult(row, p, ensemble_errors(row, labels())
-                                  if len(row.saved_softmax()) >= 2 else None))
+        saved = [m for m in row.members if m.softmax is not None and m.softmax.exists()]
+        truth = labels() if saved else None
+        confusions = {m.seed: top_confusions(np.load(m.softmax), truth)  # type: ignore[arg-type]
+                      for m in saved}
+        out.append(ProtocolResult(row, p, ensemble_errors(row, truth)
+                                  if len(saved) >= 2 else None, confusions))
     return out
 
 
@@ -108,12 +126,18 @@ def seed_table(result: ProtocolResult) -> tuple[list[str], list[list[str]]]:
     """One line per run: the curve at the marks, the final errors, epochs and hours."""
     head = ["seed", "labeled subset (data seed)",
             *(f"test errors at {s // 1000}k steps (monitor)" for s in PROTOCOL.marks[:-1]),
-            "final test errors (after the last epoch)", "epochs", "hours"]
+            "final test errors (after the last epoch)", "most frequent (true → predicted)",
+            "epochs", "hours"]
     body = [[str(m.seed), str(m.data_seed),
              *(_at(m.curve_in_steps(), s) for s in PROTOCOL.marks[:-1]),
-             str(m.test_errors), str(m.epochs), f"{m.seconds / 3600:.2f}"]
+             str(m.test_errors), _confusions(result.confusions.get(m.seed)), str(m.epochs),
+             f"{m.seconds / 3600:.2f}"]
             for m in sorted(result.row.members, key=lambda m: m.seed)]
     return head, body
+
+
+def _confusions(top: Sequence[tuple[int, int, int]] | None) -> str:
+    return ", ".join(f"{t} → {p}: {n}" for t, p, n in top) if top else "–"
 
 
 def _p(p: float | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -76,9 +77,15 @@ def test_protocol_numbers_by_hand(tmp_path: Path) -> None:
     assert head[2] == "test errors at 30k steps (monitor)"
     # 30k steps is epoch 50: not measured by this curve; 60k and 120k are.
     assert body[1][:6] == ["1", "1", "–", "26", "11", "6"]
+    # Seed 1 predicts label + 2 for its first 6 images: its confusions, most frequent first
+    # (ties by true class).
+    pairs = Counter((int(x), (int(x) + 2) % 10) for x in labels[:6])
+    top = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    assert result.confusions[1] == tuple((a, b, n) for (a, b), n in top)
+    assert body[1][6] == ", ".join(f"{a} → {b}: {n}" for (a, b), n in top)
 
 
-def test_labels_are_read_only_when_an_ensemble_needs_them(tmp_path: Path) -> None:
+def test_labels_are_read_only_when_a_softmax_file_needs_them(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'official.db'}"
     labels = _labels(tmp_path)
     _official_runs(url, labels, [4, 6])
@@ -87,10 +94,10 @@ def test_labels_are_read_only_when_an_ensemble_needs_them(tmp_path: Path) -> Non
     (row,) = retrain_rows(url, [])
 
     def never() -> np.ndarray:
-        raise AssertionError("labels were loaded without an ensemble to score")
+        raise AssertionError("labels were loaded without a softmax file to score")
 
     (result,) = protocol_results([row], never)
-    assert result.ensemble is None
+    assert result.ensemble is None and not result.confusions
 
 
 def test_report_of_two_databases_with_the_official_runs(
