@@ -21,6 +21,7 @@ from objectives.encoder import INPUT_SHAPE, EncoderConfig
 from objectives.optimizers import adam
 from objectives.pretraining import Pretrainer, PretrainMethod
 from objectives.profiles import Budget
+from objectives.training import EpochLog
 from spaces import get_space
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "build_decoder"]
@@ -92,13 +93,11 @@ class Autoencoder(PretrainMethod):
         data: SearchData,
         budget: Budget,
         context: RunContext,
-    ) -> keras.Model:
+    ) -> tuple[DenoisingAutoencoder, EpochLog]:
         config = EncoderConfig.from_params(params)
         model = DenoisingAutoencoder(encoder, build_decoder(config), params["noise_level"])
         model.compile(optimizer=adam(params["learning_rate"]))
-        model.fit(unlabeled, batch_size=int(params["batch_size"]),
-                  epochs=budget.pretrain_epochs, shuffle=True, verbose=0,
-                  callbacks=[keras.callbacks.TerminateOnNaN(),
-                             *self.plateau(budget, "loss", "min")])
-        context.notes["pretrain_loss"] = float(model.loss_tracker.result())
-        return model
+        log = self.fit_pretrainer(model, unlabeled, int(params["batch_size"]), budget, context)
+        if log.history:
+            context.notes["pretrain_loss"] = log.history[-1]["loss"]
+        return model, log

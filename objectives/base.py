@@ -42,6 +42,8 @@ class RunContext:
         checkpoint: The run's checkpoint file: written after every epoch, resumed from if
             a killed run left one, deleted when the run ends; ``None`` for none.
         callbacks: More callbacks for the main phase (e.g. a test-error monitor).
+        pretrain_callbacks: More callbacks for the pretraining phase, if the method has
+            one (its progress line is made from the main phase's).
         files: Files the method wrote about the trained model (``{name: path}``, e.g. the
             GAN's ``samples_png``); the caller records them with the run.
     """
@@ -54,6 +56,7 @@ class RunContext:
     checkpoint: Path | None = None
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    pretrain_callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
 
 
 @dataclass

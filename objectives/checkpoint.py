@@ -7,7 +7,13 @@ weights and wait; the epoch log; the GAN's collapse guard; the test-curve monito
 one pickle written to a temporary file and renamed over the old one, so a crash leaves
 either the previous checkpoint or the new one, never half of one. The training loop
 deletes it when the run ends (finished, pruned or failed by its own guards); only a
-killed or interrupted run leaves one behind.
+killed or interrupted run leaves one behind. A run that pretrains keeps its pretraining
+phase's checkpoint beside it (:func:`pretrain_checkpoint`), so a cut costs an epoch of
+either phase.
+
+A killed search trial is re-run as a new trial, which holds no intermediate values yet:
+:class:`ReplayReports` hands the epochs before the resume to its pruning callbacks, so the
+pruner judges each of its rungs by the value reached there, not by a later one.
 
 Random state: Keras and TensorFlow do not expose the state of their stateful random ops,
 so a resumed run reseeds with ``(model seed, epoch)``: it is reproducible for a given
@@ -25,8 +31,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import keras
 
-__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping", "discard_checkpoint",
-           "load_checkpoint"]
+__all__ = ["Checkpointed", "ReplayReports", "RunCheckpoint", "StatefulEarlyStopping",
+           "discard_checkpoint", "load_checkpoint", "pretrain_checkpoint", "resume_point"]
 
 FORMAT = 1
 
@@ -60,9 +66,16 @@ def _optimizers(model: keras.Model) -> list[keras.optimizers.Optimizer]:
 
 
 def discard_checkpoint(path: Path | None) -> None:
-    """Deletes a run's checkpoint once nothing will resume from it (``None``: none kept)."""
+    """Deletes a run's checkpoint, and its pretraining phase's, once nothing will resume
+    from them (``None``: none kept)."""
     if path is not None:
         path.unlink(missing_ok=True)
+        pretrain_checkpoint(path).unlink(missing_ok=True)  # type: ignore[union-attr]
+
+
+def pretrain_checkpoint(path: Path | None) -> Path | None:
+    """The checkpoint of a run's pretraining phase, beside the run's own ``path``."""
+    return None if path is None else path.with_name(f"{path.stem}-pretrain{path.suffix}")
 
 
 def load_checkpoint(path: Path) -> dict[str, Any] | None:
@@ -104,8 +117,13 @@ class RunCheckpoint(keras.callbacks.Callback):
         if self.resume is None:
             return
         self.model.set_weights(self.resume["weights"])
-        for optimizer, values in zip(_optimizers(self.model), self.resume["optimizers"]):
-            for variable, value in zip(optimizer.variables, values):
+        for optimizer, values in zip(_optimizers(self.model), self.resume["optimizers"],
+                                     strict=True):
+            if not optimizer.built:
+                # Keras builds a model's optimizer in its first step, after this: without
+                # its slots now, Adam's moments would be dropped and start again at zero.
+                optimizer.build(self.model.trainable_variables)
+            for variable, value in zip(optimizer.variables, values, strict=True):
                 variable.assign(value)
         for part, state in zip(self.parts, self.resume["callbacks"]):
             part.restore_state(state)
@@ -129,3 +147,54 @@ class RunCheckpoint(keras.callbacks.Callback):
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def resume_point(path: Path | None, seed: int, callbacks: list[keras.callbacks.Callback],
+                 epochs: int, notes: dict[str, Any], note: str = "resumed_from_epoch") -> int:
+    """Appends the writer of checkpoint ``path`` to ``callbacks`` (after the callbacks it
+    saves); returns the epoch to start from.
+
+    Args:
+        path: The phase's checkpoint, ``None`` for none (then nothing is appended).
+        seed: The run's model seed; a resumed run reseeds with it and the resume epoch.
+        callbacks: The phase's callbacks.
+        epochs: The phase's epoch budget: where a checkpointed run that had stopped starts.
+        notes: Where the resume epoch is recorded, under ``note``.
+    """
+    if path is None:
+        return 0
+    resume = load_checkpoint(path)
+    callbacks.append(RunCheckpoint(path, callbacks, resume))
+    if resume is None:
+        return 0
+    done = int(resume["epoch"])
+    notes[note] = done
+    short = path if len(path.parts) < 3 else Path(*path.parts[-3:])
+    print(f"  resuming from the checkpoint after epoch {done} ({short})", flush=True)
+    # A fresh but reproducible random stream for the epochs still to run.
+    keras.utils.set_random_seed(seed * 100_003 + done)
+    # A run that its own guards had stopped trains no further epoch.
+    return epochs if resume.get("stopped") else done
+
+
+class ReplayReports(keras.callbacks.Callback):
+    """At the start of a resumed phase, gives each epoch's logs before the resume, from the
+    restored ``log``, to ``targets`` (the pruning callbacks), as if they ran now.
+
+    Put it after the :class:`RunCheckpoint` that restores ``log``; on a fresh run the log
+    is empty and it does nothing.
+
+    Args:
+        log: A callback with a ``history`` list of per-epoch logs, restored on resume.
+        targets: Callbacks whose ``on_epoch_end`` reports to the pruner (and may prune).
+    """
+
+    def __init__(self, log: Any, targets: Sequence[keras.callbacks.Callback]) -> None:
+        super().__init__()
+        self.log = log
+        self.targets = list(targets)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        for epoch, values in enumerate(self.log.history):
+            for target in self.targets:
+                target.on_epoch_end(epoch, dict(values))

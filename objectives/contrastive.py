@@ -21,7 +21,7 @@ from objectives.data import SearchData
 from objectives.optimizers import adam
 from objectives.pretraining import Pretrainer, PretrainMethod
 from objectives.profiles import Budget
-from objectives.training import validation_sets
+from objectives.training import EpochLog, validation_sets
 from spaces import get_space
 
 __all__ = ["Contrastive", "ContrastivePretrainer", "KnnProbe", "augmenter", "nt_xent"]
@@ -125,6 +125,7 @@ class Contrastive(PretrainMethod):
     pretrain_params = ("learning_rate", "batch_size", "temperature", "projection_width",
                        "augment_strength")
     pruning_signal = "knn_accuracy"
+    plateau_signal = ("knn_accuracy", "max")
 
     def pretrain(
         self,
@@ -134,24 +135,16 @@ class Contrastive(PretrainMethod):
         data: SearchData,
         budget: Budget,
         context: RunContext,
-    ) -> keras.Model:
+    ) -> tuple[ContrastivePretrainer, EpochLog]:
         model = ContrastivePretrainer(encoder, int(params["projection_width"]),
                                       float(params["temperature"]),
                                       float(params["augment_strength"]))
         model.compile(optimizer=adam(params["learning_rate"]))
         (monitor_x, monitor_y), _ = validation_sets(data, budget)
         probe = KnnProbe(encoder, data.labeled_x, data.labeled_y, monitor_x, monitor_y)
-        model.fit(
-            unlabeled,
-            # NT-Xent needs negatives: at least 32 images per batch whatever batch_size says.
-            batch_size=max(int(params["batch_size"]), 32),
-            epochs=budget.pretrain_epochs,
-            shuffle=True,
-            verbose=0,
-            callbacks=[keras.callbacks.TerminateOnNaN(), probe,
-                       *context.pruning(self.pruning_signal, 0),
-                       *self.plateau(budget, "knn_accuracy", "max")],
-        )
-        if probe.last is not None:
-            context.notes["pretrain_knn_accuracy"] = probe.last
-        return model
+        # NT-Xent needs negatives: at least 32 images per batch whatever batch_size says.
+        log = self.fit_pretrainer(model, unlabeled, max(int(params["batch_size"]), 32),
+                                  budget, context, [probe])
+        if log.history:
+            context.notes["pretrain_knn_accuracy"] = log.history[-1]["knn_accuracy"]
+        return model, log

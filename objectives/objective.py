@@ -20,7 +20,7 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna_integration import KerasPruningCallback
 
 from objectives.base import Method, RunContext
-from objectives.checkpoint import discard_checkpoint
+from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
 from objectives.profiles import Budget
@@ -90,8 +90,12 @@ class Objective:
         with warnings.catch_warnings():  # "experimental" since Optuna 3.0, in every trial
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             history = RetryHeartbeatStaleTrialCallback.retry_history(frozen)
-        if history and (folder / f"trial{history[-1]}.ckpt").exists():
-            (folder / f"trial{history[-1]}.ckpt").replace(path)
+        if history:
+            killed = folder / f"trial{history[-1]}.ckpt"
+            for source, target in ((killed, path), (pretrain_checkpoint(killed),
+                                                   pretrain_checkpoint(path))):
+                if source.exists():  # type: ignore[union-attr]
+                    source.replace(target)  # type: ignore[union-attr,arg-type]
         return path
 
     def __call__(self, trial: optuna.Trial) -> float:

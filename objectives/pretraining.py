@@ -3,13 +3,15 @@
 :class:`PretrainMethod` builds the shared encoder, pretrains it on the unlabeled pool
 (or loads it from the pretraining cache), then puts the classifier head on it, frozen or
 fine-tuned with its own learning rate. Subclasses only say which parameters pretraining
-depends on and how to pretrain.
+depends on and how to build the pretraining model; :meth:`PretrainMethod.fit_pretrainer`
+is the pretraining phase's one training loop (the plateau rule, the pruner's reports,
+per-epoch checkpoints and resuming).
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
@@ -18,11 +20,19 @@ import tensorflow as tf
 
 from objectives.base import Method, RunContext
 from objectives.cache import cache_key
+from objectives.checkpoint import (
+    ReplayReports,
+    discard_checkpoint,
+    pretrain_checkpoint,
+    resume_point,
+)
 from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
 from objectives.optimizers import adam
 from objectives.profiles import PRETRAIN_MIN_GAIN, Budget
+from objectives.progress import EpochProgress
+from objectives.training import EpochLog
 from spaces.common import ENCODER_PARAMS
 
 __all__ = ["Plateau", "PretrainMethod", "Pretrainer"]
@@ -77,6 +87,12 @@ class Plateau(keras.callbacks.Callback):
         self.best: float | None = None
         self.wait = 0
 
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {"best": self.best, "wait": self.wait}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.best, self.wait = state["best"], state["wait"]
+
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         value = (logs or {}).get(self.monitor)
         if value is None:
@@ -98,10 +114,13 @@ class PretrainMethod(Method):
             fine-tuning, so trials differing in those alone reuse a cached encoder.
         pruning_signal: Log key of the pretraining signal the pruner sees at steps
             ``0 .. pretrain_epochs - 1`` (higher is better), ``None`` for none.
+        plateau_signal: Log key and mode (``min``, ``max``) of the signal whose flattening
+            ends pretraining, under a profile with ``pretrain_patience``.
     """
 
     pretrain_params: tuple[str, ...] = ("learning_rate", "batch_size")
     pruning_signal: str | None = None
+    plateau_signal: tuple[str, str] = ("loss", "min")
 
     def pretrain_steps(self, budget: Budget) -> int:
         return budget.pretrain_epochs
@@ -115,9 +134,48 @@ class PretrainMethod(Method):
         data: SearchData,
         budget: Budget,
         context: RunContext,
-    ) -> keras.Model:
-        """Trains ``encoder`` in place on ``unlabeled`` for ``budget.pretrain_epochs`` (or
-        until :meth:`plateau` stops it); returns the fitted pretraining model."""
+    ) -> tuple[Pretrainer, EpochLog]:
+        """Trains ``encoder`` in place on ``unlabeled`` with :meth:`fit_pretrainer`; returns
+        the fitted pretraining model and its epoch log."""
+
+    # --- the pretraining loop ------------------------------------------------------------
+
+    def fit_pretrainer(self, model: Pretrainer, unlabeled: np.ndarray, batch_size: int,
+                       budget: Budget, context: RunContext,
+                       callbacks: Sequence[keras.callbacks.Callback] = ()) -> EpochLog:
+        """Fits ``model`` on ``unlabeled`` for ``budget.pretrain_epochs`` epochs, or until the
+        plateau rule stops it.
+
+        The phase reports :attr:`pruning_signal` to the pruner and writes a checkpoint
+        beside the run's after every epoch; a killed run resumes from it, and the epochs
+        before the resume are reported again (a re-run trial has none yet).
+
+        Args:
+            callbacks: The method's callbacks that write logs (e.g. a probe): they run
+                before the pruner and the plateau rule read them.
+
+        Returns:
+            The epoch log, the epochs before a resume included.
+        """
+        log = EpochLog()
+        pruning = context.pruning(self.pruning_signal, 0) if self.pruning_signal else []
+        progress = [EpochProgress(f"{c.label} pretraining", c.stream)
+                    for c in context.callbacks if isinstance(c, EpochProgress)]
+        # The log comes after the method's callbacks, so it records what they write.
+        every = [keras.callbacks.TerminateOnNaN(), *callbacks, log, *pruning,
+                 *self.plateau(budget, *self.plateau_signal), *progress,
+                 *context.pretrain_callbacks]
+        path = pretrain_checkpoint(context.checkpoint)
+        if path is not None and path.exists():
+            # A pretrainer builds its heads in its first step; the checkpoint needs them now.
+            model.pretrain_loss(tf.constant(unlabeled[:2]))
+        initial = resume_point(path, context.seed, every, budget.pretrain_epochs,
+                               context.notes, "pretrain_resumed_from_epoch")
+        every.append(ReplayReports(log, pruning))
+        model.fit(unlabeled, batch_size=batch_size, epochs=budget.pretrain_epochs,
+                  initial_epoch=initial, shuffle=True, verbose=0, callbacks=every)
+        discard_checkpoint(path)
+        return log
 
     def _report_rest(self, context: RunContext, budget: Budget, values: list[float],
                      start: int) -> None:
@@ -169,14 +227,14 @@ class PretrainMethod(Method):
             cost = cache.meta(key)
         else:
             unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
-            pretrainer = self.pretrain(encoder, params, unlabeled, data, budget, context)
+            pretrainer, log = self.pretrain(encoder, params, unlabeled, data, budget, context)
             # What pretraining cost, in the units budgets compare: steps and epochs; and
             # its signal per epoch, for the pruner of a trial that finds it in the cache.
             cost = {"pretrain_steps": int(pretrainer.optimizer.iterations),
-                    "pretrain_epochs": len(pretrainer.history.epoch)}
+                    "pretrain_epochs": log.epochs}
             if self.pruning_signal:
-                cost["pretrain_signal"] = [
-                    float(v) for v in pretrainer.history.history.get(self.pruning_signal, [])]
+                cost["pretrain_signal"] = [float(h[self.pruning_signal])
+                                           for h in log.history if self.pruning_signal in h]
                 reported = len(cost["pretrain_signal"])
             if cache is not None:
                 cache.store(key, encoder, cost)

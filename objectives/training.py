@@ -16,7 +16,6 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -24,10 +23,10 @@ import numpy as np
 
 from objectives.base import Method, RunContext
 from objectives.checkpoint import (
-    RunCheckpoint,
+    ReplayReports,
     StatefulEarlyStopping,
     discard_checkpoint,
-    load_checkpoint,
+    resume_point,
 )
 from objectives.data import SearchData
 from objectives.profiles import Budget
@@ -50,7 +49,9 @@ class EpochLog(keras.callbacks.Callback):
         self.history: list[dict[str, float]] = []
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
-        self.n_params = int(self.model.count_params())
+        # A subclassed model that builds in its first step (a pretrainer) has no count yet.
+        if self.model.built:
+            self.n_params = int(self.model.count_params())
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         self.epochs = epoch + 1
@@ -149,9 +150,11 @@ def train(
         callbacks.append(StatefulEarlyStopping(
             monitor="val_accuracy", mode="max", patience=inputs.patience or budget.patience,
             restore_best_weights=True))
-    callbacks += [*inputs.callbacks, *context.callbacks,
-                  *context.pruning("val_accuracy", method.pretrain_steps(budget))]
-    initial_epoch = _resume_point(context, callbacks, inputs.epochs)
+    pruning = context.pruning("val_accuracy", method.pretrain_steps(budget))
+    callbacks += [*inputs.callbacks, *context.callbacks, *pruning]
+    initial_epoch = resume_point(context.checkpoint, context.seed, callbacks, inputs.epochs,
+                                 context.notes)
+    callbacks.append(ReplayReports(log, pruning))
     model.fit(
         inputs.x,
         inputs.y,
@@ -188,29 +191,6 @@ def train(
         history=log.history,
         stop_reason=next((r for r in reasons if r), None),
     )
-
-
-def _resume_point(context: RunContext, callbacks: list[keras.callbacks.Callback],
-                  epochs: int) -> int:
-    """Appends the checkpoint writer to ``callbacks``; returns the epoch to start from."""
-    if context.checkpoint is None:
-        return 0
-    resume = load_checkpoint(context.checkpoint)
-    callbacks.append(RunCheckpoint(context.checkpoint, callbacks, resume))
-    if resume is None:
-        return 0
-    done = int(resume["epoch"])
-    context.notes["resumed_from_epoch"] = done
-    print(f"  resuming from the checkpoint after epoch {done} ({_short(context.checkpoint)})",
-          flush=True)
-    # A fresh but reproducible random stream for the epochs still to run.
-    keras.utils.set_random_seed(context.seed * 100_003 + done)
-    # A run that its own guards had stopped trains no further epoch.
-    return epochs if resume.get("stopped") else done
-
-
-def _short(path: Path) -> str:
-    return str(path if len(path.parts) < 3 else Path(*path.parts[-3:]))
 
 
 def release() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from objectives import Objective, get_method
 from objectives.base import RunContext
-from objectives.checkpoint import load_checkpoint
+from objectives.checkpoint import load_checkpoint, pretrain_checkpoint
 from objectives.data import SearchData
 from objectives.profiles import Budget
 from objectives.training import release, train
@@ -42,8 +42,9 @@ class Snapshot(keras.callbacks.Callback):
         if self.weights is not None:
             return
         self.weights = self.model.get_weights()
-        self.steps = [int(o.iterations.numpy()) for o in
-                      getattr(self.model, "optimizers", [self.model.optimizer])]
+        optimizers = getattr(self.model, "optimizers", [self.model.optimizer])
+        self.steps = [int(o.iterations.numpy()) for o in optimizers]
+        self.slots = [[v.numpy() for v in o.variables] for o in optimizers]
 
 
 @pytest.mark.parametrize("name", ["supervised", "gan", "autoencoder"])
@@ -69,6 +70,11 @@ def test_killed_run_resumes_where_it_stopped(name: str, tiny_data: SearchData, b
         np.testing.assert_array_equal(now, then)
     steps_per_epoch = saved["optimizers"][0][0]  # iterations is each optimizer's first
     assert snapshot.steps == [int(v[0]) for v in saved["optimizers"]] and steps_per_epoch > 0
+    # Adam's moments too, not just its step count.
+    for now_slots, then_slots in zip(snapshot.slots, saved["optimizers"], strict=True):
+        assert len(now_slots) == len(then_slots) > 2
+        for now, then in zip(now_slots, then_slots):
+            np.testing.assert_array_equal(now, then)
     assert context.notes["resumed_from_epoch"] == 2
     assert not path.exists()  # the run ended: nothing left to resume
     release()
@@ -130,4 +136,51 @@ def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, b
     study.tell(retry, objective(retry))
     done = study.trials[retry.number]
     assert done.user_attrs["resumed_from_epoch"] == 2 and done.user_attrs["epochs"] == 4
+    # The re-run trial reports the killed one's first two epochs too, from the restored
+    # log: the pruner reads each rung at its own epoch.
+    assert sorted(done.intermediate_values) == [0, 1, 2, 3]
     assert not list(tmp_path.rglob("*.ckpt"))
+
+
+class Recorder(keras.callbacks.Callback):
+    """Stands in for a trial's pruning callback: records each (step, value) it is given."""
+
+    def __init__(self, reports: list[tuple[int, float]], monitor: str, offset: int) -> None:
+        super().__init__()
+        self.reports, self.monitor, self.offset = reports, monitor, offset
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.reports.append((epoch + self.offset, float((logs or {})[self.monitor])))
+
+
+@pytest.mark.parametrize(("name", "probed"), [("autoencoder", []), ("contrastive", [0, 1, 2, 3])])
+def test_killed_pretraining_resumes_and_reports_every_step(
+    name: str, probed: list[int], tiny_data: SearchData, budget: Budget, params: dict,
+    tmp_path: Path
+) -> None:
+    method, params = get_method(name), {**params, **EXTRA[name]}
+    budget = dataclasses.replace(budget, max_epochs=2, patience=2, pretrain_epochs=4,
+                                 unlabeled_limit=320)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        train(method, params, tiny_data, budget,
+              RunContext(seed=0, checkpoint=path, pretrain_callbacks=[Kill(2)]))
+    saved = load_checkpoint(pretrain_checkpoint(path))  # type: ignore[arg-type]
+    assert saved is not None and saved["epoch"] == 2 and not path.exists()
+    release()
+
+    reports: list[tuple[int, float]] = []
+    context = RunContext(seed=0, checkpoint=path,
+                         pruning=lambda monitor, offset: [Recorder(reports, monitor, offset)])
+    train(method, params, tiny_data, budget, context)
+    release()
+    # Pretraining went on from its third epoch: 4 epochs of 10 steps (320 images of 32).
+    assert context.notes["pretrain_resumed_from_epoch"] == 2
+    assert (context.notes["pretrain_epochs"], context.notes["pretrain_steps"]) == (4, 40)
+    # Every step reported once and in order: the probe's two epochs before the kill first
+    # (from the restored log), then its last two, then fine-tuning from step 4.
+    assert [step for step, _ in reports] == [*probed, 4, 5]
+    if probed:
+        logged = [h["knn_accuracy"] for h in saved["callbacks"][0]["history"]]
+        assert [value for _, value in reports[:2]] == logged
+    assert not list(tmp_path.glob("*.ckpt"))
