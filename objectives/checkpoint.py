@@ -9,11 +9,8 @@ either the previous checkpoint or the new one, never half of one. The training l
 deletes it when the run ends (finished, pruned or failed by its own guards); only a
 killed or interrupted run leaves one behind. A run that pretrains keeps its pretraining
 phase's checkpoint beside it (:func:`pretrain_checkpoint`), so a cut costs an epoch of
-either phase.
-
-A killed search trial is re-run as a new trial, which holds no intermediate values yet:
-:class:`ReplayReports` hands the epochs before the resume to its pruning callbacks, so the
-pruner judges each of its rungs by the value reached there, not by a later one.
+either phase. (A killed search trial's re-run inherits its reported values from Optuna's
+heartbeat recovery, so the pruner still sees the whole curve.)
 
 Random state: Keras and TensorFlow do not expose the state of their stateful random ops,
 so a resumed run reseeds with ``(model seed, epoch)``: it is reproducible for a given
@@ -31,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import keras
 
-__all__ = ["Checkpointed", "ReplayReports", "RunCheckpoint", "StatefulEarlyStopping",
+__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping",
            "discard_checkpoint", "load_checkpoint", "pretrain_checkpoint", "resume_point"]
 
 FORMAT = 1
@@ -175,26 +172,3 @@ def resume_point(path: Path | None, seed: int, callbacks: list[keras.callbacks.C
     keras.utils.set_random_seed(seed * 100_003 + done)
     # A run that its own guards had stopped trains no further epoch.
     return epochs if resume.get("stopped") else done
-
-
-class ReplayReports(keras.callbacks.Callback):
-    """At the start of a resumed phase, gives each epoch's logs before the resume, from the
-    restored ``log``, to ``targets`` (the pruning callbacks), as if they ran now.
-
-    Put it after the :class:`RunCheckpoint` that restores ``log``; on a fresh run the log
-    is empty and it does nothing.
-
-    Args:
-        log: A callback with a ``history`` list of per-epoch logs, restored on resume.
-        targets: Callbacks whose ``on_epoch_end`` reports to the pruner (and may prune).
-    """
-
-    def __init__(self, log: Any, targets: Sequence[keras.callbacks.Callback]) -> None:
-        super().__init__()
-        self.log = log
-        self.targets = list(targets)
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        for epoch, values in enumerate(self.log.history):
-            for target in self.targets:
-                target.on_epoch_end(epoch, dict(values))

@@ -20,12 +20,7 @@ import tensorflow as tf
 
 from objectives.base import Method, RunContext
 from objectives.cache import cache_key
-from objectives.checkpoint import (
-    ReplayReports,
-    discard_checkpoint,
-    pretrain_checkpoint,
-    resume_point,
-)
+from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint, resume_point
 from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
@@ -147,8 +142,7 @@ class PretrainMethod(Method):
         plateau rule stops it.
 
         The phase reports :attr:`pruning_signal` to the pruner and writes a checkpoint
-        beside the run's after every epoch; a killed run resumes from it, and the epochs
-        before the resume are reported again (a re-run trial has none yet).
+        beside the run's after every epoch; a killed run resumes from it.
 
         Args:
             callbacks: The method's callbacks that write logs (e.g. a probe): they run
@@ -171,7 +165,6 @@ class PretrainMethod(Method):
             model.pretrain_loss(tf.constant(unlabeled[:2]))
         initial = resume_point(path, context.seed, every, budget.pretrain_epochs,
                                context.notes, "pretrain_resumed_from_epoch")
-        every.append(ReplayReports(log, pruning))
         model.fit(unlabeled, batch_size=batch_size, epochs=budget.pretrain_epochs,
                   initial_epoch=initial, shuffle=True, verbose=0, callbacks=every)
         discard_checkpoint(path)

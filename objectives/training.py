@@ -23,7 +23,6 @@ import numpy as np
 
 from objectives.base import Method, RunContext
 from objectives.checkpoint import (
-    ReplayReports,
     StatefulEarlyStopping,
     discard_checkpoint,
     resume_point,
@@ -150,11 +149,10 @@ def train(
         callbacks.append(StatefulEarlyStopping(
             monitor="val_accuracy", mode="max", patience=inputs.patience or budget.patience,
             restore_best_weights=True))
-    pruning = context.pruning("val_accuracy", method.pretrain_steps(budget))
-    callbacks += [*inputs.callbacks, *context.callbacks, *pruning]
+    callbacks += [*inputs.callbacks, *context.callbacks,
+                  *context.pruning("val_accuracy", method.pretrain_steps(budget))]
     initial_epoch = resume_point(context.checkpoint, context.seed, callbacks, inputs.epochs,
                                  context.notes)
-    callbacks.append(ReplayReports(log, pruning))
     model.fit(
         inputs.x,
         inputs.y,

@@ -130,14 +130,14 @@ def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, b
     study.add_trial(optuna.trial.create_trial(
         state=optuna.trial.TrialState.WAITING, params=params,
         distributions=method.space.distributions(params),
-        system_attrs={"failed_trial": killed.number, "retry_history": [killed.number]}))
+        system_attrs={"failed_trial": killed.number, "retry_history": [killed.number]},
+        intermediate_values={0: 0.5, 1: 0.6}))
     retry = study.ask()
     objective = Objective(method, tiny_data, budget, seed=0, checkpoint_dir=tmp_path)
     study.tell(retry, objective(retry))
     done = study.trials[retry.number]
     assert done.user_attrs["resumed_from_epoch"] == 2 and done.user_attrs["epochs"] == 4
-    # The re-run trial reports the killed one's first two epochs too, from the restored
-    # log: the pruner reads each rung at its own epoch.
+    # With the killed trial's reports (heartbeat recovery copies them), the curve is whole.
     assert sorted(done.intermediate_values) == [0, 1, 2, 3]
     assert not list(tmp_path.rglob("*.ckpt"))
 
@@ -153,7 +153,7 @@ class Recorder(keras.callbacks.Callback):
         self.reports.append((epoch + self.offset, float((logs or {})[self.monitor])))
 
 
-@pytest.mark.parametrize(("name", "probed"), [("autoencoder", []), ("contrastive", [0, 1, 2, 3])])
+@pytest.mark.parametrize(("name", "probed"), [("autoencoder", []), ("contrastive", [2, 3])])
 def test_killed_pretraining_resumes_and_reports_every_step(
     name: str, probed: list[int], tiny_data: SearchData, budget: Budget, params: dict,
     tmp_path: Path
@@ -177,10 +177,9 @@ def test_killed_pretraining_resumes_and_reports_every_step(
     # Pretraining went on from its third epoch: 4 epochs of 10 steps (320 images of 32).
     assert context.notes["pretrain_resumed_from_epoch"] == 2
     assert (context.notes["pretrain_epochs"], context.notes["pretrain_steps"]) == (4, 40)
-    # Every step reported once and in order: the probe's two epochs before the kill first
-    # (from the restored log), then its last two, then fine-tuning from step 4.
+    # The resumed run reports its own epochs once each: the probe's last two (the first
+    # two went to the pruner before the kill), then fine-tuning from step 4.
     assert [step for step, _ in reports] == [*probed, 4, 5]
-    if probed:
-        logged = [h["knn_accuracy"] for h in saved["callbacks"][0]["history"]]
-        assert [value for _, value in reports[:2]] == logged
+    if probed:  # the restored log holds the probe's first two epochs
+        assert len([h["knn_accuracy"] for h in saved["callbacks"][0]["history"]]) == 2
     assert not list(tmp_path.glob("*.ckpt"))
