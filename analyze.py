@@ -63,9 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # whose first run has not finished) leaves the others' report intact.
                 print(f"analyze.py: skipped: {exc}", file=sys.stderr)
                 continue
+            for s in found:
+                # Plots, retrain runs and selections are keyed by study name: two studies
+                # of one name would overwrite each other and share each other's retrains.
+                if s.study_name in study_urls:
+                    raise StorageError(
+                        f"study {s.study_name!r} is in {mask_url(study_urls[s.study_name])} "
+                        f"and in {mask_url(url)}; report them apart (one --storage each, "
+                        "or --study)")
+                study_urls[s.study_name] = url
             studies += found
             rows += found_rows
-            study_urls.update({s.study_name: url for s in found})
             retrains += retrain_rows(url, [s.study_name for s in found], references)
             selections += selection_groups(url, {s.study_name for s in found})
         if not args.no_plots:

@@ -28,7 +28,7 @@
 # TensorFlow thread each: this machine has 2 cores). Each command, its output and its wall
 # time are appended to results/logs/<stage>-<what>.log. $STUDIES narrows the comparison's
 # stages to some studies, in the order given, e.g.
-#   STUDIES="supervised-tpe gan-tpe" bash results/pipeline.sh search retrain
+#   STUDIES="supervised-final gan-final" bash results/pipeline.sh search retrain
 set -u
 cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
@@ -55,10 +55,11 @@ comparison=(--storage sqlite:///results/comparison.db)
 # The comparison's studies: name -> method and the parameters it holds. The baseline is
 # searched twice, with augmentation searchable and without it (Oliver et al. 2018: the
 # comparison is against the strong one, the weak one stays a row).
-declare -A STUDY_METHOD=([supervised-tpe]=supervised [autoencoder-tpe]=autoencoder
-  [contrastive-tpe]=contrastive [gan-tpe]=gan [supervised-tpe-augment-False]=supervised)
-declare -A STUDY_FIX=([supervised-tpe-augment-False]="--fix augment=False")
-read -r -a STUDIES <<< "${STUDIES:-supervised-tpe autoencoder-tpe contrastive-tpe gan-tpe supervised-tpe-augment-False}"
+# Named apart from the `bench` studies of pipeline.db, which the report reads beside them.
+declare -A STUDY_METHOD=([supervised-final]=supervised [autoencoder-final]=autoencoder
+  [contrastive-final]=contrastive [gan-final]=gan [supervised-final-augment-False]=supervised)
+declare -A STUDY_FIX=([supervised-final-augment-False]="--fix augment=False")
+read -r -a STUDIES <<< "${STUDIES:-supervised-final autoencoder-final contrastive-final gan-final supervised-final-augment-False}"
 
 stage_search() {
   for study in "${STUDIES[@]}"; do
@@ -90,7 +91,7 @@ stage_sweep() {
 
 stage_fidelity() {
   step selection-fidelity nice -n 10 python benchmarks/selection_fidelity.py \
-    --storage sqlite:///results/comparison.db --study-name gan-tpe \
+    --storage sqlite:///results/comparison.db --study-name gan-final \
     --append results/benchmarks.md
 }
 

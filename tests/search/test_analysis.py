@@ -269,3 +269,18 @@ def test_steps_per_run_count_pretraining_and_skip_runs_without_steps(tmp_path: P
                              False, 0.9, 0.95, 500, 10_000, 5, 2.0, notes=notes))
     (row,) = retrain_rows(url, ["autoencoder-tpe"])
     assert row.steps_per_run() == round((5000 + 1200) / 2)
+
+
+def test_one_study_name_in_two_databases_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # Their plots and retrain runs would be merged under one name: refused, nothing written.
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db"))
+    _fabricate(first)
+    _fabricate(second)
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", first, "--storage", second, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "'supervised-tpe' is in" in err and err.count("\n") == 1 and not out.exists()
+    # Either one alone still reports.
+    assert analyze.main(["--storage", first, "--out", str(out), "--no-plots"]) == 0
