@@ -29,6 +29,12 @@ def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget
     for epoch, value in enumerate([0.3, 0.005, 0.004]):
         guard.on_epoch_end(epoch, {"loss_unl": value})
     assert guard.model.stop_training and guard.stop_reason.startswith("collapse")
+    # A run whose validation accuracy still rises is learning, however low loss_unl is.
+    rising = CollapseGuard(threshold=0.01, patience=2)
+    rising.set_model(_Model())  # type: ignore[arg-type]
+    for epoch, acc in enumerate([0.90, 0.91, 0.92, 0.93]):
+        rising.on_epoch_end(epoch, {"loss_unl": 0.001, "val_accuracy": acc})
+    assert not rising.model.stop_training and rising.stop_reason is None
 
 
 def test_gan_epochs_counted_in_steps_whatever_the_batch(tiny_data: SearchData,
