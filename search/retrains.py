@@ -90,9 +90,13 @@ class RetrainRow:
         """(seed, path) of the generated-sample grids the runs wrote."""
         return tuple((m.seed, str(m.samples_png)) for m in self.members if m.samples_png)
 
+    def saved_members(self) -> list[RunRecord]:
+        """The runs whose saved test softmax file is still on disk."""
+        return [m for m in self.members if m.softmax is not None and m.softmax.exists()]
+
     def saved_softmax(self) -> list[Path]:
         """The runs' saved test softmax files that are still on disk."""
-        return [m.softmax for m in self.members if m.softmax is not None and m.softmax.exists()]
+        return [m.softmax for m in self.saved_members()]  # type: ignore[misc]
 
     def steps_per_run(self) -> int | None:
         """Optimiser steps of a run (see :func:`mean_steps`)."""

@@ -108,7 +108,7 @@ def protocol_results(retrains: Sequence[RetrainRow],
             ours = row.errors_summary()
             p = float(stats.ttest_ind_from_stats(ours.mean, ours.std, ours.n, mean, std, n,
                                                  equal_var=False).pvalue)
-        saved = [m for m in row.members if m.softmax is not None and m.softmax.exists()]
+        saved = row.saved_members()
         truth = labels() if saved else None
         confusions = {m.seed: top_confusions(np.load(m.softmax), truth)  # type: ignore[arg-type]
                       for m in saved}
