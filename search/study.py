@@ -145,9 +145,21 @@ def summarize_study(study: optuna.Study) -> SearchOutcome:
 
 
 def best_trials(study: optuna.Study, top: int) -> list[FrozenTrial]:
-    """The ``top`` completed trials, best first."""
+    """The ``top`` completed trials with distinct parameters, best first.
+
+    A configuration trained twice (a retried trial, an enqueued setting TPE proposed
+    again) counts once, under its earliest trial: two of a top 3 on one configuration
+    would spend the selection's seeds on it twice and leave a real runner-up out.
+    """
     done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return sorted(done, key=lambda t: t.value, reverse=True)[:top]
+    chosen: list[FrozenTrial] = []
+    seen: set[str] = set()
+    for trial in sorted(done, key=lambda t: (-t.value, t.number)):
+        key = json.dumps(trial.params, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            chosen.append(trial)
+    return chosen[:top]
 
 
 def method_studies(

@@ -17,6 +17,7 @@ from search.runner import run_search
 from search.samplers import SAMPLERS, make_sampler
 from search.study import (
     SearchError,
+    best_trials,
     default_study_name,
     finished_count,
     infeasible,
@@ -193,3 +194,12 @@ def test_hyperband_top_rung_is_the_methods_full_budget() -> None:
         assert method.pruning_steps(final) == steps
         pruner = make_pruner("hyperband", final, method.pruning_steps(final))
         assert pruner._max_resource == steps
+
+
+def test_best_trials_count_a_configuration_once() -> None:
+    study = optuna.create_study(direction="maximize")
+    lr = {"lr": optuna.distributions.FloatDistribution(0.0, 1.0)}
+    for value_of_lr, value in [(0.1, 0.9), (0.2, 0.8), (0.1, 0.9), (0.3, 0.7)]:
+        study.enqueue_trial({"lr": value_of_lr})
+        study.tell(study.ask(lr), value)
+    assert [t.number for t in best_trials(study, 3)] == [0, 1, 3]
