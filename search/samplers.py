@@ -1,9 +1,12 @@
 """The search: sampler registry (``tpe``, ``random``, ``grid``), each factory seedable.
 
 Factories take the method's space (the grid sampler reads the grid the space defines), the
-seed, and the worker's index: parallel workers of TPE and random search need distinct
-seeds or they would propose the same trials, while every grid worker needs the same seed,
-because Optuna numbers grid points in a seed-dependent order.
+seed, and a stream index: parallel workers of TPE and random search need distinct seeds or
+they would propose the same trials, and so does a resumed study: re-seeded as on its first
+run, TPE's random start-up phase would replay the first run's proposals (a resumed study
+trained trials 0 and 1 again as trials 9 and 10). Every grid worker needs the same seed,
+because Optuna numbers grid points in a seed-dependent order, and a grid never repeats a
+point anyway.
 """
 
 from __future__ import annotations
@@ -22,18 +25,30 @@ SamplerFactory = Callable[[SearchSpace, int, int], optuna.samplers.BaseSampler]
 
 SAMPLERS: Registry[SamplerFactory] = Registry("sampler")
 SAMPLERS.register(
-    "tpe", lambda space, seed, worker: optuna.samplers.TPESampler(seed=seed + 1000 * worker)
+    "tpe", lambda space, seed, stream: optuna.samplers.TPESampler(seed=seed + 1000 * stream)
 )
 SAMPLERS.register(
     "random",
-    lambda space, seed, worker: optuna.samplers.RandomSampler(seed=seed + 1000 * worker),
+    lambda space, seed, stream: optuna.samplers.RandomSampler(seed=seed + 1000 * stream),
 )
 # Every worker walks the same seeded order; the gate keeps them off each other's points.
-SAMPLERS.register("grid", lambda space, seed, worker: PointGridSampler(space, seed=seed))
+SAMPLERS.register("grid", lambda space, seed, stream: PointGridSampler(space, seed=seed))
 
 
 def make_sampler(
-    name: str, space: SearchSpace, seed: int, worker: int = 0
+    name: str, space: SearchSpace, seed: int, worker: int = 0, resumed_at: int = 0
 ) -> optuna.samplers.BaseSampler:
-    """Builds the sampler registered as ``name`` for ``space``, for worker ``worker``."""
-    return SAMPLERS.get(name)(space, seed, worker)
+    """Builds the sampler registered as ``name`` for ``space``.
+
+    Args:
+        name: A registered sampler.
+        space: The method's search space.
+        seed: The search's ``--seed``.
+        worker: This worker's index among the parallel workers, below 1000.
+        resumed_at: How many trials the study held when this worker joined it. A fresh
+            study (0) keeps the streams of earlier versions; every other count gets its
+            own, so a resumed search draws new proposals, and rerunning the same resume
+            draws the same ones.
+    """
+    stream = worker if resumed_at == 0 else worker + 1000 * resumed_at
+    return SAMPLERS.get(name)(space, seed, stream)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import optuna
 import pytest
 
 import analyze
@@ -29,6 +30,9 @@ def test_search_resume_retrain_end_to_end(
     assert "device: CPU (" in out  # no GPU on the test machines
     code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
     assert code == 0 and "supervised-random: 3/3 finished" in out
+    # Resumed with the same --seed, the sampler draws anew instead of replaying trial 0.
+    trials = optuna.load_study(study_name="supervised-random", storage=url).trials
+    assert trials[2].params not in (trials[0].params, trials[1].params)
     code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random",
                         "--select-seeds", "2")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
