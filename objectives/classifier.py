@@ -56,6 +56,14 @@ class Classifier(keras.Model):
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
 
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        # The first call builds the encoder and head; the augmentation runs only in
+        # train_step, so it is built here, or Keras warns on every run that the model
+        # has unbuilt state.
+        if self.augment is not None:
+            self.augment.build(input_shape)
+        self.head.build(self.encoder.compute_output_shape(input_shape))
+
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.head(self.encoder(inputs, training=training))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 
@@ -48,3 +50,13 @@ def test_classifier_augments_training_batches_only() -> None:
     np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
     history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_an_augmented_classifier_builds_without_keras_warning() -> None:
+    model = Classifier(build_encoder(EncoderConfig.from_params(PARAMS)),
+                       augment=label_augmenter({"augment": True, "augment_shift": 0.1,
+                                                "augment_rotation": 0.05}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model(_digits()[:1])
+    assert model.augment.built and model.head.built
