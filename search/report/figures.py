@@ -19,8 +19,9 @@ from storage.artifacts import resolve_file
 __all__ = ["curve_figure", "png_curve", "sampler_figure", "save_log_log", "study_figures",
            "sweep_figure"]
 
-# name, steps, mean, std: a learning curve as search.report.protocol.curve_series gives it.
-CurveSeries = tuple[str, list[int], list[float], list[float]]
+# name, steps, mean, std, each run's (steps, errors): a learning curve as
+# search.report.protocol.curve_series gives it.
+CurveSeries = tuple[str, list[int], list[float], list[float], list[tuple[list[int], list[int]]]]
 
 
 def sweep_figure(sweep: dict[str, dict[int, RetrainRow]]) -> object:
@@ -70,9 +71,13 @@ def curve_figure(series: Sequence[CurveSeries], paper: tuple[int, float, float])
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    for name, steps, means, stds in series:
+    for i, (name, steps, means, stds, runs) in enumerate(series):
         fig.add_trace(go.Scatter(x=steps, y=means, error_y={"type": "data", "array": stds},
-                                 mode="lines+markers", name=name))
+                                 mode="lines+markers", name=name, legendgroup=str(i)))
+        for k, (run_steps, errors) in enumerate(runs):
+            fig.add_trace(go.Scatter(x=run_steps, y=errors, mode="lines", opacity=0.35,
+                                     line={"width": 1}, name=f"{name}: run {k}",
+                                     legendgroup=str(i), showlegend=False))
     fig.add_trace(go.Scatter(x=[paper[0]], y=[paper[1]], mode="markers",
                              error_y={"type": "data", "array": [paper[2]]},
                              marker={"symbol": "star", "size": 12},
@@ -92,15 +97,18 @@ def png_curve(series: Sequence[CurveSeries], paper: tuple[int, float, float],
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for name, steps, means, stds in series:
+    for name, steps, means, stds, runs in series:
         mean, std = np.array(means), np.array(stds)
-        ax.plot(steps, mean, marker="o", markersize=3, label=name)
-        ax.fill_between(steps, np.maximum(mean - std, 1), mean + std, alpha=0.2)
+        (line,) = ax.plot(steps, mean, marker="o", markersize=3, label=name)
+        ax.fill_between(steps, np.maximum(mean - std, 1), mean + std, alpha=0.15,
+                        color=line.get_color())
+        for run_steps, errors in runs:
+            ax.plot(run_steps, errors, linewidth=0.8, alpha=0.45, color=line.get_color())
     ax.errorbar([paper[0]], [paper[1]], yerr=[paper[2]], marker="*", markersize=10,
                 color="black", linestyle="none", capsize=3,
                 label=f"paper: {paper[1]:g} ± {paper[2]:g}")
     return save_log_log(fig, ax, path, "optimiser steps", "test errors out of 10,000",
-                        "Test errors against steps (mean ± std over seeds; a monitor)")
+                        "Test errors against steps (mean ± std over seeds, each seed faint; a monitor)")
 
 
 def save_log_log(fig: object, ax: object, path: Path, xlabel: str, ylabel: str,

@@ -188,7 +188,9 @@ def anchors_measured(results: Sequence[ProtocolResult]) -> dict[int, str]:
 
 # --- the curve -----------------------------------------------------------------------------
 
-Series = tuple[str, list[int], list[float], list[float]]  # name, steps, mean, std
+# name, steps, mean, std, and each run's own (steps, errors), drawn faint behind the mean
+# so that one run far from the others shows as itself rather than as a wide band.
+Series = tuple[str, list[int], list[float], list[float], list[tuple[list[int], list[int]]]]
 
 
 def _mean_curve(name: str, curves: Sequence[Sequence[tuple[int, int]]]) -> Series:
@@ -198,8 +200,9 @@ def _mean_curve(name: str, curves: Sequence[Sequence[tuple[int, int]]]) -> Serie
             by_step[step].append(errors)
     steps = sorted(by_step)
     summaries = [summarize(by_step[s]) for s in steps]
+    runs = [([s for s, _ in c], [e for _, e in c]) for c in curves]
     return (f"{name} (n = {len(curves)})", steps, [x.mean for x in summaries],
-            [0.0 if math.isnan(x.std) else x.std for x in summaries])
+            [0.0 if math.isnan(x.std) else x.std for x in summaries], runs)
 
 
 def curve_series(result: ProtocolResult,

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 import analyze
-from search.report.protocol import PROTOCOL, protocol_results, read_epoch_log, seed_table
+from search.report.figures import png_curve
+from search.report.protocol import (
+    PROTOCOL,
+    curve_series,
+    protocol_results,
+    read_epoch_log,
+    seed_table,
+)
 from search.retrains import ensemble_errors, retrain_rows
 from storage import RetrainRun, RetrainStore
 from tests.conftest import write_idx
@@ -83,6 +90,13 @@ def test_protocol_numbers_by_hand(tmp_path: Path) -> None:
     top = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     assert result.confusions[1] == tuple((a, b, n) for (a, b), n in top)
     assert body[1][6] == ", ".join(f"{a} → {b}: {n}" for (a, b), n in top)
+    # The curve: mean ± std over the seeds, and each seed's own line for the plot.
+    ((name, steps, means, stds, runs),) = curve_series(result)
+    assert name.endswith("(n = 3)") and steps == [60_000, 120_000, 180_000]
+    assert means == [26.0, 11.0, 6.0] and stds == pytest.approx([2.0] * 3)
+    assert runs[2] == ([60_000, 120_000, 180_000], [28, 13, 8])
+    assert png_curve(curve_series(result), (180_000, 93, 6.5),
+                     tmp_path / "curve.png").stat().st_size > 0
 
 
 def test_labels_are_read_only_when_a_softmax_file_needs_them(tmp_path: Path) -> None:
