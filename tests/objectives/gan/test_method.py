@@ -29,12 +29,20 @@ def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget
     for epoch, value in enumerate([0.3, 0.005, 0.004]):
         guard.on_epoch_end(epoch, {"loss_unl": value})
     assert guard.model.stop_training and guard.stop_reason.startswith("collapse")
-    # A run whose validation accuracy still rises is learning, however low loss_unl is.
-    rising = CollapseGuard(threshold=0.01, patience=2)
-    rising.set_model(_Model())  # type: ignore[arg-type]
-    for epoch, acc in enumerate([0.90, 0.91, 0.92, 0.93]):
-        rising.on_epoch_end(epoch, {"loss_unl": 0.001, "val_accuracy": acc})
-    assert not rising.model.stop_training and rising.stop_reason is None
+    # A run that still learns, or wobbles on the monitor's noise just under its best (the
+    # official setting at `final`: 0.9280, 0.9255, 0.9235), is not collapsed, however low
+    # loss_unl is.
+    healthy = CollapseGuard(threshold=0.01, patience=2)
+    healthy.set_model(_Model())  # type: ignore[arg-type]
+    for epoch, acc in enumerate([0.90, 0.91, 0.928, 0.9255, 0.9235, 0.93]):
+        healthy.on_epoch_end(epoch, {"loss_unl": 0.001, "val_accuracy": acc})
+    assert not healthy.model.stop_training and healthy.stop_reason is None
+    # Accuracy that decays well under its best while the discriminator wins is.
+    decaying = CollapseGuard(threshold=0.01, patience=2)
+    decaying.set_model(_Model())  # type: ignore[arg-type]
+    for epoch, acc in enumerate([0.90, 0.92, 0.85, 0.80]):
+        decaying.on_epoch_end(epoch, {"loss_unl": 0.001, "val_accuracy": acc})
+    assert decaying.model.stop_training and "(epoch 4)" in decaying.stop_reason
 
 
 def test_gan_epochs_counted_in_steps_whatever_the_batch(tiny_data: SearchData,
