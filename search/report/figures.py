@@ -13,15 +13,12 @@ import optuna
 from optuna.trial import TrialState
 
 from search.analysis import RetrainRow
+from search.report.protocol import Series as CurveSeries
 from search.report.tables import sweep_series
 from storage.artifacts import resolve_file
 
 __all__ = ["curve_figure", "png_curve", "sampler_figure", "save_log_log", "study_figures",
            "sweep_figure"]
-
-# name, steps, mean, std, each run's (steps, errors): a learning curve as
-# search.report.protocol.curve_series gives it.
-CurveSeries = tuple[str, list[int], list[float], list[float], list[tuple[list[int], list[int]]]]
 
 
 def sweep_figure(sweep: dict[str, dict[int, RetrainRow]]) -> object:
