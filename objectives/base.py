@@ -107,11 +107,21 @@ class Method(abc.ABC):
         space: The method's search space.
         reference_params: A known reference configuration (e.g. a paper's), enqueued as
             the first trial of a new study; ``None`` if the method has none.
+        unread_budget_fields: :class:`Budget` fields the method never reads; its runs'
+            fingerprints count them at their defaults. Only fields that were at their
+            defaults in every profile when runs were stored may join, or those runs'
+            fingerprints move.
     """
 
     name: str
     space: SearchSpace
     reference_params: Mapping[str, Any] | None = None
+    unread_budget_fields: frozenset[str] = frozenset({"official_adam"})
+
+    def budget_fingerprint(self, budget: Budget) -> str:
+        """The fingerprint that tells this method's runs under ``budget`` from runs made
+        before the profile was retuned."""
+        return budget.fingerprint_for(self.unread_budget_fields)
 
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         """Refuses parameters that cannot be built, before anything is built.

@@ -136,7 +136,8 @@ def plan_runs(
             profile=budget.name, n_labeled=n_labeled, seed=seed,
             data_seed=seed if vary_labeled else data_seed, vary_labeled=vary_labeled,
             val_accuracy=float("nan"), test_accuracy=float("nan"), test_errors=-1,
-            test_size=test_size, epochs=0, seconds=0.0, budget=budget.fingerprint)
+            test_size=test_size, epochs=0, seconds=0.0,
+            budget=method.budget_fingerprint(budget))
         for candidate in candidates
         for seed in range(runs)
     ]

@@ -37,8 +37,8 @@ def plan_selection(method: Method, candidates: Sequence[Candidate], budget: Budg
     return [
         SelectionRun(study_name=c.study_name, method=method.name,
                      source_trial=c.trial.number, params=dict(c.trial.params),
-                     profile=budget.name, budget=budget.fingerprint, n_labeled=n_labeled,
-                     data_seed=data_seed, seed=SELECTION_SEED_BASE + i,
+                     profile=budget.name, budget=method.budget_fingerprint(budget),
+                     n_labeled=n_labeled, data_seed=data_seed, seed=SELECTION_SEED_BASE + i,
                      val_accuracy=float("nan"), epochs=0, seconds=0.0)
         for c in candidates for i in range(seeds)
     ]

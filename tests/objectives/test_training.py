@@ -65,6 +65,15 @@ def test_registries_hold_the_baseline_and_profiles() -> None:
     # Stored runs are found by these fingerprints: a new Budget field must not move them.
     assert [p.fingerprint for p in (smoke, bench, paper, official)] == [
         "0a08512a9687", "f473ee21fa59", "910f1d460a6b", "c61dbfcec051"]
+    # `final` took the official Adam for the GAN after the baseline's runs were stored:
+    # the methods that never read it keep the fingerprints those runs carry.
+    for name in ("supervised", "autoencoder", "contrastive"):
+        method = get_method(name)
+        assert [method.budget_fingerprint(p) for p in (final, select)] == [
+            "740874a5f9e1", "0ce46649c828"]
+    gan = get_method("gan")
+    assert gan.budget_fingerprint(final) == final.fingerprint != "740874a5f9e1"
+    assert gan.budget_fingerprint(official) == official.fingerprint
 
 
 def test_budgets_in_steps() -> None:
