@@ -18,7 +18,8 @@
 # Earlier results, reproducible as they were made:
 #   bench        the first comparison at the `bench` profile (results/pipeline.db)
 #   bench-sweep  its label sweep
-#   benchmarks   epoch throughput, overhead, parallel scaling, the paper GAN over 3 seeds
+#   benchmarks   epoch throughput, overhead, parallel scaling, the paper GAN over 3 seeds,
+#                Keras' against the official Adam form for the GAN at `final`
 #   search-benchmarks  sampler efficiency and pruning on the baseline (results/bench-search.db)
 #
 # Every stage resumes: studies top up to their trial counts, stored retrain and selection
@@ -145,6 +146,8 @@ stage_benchmarks() {
   step overhead python benchmarks/overhead.py --repeats 3 --epochs 10 \
     --append results/benchmarks.md
   step gan-paper-seeds python benchmarks/gan_paper_seeds.py --seeds 0 1 2 --epochs 10 \
+    --append results/benchmarks.md
+  step adam-form python benchmarks/adam_form.py --seeds 0 1 --epochs 30 \
     --append results/benchmarks.md
 }
 
