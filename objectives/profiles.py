@@ -191,8 +191,8 @@ PROFILES.register(
 # - The GAN trains with the official Adam form (epsilon inside the root). With Keras'
 #   form the official setting collapsed at every try, seeds 0 and 1, after 17-21 epochs
 #   (8,500-10,500 steps): loss_unl under 0.001, the generator's loss from 3-6 to over 100,
-#   validation accuracy falling from 0.928; with the official form seed 0 was at 0.9585
-#   and rising at epoch 26, loss_unl 0.42 (2026-11-30, results/README.md step 28).
+#   validation accuracy falling from 0.928; with the official form seed 0 was at 0.9675
+#   and rising at epoch 30, loss_unl 0.43 (2026-11-30, results/README.md step 28).
 PROFILES.register(
     "final",
     Budget(
