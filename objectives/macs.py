@@ -1,7 +1,7 @@
 """Analytic multiply-accumulate counts of the project's models (per image, forward pass).
 
 The epoch-throughput benchmark turns them into achieved FLOP/s; profiles use them to cap
-the size of the costliest models (see ``Budget.gan_max_macs``).
+the size of the costliest models (``Budget.gan_max_macs``, ``Budget.pretrain_max_macs``).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from objectives.encoder import INPUT_SHAPE, EncoderConfig
+from objectives.encoder import INPUT_SHAPE, EncoderConfig, InfeasibleConfig
 from spaces.common import conv_out
 
-__all__ = ["decoder_macs", "encoder_macs", "mlp_macs"]
+__all__ = ["check_cap", "decoder_macs", "encoder_macs", "mlp_macs"]
 
 
 def encoder_macs(config: EncoderConfig) -> int:
@@ -43,3 +43,16 @@ def decoder_macs(config: EncoderConfig) -> int:
 def mlp_macs(widths: Sequence[int]) -> int:
     """Dense layers ``widths[0] -> widths[1] -> ...``."""
     return sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def check_cap(macs: int, cap: int | None, model: str, profile: str) -> None:
+    """Refuses a ``model`` of ``macs`` per image over the ``profile``'s ``cap`` (``None``:
+    uncapped).
+
+    Raises:
+        InfeasibleConfig: With both sizes, so the trial's one log line says why.
+    """
+    if cap is not None and macs > cap:
+        raise InfeasibleConfig(
+            f"{model} of {macs / 1e6:.1f} M multiply-accumulates per image exceeds the "
+            f"{profile!r} profile's cap of {cap / 1e6:.1f} M")

@@ -24,6 +24,7 @@ from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint, resum
 from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
+from objectives.macs import check_cap, encoder_macs
 from objectives.optimizers import adam
 from objectives.profiles import PRETRAIN_MIN_GAIN, Budget
 from objectives.progress import EpochProgress
@@ -116,6 +117,12 @@ class PretrainMethod(Method):
     pretrain_params: tuple[str, ...] = ("learning_rate", "batch_size")
     pruning_signal: str | None = None
     plateau_signal: tuple[str, str] = ("loss", "min")
+    unread_budget_fields: frozenset[str] = frozenset({"official_adam"})
+
+    def check(self, params: Mapping[str, Any], budget: Budget) -> None:
+        super().check(params, budget)
+        config = EncoderConfig.from_params(self.space.resolve(params))
+        check_cap(encoder_macs(config), budget.pretrain_max_macs, "encoder", budget.name)
 
     def pretrain_steps(self, budget: Budget) -> int:
         return budget.pretrain_epochs

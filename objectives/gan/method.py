@@ -14,9 +14,9 @@ import tensorflow as tf
 
 from objectives.base import FitInputs, Method, RunContext
 from objectives.data import SearchData
-from objectives.encoder import InfeasibleConfig
 from objectives.gan.model import FeatureMatchingGAN
 from objectives.gan.networks import build_discriminator, build_generator, discriminator_macs
+from objectives.macs import check_cap
 from objectives.optimizers import adam
 from objectives.profiles import Budget
 from spaces import get_space
@@ -118,18 +118,15 @@ class Gan(Method):
     name = "gan"
     space = get_space("gan")
     reference_params = REFERENCE_PARAMS
-    unread_budget_fields: frozenset[str] = frozenset()
+    unread_budget_fields: frozenset[str] = frozenset({"pretrain_max_macs"})
 
     def pruning_steps(self, budget: Budget) -> int:
         return budget.gan_epochs
 
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         super().check(params, budget)
-        macs = discriminator_macs(self.space.resolve(params))
-        if budget.gan_max_macs is not None and macs > budget.gan_max_macs:
-            raise InfeasibleConfig(
-                f"discriminator of {macs / 1e6:.1f} M multiply-accumulates per image exceeds "
-                f"the {budget.name!r} profile's cap of {budget.gan_max_macs / 1e6:.1f} M")
+        check_cap(discriminator_macs(self.space.resolve(params)), budget.gan_max_macs,
+                  "discriminator", budget.name)
 
     def build(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext

@@ -16,7 +16,7 @@ from objectives.base import RunContext
 from objectives.cache import PretrainCache
 from objectives.contrastive import nt_xent
 from objectives.data import SearchData
-from objectives.encoder import EncoderConfig, build_encoder
+from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
 from objectives.profiles import Budget
 from objectives.training import release, train
 from spaces.gan import PAPER_PARAMS
@@ -122,6 +122,27 @@ def test_pretraining_cache_hit_and_corrupt_entry(
 
 def test_all_methods_registered() -> None:
     assert METHODS.names() == ["supervised", "autoencoder", "contrastive", "gan"]
+
+
+@pytest.mark.parametrize("name", ["autoencoder", "contrastive"])
+def test_pretraining_size_cap_refuses_large_encoders(name: str, budget: Budget,
+                                                     params: dict) -> None:
+    big = {**_params(name, params), "kernel_size": 7, "depth": 3, "filters": 64,
+           "latent_width": 256, "downsample": "max_pool", "padding": "same"}
+    # Conv blocks 28x28x64 (k7, 1 channel), 14x14x128, 7x7x256, pooled to 3x3, dense 256.
+    macs = (28 * 28 * 49 * 64 + 14 * 14 * 49 * 64 * 128 + 7 * 7 * 49 * 128 * 256
+            + 3 * 3 * 256 * 256)
+    capped = dataclasses.replace(budget, pretrain_max_macs=macs)
+    get_method(name).check(big, capped)  # at the cap is allowed
+    with pytest.raises(InfeasibleConfig, match=f"encoder of {macs / 1e6:.1f} M"):
+        get_method(name).check(big, dataclasses.replace(capped, pretrain_max_macs=macs - 1))
+    # The baseline never pretrains: the cap does not concern it, nor its runs' fingerprint.
+    tight = dataclasses.replace(capped, pretrain_max_macs=1)
+    get_method("supervised").check({**big, **_params("supervised", params)}, tight)
+    supervised = get_method("supervised")
+    assert supervised.budget_fingerprint(tight) == supervised.budget_fingerprint(budget)
+    assert get_method(name).budget_fingerprint(tight) != get_method(name).budget_fingerprint(
+        budget)
 
 
 def test_plateau_stops_once_the_signal_flattens() -> None:
