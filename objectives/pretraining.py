@@ -121,8 +121,13 @@ class PretrainMethod(Method):
 
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         super().check(params, budget)
-        config = EncoderConfig.from_params(self.space.resolve(params))
-        check_cap(encoder_macs(config), budget.pretrain_max_macs, "encoder", budget.name)
+        macs = self.pretrain_macs(EncoderConfig.from_params(self.space.resolve(params)))
+        check_cap(macs, budget.pretrain_max_macs, "pretraining model", budget.name)
+
+    def pretrain_macs(self, config: EncoderConfig) -> int:
+        """Forward multiply-accumulates per image of the model pretraining trains (what
+        ``Budget.pretrain_max_macs`` caps): the encoder by default."""
+        return encoder_macs(config)
 
     def pretrain_steps(self, budget: Budget) -> int:
         return budget.pretrain_epochs

@@ -50,10 +50,11 @@ class Budget:
             walked round and round), so that every configuration gets the same number of
             optimiser steps; ``None``: one epoch is one pass over the unlabeled set, and a
             smaller batch makes more steps.
-        pretrain_max_macs: Cap on the encoder's forward multiply-accumulates per image
-            (``objectives.macs.encoder_macs``) for the methods that pretrain it; larger
-            configurations are infeasible. ``None`` for no cap. Pretraining walks the whole
-            unlabeled pool, twice per image for SimCLR, every epoch.
+        pretrain_max_macs: Cap on the forward multiply-accumulates per image of the model
+            a pretraining method trains (the encoder; for the autoencoder with its
+            decoder, ``PretrainMethod.pretrain_macs``); larger configurations are
+            infeasible. ``None`` for no cap. Pretraining walks the whole unlabeled pool,
+            twice per image for SimCLR, every epoch.
         gan_max_macs: Cap on the GAN discriminator's forward multiply-accumulates per image
             (``objectives.gan.networks.discriminator_macs``); larger configurations are
             infeasible. ``None`` for no cap. The discriminator runs on three batches per step for
@@ -193,11 +194,12 @@ PROFILES.register(
 #   pick the configurations run under it, so it refuses no winner, and it bounds a final
 #   run's cost (the 1.5 M paper MLP takes about 20 s per 500-step epoch here, so 40
 #   minutes for 60,000 steps; a 6 M body several times that).
-# - The pretraining methods' encoder is capped at the GAN's 6 M multiply-accumulates per
-#   image too: an epoch then costs at most about 50 s here (1.4 M: 27 s, 3.8 M: 40 s), so
-#   50 epochs stay under an hour; the space's largest encoder (160 M) took 684 s per
-#   epoch, 9 hours for 50. The cap refuses 24 % of the feasible encoders, all of the
-#   largest quarter (contrastive-final, 2026-11-30, results/README.md step 28).
+# - The model a pretraining method trains (SimCLR's encoder; the autoencoder's encoder
+#   and decoder) is capped at the GAN's 6 M multiply-accumulates per image too: an epoch
+#   then costs at most about 50 s here (SimCLR at 1.4 M: 27 s, 3.8 M: 40 s), so 50 epochs
+#   stay under an hour. SimCLR's largest encoder (160 M) took 684 s per epoch, 9 hours
+#   for 50; an autoencoder of 3.8 M + 45.0 M (decoder) 243 s (2026-11-30,
+#   results/README.md step 28).
 # - The GAN trains with the official Adam form (epsilon inside the root). With Keras'
 #   form the official setting collapsed at every try, seeds 0 and 1, after 17-21 epochs
 #   (8,500-10,500 steps): loss_unl under 0.001, the generator's loss from 3-6 to over 100,
