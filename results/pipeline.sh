@@ -9,7 +9,8 @@
 #                the baseline twice, with augmentation searchable and held off
 #   retrain      per study: the 3 best trials re-evaluated with 3 fresh seeds on validation
 #                (profile $SELECT_PROFILE), then the best mean retrained 5 times at `final`
-#   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per run)
+#   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per
+#                run), $SWEEP_RUNS runs per label count (default 5)
 #   fidelity     on the GAN study: does the selection at `select` rank the top 3 as `final` does
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
@@ -36,6 +37,7 @@ export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
 WORKERS="${WORKERS:-2}"
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
+SWEEP_RUNS="${SWEEP_RUNS:-5}"
 METHODS=(supervised autoencoder contrastive gan)
 declare -A TRIALS=([supervised]=40 [autoencoder]=16 [contrastive]=16 [gan]=20)
 
@@ -83,7 +85,8 @@ stage_retrain() {
 stage_sweep() {
   for study in "${STUDIES[@]}"; do
     for labels in 20 50 100 200; do
-      train "comparison-$study-sweep" --method "${STUDY_METHOD[$study]}" --retrain 5 \
+      train "comparison-$study-sweep" --method "${STUDY_METHOD[$study]}" \
+        --retrain "$SWEEP_RUNS" \
         --vary-labeled --n-labeled "$labels" --select-profile "$SELECT_PROFILE" \
         --profile final --study-name "$study" "${comparison[@]}"
     done
@@ -158,7 +161,7 @@ stage_search-benchmarks() {
     --append results/benchmarks.md
 }
 
-[ $# -gt 0 ] || { sed -n '2,31p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2; }
 for study in "${STUDIES[@]}"; do
   if [ -z "${STUDY_METHOD[$study]:-}" ]; then
     echo "pipeline.sh: unknown study '$study' in \$STUDIES (known: ${!STUDY_METHOD[*]})" >&2
