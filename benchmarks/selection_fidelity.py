@@ -30,6 +30,7 @@ from scipy import stats  # noqa: E402
 from benchmarks.common import publish  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, resolve_source  # noqa: E402
 from objectives.cache import PretrainCache  # noqa: E402
+from search.cli import set_threads  # noqa: E402
 from search.retrain import Candidate  # noqa: E402
 from search.selection import plan_selection, rank, run_selection  # noqa: E402
 from search.study import best_trials  # noqa: E402
@@ -45,8 +46,14 @@ def main() -> None:
     parser.add_argument("--low", default="select", help="the cheap profile (default select)")
     parser.add_argument("--high", default="final", help="the full profile (default final)")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="per-epoch checkpoints of the runs (a killed run resumes)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads (default: all cores)")
     parser.add_argument("--append", default=None)
     args = parser.parse_args()
+    if args.threads:
+        set_threads(args.threads)
     study = optuna.load_study(study_name=args.study_name, storage=open_storage(args.storage))
     tags = study.user_attrs
     method = get_method(tags["method"])
@@ -61,7 +68,8 @@ def main() -> None:
         budget = get_profile(name)
         planned = plan_selection(method, candidates, budget, args.seeds, data.n_labeled,
                                  data.data_seed)
-        runs = run_selection(method, planned, data, budget, store, pretrain_cache=cache)
+        runs = run_selection(method, planned, data, budget, store, pretrain_cache=cache,
+                             checkpoint_dir=args.checkpoint_dir)
         ranked[name] = rank(candidates, runs)
         hours[name] = sum(r.seconds for r in runs) / 3600
     position = {name: {s.label: i + 1 for i, s in enumerate(order)}
