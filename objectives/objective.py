@@ -43,7 +43,13 @@ class StepOffsetPruning(KerasPruningCallback):
         self.offset = offset
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        super().on_epoch_end(epoch + self.offset, logs)
+        with warnings.catch_warnings():
+            # A re-run of a killed trial whose checkpoint is gone (a new machine) trains
+            # its first epochs again. It keeps the killed run's reports for them (same
+            # parameters and seed), and Optuna would warn once per such epoch.
+            warnings.filterwarnings("ignore", message=".*is already reported",
+                                    category=UserWarning)
+            super().on_epoch_end(epoch + self.offset, logs)
 
 
 class Objective:
