@@ -76,18 +76,18 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     from search.pruners import make_pruner
     from search.samplers import make_sampler
     from search.workers import run_worker
-    from storage import open_storage
 
     set_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
     method = get_method(method_name)
     objective = _objective(args, method_name, data if data is not None
                            else load_search_data(args)[1], progress=not quiet)
-    joined_at = len(optuna.load_study(study_name=study_name, storage=open_storage(
-        args.storage)).get_trials(deepcopy=False))
-    sampler = _fixed(make_sampler(args.sampler or "tpe", method.space, args.seed,
-                                  worker=index, resumed_at=joined_at),
-                     method.space.parse_fixed(args.fix))
+    fixed = method.space.parse_fixed(args.fix)
+
+    def sampler(joined_at: int) -> optuna.samplers.BaseSampler:
+        return _fixed(make_sampler(args.sampler or "tpe", method.space, args.seed,
+                                   worker=index, resumed_at=joined_at), fixed)
+
     budget = get_profile(args.profile)
     pruner = make_pruner(args.pruner, budget, method.pruning_steps(budget))
     run_worker(args.storage, study_name, sampler, pruner, objective, args.n_trials,

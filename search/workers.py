@@ -29,7 +29,7 @@ __all__ = ["Progress", "run_parallel", "run_worker"]
 def run_worker(
     url: str,
     study_name: str,
-    sampler: optuna.samplers.BaseSampler,
+    sampler: optuna.samplers.BaseSampler | Callable[[int], optuna.samplers.BaseSampler],
     pruner: optuna.pruners.BasePruner,
     objective: Callable[[optuna.Trial], float],
     n_trials: int,
@@ -37,9 +37,16 @@ def run_worker(
     grace_period: int | None = 90,
     timeout: float | None = None,
 ) -> SearchOutcome:
-    """One worker: joins ``study_name`` with heartbeats on and runs trials to the target."""
+    """One worker: joins ``study_name`` with heartbeats on and runs trials to the target.
+
+    ``sampler`` is a sampler, or a function of how many trials the study held when this
+    worker joined it that makes one (so a resumed search draws fresh proposals).
+    """
     storage = open_storage(url, heartbeat_interval=heartbeat_interval,
                            grace_period=grace_period)
+    if callable(sampler):
+        study_id = storage.get_study_id_from_name(study_name)
+        sampler = sampler(len(storage.get_all_trials(study_id, deepcopy=False)))
     study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler,
                               pruner=pruner)
     return run_search(study, objective, n_trials, timeout=timeout)
