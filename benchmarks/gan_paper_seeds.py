@@ -32,7 +32,7 @@ from objectives import get_method, get_profile, make_search_data, make_test_data
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
 from search.cli import set_threads  # noqa: E402
-from search.retrain import count_errors  # noqa: E402
+from search.scoring import count_errors  # noqa: E402
 from spaces.gan import PAPER_PARAMS  # noqa: E402
 
 

@@ -15,7 +15,7 @@ _EXPORTS = {
     "SAMPLERS": "search.samplers",
     "make_sampler": "search.samplers",
     "Candidate": "search.retrain",
-    "count_errors": "search.retrain",
+    "count_errors": "search.scoring",
     "retrain": "search.retrain",
     "configure_tensorflow": "search.runtime",
     "device_line": "search.runtime",

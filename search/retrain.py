@@ -1,6 +1,6 @@
 """Retraining the winners: the best configurations trained K times, then scored on test.
 
-This is the only code that reads the test set. Each run uses model seed ``0..K-1`` and the
+This is the only code that reads the test set (scoring it is :mod:`search.scoring`). Each run uses model seed ``0..K-1`` and the
 same early stopping on validation as the search; with ``vary_labeled`` the labeled subset
 is redrawn per run (data seed = run seed), as Salimans et al. average over subsets.
 Every run is stored in the study database (``storage.results``) as soon as it ends, and a
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 import optuna
 from optuna.trial import FrozenTrial
@@ -28,10 +27,10 @@ from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import release, train
 from storage.artifacts import record_file, upload_to_study
+from search.scoring import TestCurve, errors_of, softmax, test_logits
 from storage.results import RetrainRun, RetrainStore
 
-__all__ = ["Candidate", "TestCurve", "count_errors", "errors_of", "pending_shares", "plan_runs",
-           "retrain", "run_key", "test_logits"]
+__all__ = ["Candidate", "pending_shares", "plan_runs", "retrain", "run_key"]
 
 
 @dataclass(frozen=True)
@@ -59,52 +58,6 @@ class Candidate:
                                           distributions=method.space.distributions(params))
         trial.number = -1
         return cls(f"{method.name}-reference", trial)
-
-
-class TestCurve(keras.callbacks.Callback):
-    """Test errors every ``every`` epochs: a learning curve to look at, read by no decision.
-
-    Args:
-        test: The test set.
-        every: Epochs between two measurements (the last epoch is always measured).
-        batch_size: Inference batch size.
-    """
-
-    def __init__(self, test: TestData, every: int, batch_size: int) -> None:
-        super().__init__()
-        self.test, self.every, self.batch_size = test, every, batch_size
-        self.errors: dict[int, int] = {}
-        self.steps_per_epoch: int | None = None
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if (epoch + 1) % self.every == 0 or epoch + 1 == self.params.get("epochs"):
-            self.errors[epoch + 1] = count_errors(self.model, self.test, self.batch_size)
-            # Kept so that the curve can be drawn against optimiser steps, the unit that
-            # compares runs of different epoch sizes (and the paper's 180,000 steps).
-            self.steps_per_epoch = self.params.get("steps") or self.steps_per_epoch
-            if logs is not None:  # shown by the progress line that follows
-                logs["test_errors"] = self.errors[epoch + 1]
-
-    def checkpoint_state(self) -> dict[str, Any]:
-        return {"errors": dict(self.errors)}
-
-    def restore_state(self, state: dict[str, Any]) -> None:
-        self.errors = dict(state["errors"])
-
-
-def count_errors(model: object, test: TestData, batch_size: int) -> int:
-    """Misclassified test images."""
-    return errors_of(test_logits(model, test, batch_size), test)
-
-
-def errors_of(logits: np.ndarray, test: TestData) -> int:
-    """Misclassified test images, from the model's logits on them."""
-    return int(np.sum(np.argmax(logits, axis=1) != test.y))
-
-
-def test_logits(model: object, test: TestData, batch_size: int) -> np.ndarray:
-    """The model's logits on the test images."""
-    return model.predict(test.x, batch_size=batch_size, verbose=0)  # type: ignore[attr-defined]
 
 
 def plan_runs(
@@ -141,11 +94,6 @@ def plan_runs(
         for candidate in candidates
         for seed in range(runs)
     ]
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def run_key(run: RetrainRun) -> str:
@@ -227,7 +175,7 @@ def retrain(
             # Softmax outputs, so that runs can be ensembled later without retraining.
             files["test_softmax"] = artifact.with_name(artifact.name + "_test_softmax.npy")
             files["test_softmax"].parent.mkdir(parents=True, exist_ok=True)
-            np.save(files["test_softmax"], _softmax(logits).astype(np.float16))
+            np.save(files["test_softmax"], softmax(logits).astype(np.float16))
         # Validation accuracy per epoch (on the monitored images), for learning curves.
         val_curve = {i + 1: round(float(h["val_accuracy"]), 5)
                      for i, h in enumerate(result.history) if "val_accuracy" in h}
