@@ -96,7 +96,7 @@ stage_sweep() {
 stage_fidelity() {
   step selection-fidelity nice -n 10 python benchmarks/selection_fidelity.py \
     --storage sqlite:///results/comparison.db --study-name gan-final \
-    --checkpoint-dir "$CHECKPOINTS" --append results/benchmarks.md
+    --checkpoint-dir "$CHECKPOINTS" --threads "$WORKERS" --append results/benchmarks.md
 }
 
 stage_report() {
