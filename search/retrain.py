@@ -1,12 +1,13 @@
 """Retraining the winners: the best configurations trained K times, then scored on test.
 
-This is the only code that reads the test set (scoring it is :mod:`search.scoring`). Each run uses model seed ``0..K-1`` and the
-same early stopping on validation as the search; with ``vary_labeled`` the labeled subset
-is redrawn per run (data seed = run seed), as Salimans et al. average over subsets.
-Every run is stored in the study database (``storage.results``) as soon as it ends, and a
-rerun reuses the stored seeds, so an interrupted retrain tops up, and the runs still to
-make can be shared between worker processes; the summary is the mean,
-the sample standard deviation and a Student-t confidence interval with n-1 degrees of freedom.
+This is the only code that reads the test set (:mod:`search.scoring` scores it). Each
+run uses model seed ``0..K-1`` and the same early stopping on validation as the search;
+with ``vary_labeled`` the labeled subset is redrawn per run (data seed = run seed), as
+Salimans et al. average over subsets. Every run is stored in the study database
+(``storage.results``) as soon as it ends, and a rerun reuses the stored seeds, so an
+interrupted retrain tops up, and the runs still to make can be shared between worker
+processes; the summary is the mean, the sample standard deviation and a Student-t
+confidence interval with n-1 degrees of freedom.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from objectives.data import SearchData, TestData
 from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import release, train
-from storage.artifacts import record_file, upload_to_study
 from search.scoring import TestCurve, errors_of, softmax, test_logits
+from storage.artifacts import record_file, upload_to_study
 from storage.results import RetrainRun, RetrainStore
 
 __all__ = ["Candidate", "pending_shares", "plan_runs", "retrain", "run_key"]
