@@ -29,7 +29,7 @@ __all__ = ["Progress", "run_parallel", "run_worker"]
 def run_worker(
     url: str,
     study_name: str,
-    sampler: optuna.samplers.BaseSampler | Callable[[int], optuna.samplers.BaseSampler],
+    sampler: Callable[[int], optuna.samplers.BaseSampler],
     pruner: optuna.pruners.BasePruner,
     objective: Callable[[optuna.Trial], float],
     n_trials: int,
@@ -39,16 +39,15 @@ def run_worker(
 ) -> SearchOutcome:
     """One worker: joins ``study_name`` with heartbeats on and runs trials to the target.
 
-    ``sampler`` is a sampler, or a function of how many trials the study held when this
-    worker joined it that makes one (so a resumed search draws fresh proposals).
+    ``sampler`` makes the worker's sampler from how many trials the study held when the
+    worker joined it, so a resumed search draws fresh proposals.
     """
     storage = open_storage(url, heartbeat_interval=heartbeat_interval,
                            grace_period=grace_period)
-    if callable(sampler):
-        study_id = storage.get_study_id_from_name(study_name)
-        sampler = sampler(len(storage.get_all_trials(study_id, deepcopy=False)))
-    study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler,
-                              pruner=pruner)
+    joined_at = len(storage.get_all_trials(storage.get_study_id_from_name(study_name),
+                                           deepcopy=False))
+    study = optuna.load_study(study_name=study_name, storage=storage,
+                              sampler=sampler(joined_at), pruner=pruner)
     return run_search(study, objective, n_trials, timeout=timeout)
 
 

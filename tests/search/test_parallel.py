@@ -85,8 +85,8 @@ def _worker(url: str, name: str, kind: str, n_trials: int, seed: int) -> None:
     sampler = (PointGridSampler(GRID, seed=0)
                if kind == "grid" else optuna.samplers.RandomSampler(seed=seed))
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    run_worker(url, name, sampler, optuna.pruners.NopPruner(), objective, n_trials,
-               heartbeat_interval=1, grace_period=3)
+    run_worker(url, name, lambda joined_at: sampler, optuna.pruners.NopPruner(), objective,
+               n_trials, heartbeat_interval=1, grace_period=3)
 
 
 def _spawn(*args: object) -> mp.process.BaseProcess:
@@ -241,7 +241,7 @@ def test_a_trial_left_without_any_heartbeat_is_rerun(url: str) -> None:
     orphan = optuna.load_study(study_name=name, storage=open_storage(url)).ask(
         {"x": optuna.distributions.FloatDistribution(0.0, 1.0)})
     started = time.monotonic()
-    outcome = run_worker(url, name, optuna.samplers.RandomSampler(seed=0),
+    outcome = run_worker(url, name, lambda joined_at: optuna.samplers.RandomSampler(seed=0),
                          optuna.pruners.NopPruner(), _fast, 2, heartbeat_interval=1,
                          grace_period=2)
     assert outcome.complete == 2 and time.monotonic() - started < 60
