@@ -1,5 +1,5 @@
 """The report's figures: per-study plots (optuna.visualization), the sampler comparison,
-the label sweep, and the PNG renderings and sample grids the markdown page embeds."""
+and the PNG renderings and sample grids the markdown page embeds."""
 
 from __future__ import annotations
 
@@ -14,52 +14,9 @@ from optuna.trial import TrialState
 
 from search.analysis import RetrainRow
 from search.report.protocol import Series as CurveSeries
-from search.report.tables import sweep_series
 from storage.artifacts import resolve_file
 
-__all__ = ["curve_figure", "png_curve", "sampler_figure", "save_log_log", "study_figures",
-           "sweep_figure"]
-
-
-def sweep_figure(sweep: dict[str, dict[int, RetrainRow]]) -> object:
-    """Test errors against the number of labels, one line a method, beside the paper's."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for name, ns, means, stds in sweep_series(sweep):
-        fig.add_trace(go.Scatter(x=ns, y=means, error_y={"type": "data", "array": stds},
-                                 mode="lines+markers", name=name,
-                                 line={"dash": "dash"} if "paper" in name else None))
-    fig.update_layout(title="Test errors /10,000 vs labeled images (mean ± std over runs)",
-                      xaxis={"type": "log", "title": "labeled images"},
-                      yaxis={"type": "log", "title": "test errors out of 10,000"})
-    return fig
-
-
-def png_sweep(sweep: dict[str, dict[int, RetrainRow]], path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    series = sweep_series(sweep)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for name, ns, means, stds in series:
-        ax.errorbar(ns, means, yerr=stds, marker="o", capsize=3, label=name,
-                    linestyle="--" if "paper" in name else "-")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xticks(sorted({n for _, ns, _, _ in series for n in ns}))
-    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("labeled images")
-    ax.set_ylabel("test errors out of 10,000")
-    ax.set_title("Test errors vs labels (mean ± std over runs)", fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+__all__ = ["curve_figure", "png_curve", "sampler_figure", "save_log_log", "study_figures"]
 
 
 def curve_figure(series: Sequence[CurveSeries], paper: tuple[int, float, float]) -> object:

@@ -14,25 +14,21 @@ from search.analysis import RetrainRow, StudyRow
 from search.report.figures import (
     gan_grid,
     png_slices,
-    png_sweep,
     retrain_grids,
     sampler_figure,
     study_figures,
-    sweep_figure,
 )
 from search.report.glance import slice_grid
 from search.report.markup import PLOTLY_JS, figure_page, html_table, md_table
 from search.report.protocol import ProtocolResult
 from search.report.protocol import anchors_measured as _anchors_measured
 from search.report.sections import costs, overview, protocol_sections
+from search.report.sweep import sweep_sections
 from search.report.tables import (
     MethodRow,
     anchor_table,
-    label_sweep,
     main_table,
     num,
-    sweep_table,
-    sweep_tests_table,
 )
 
 __all__ = ["write_report"]
@@ -91,23 +87,10 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                 *costs_html,
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
                 f"{html_table(anchor_head, anchor_body)}", *protocol_html]
-    sweep = label_sweep(retrains)
-    if sweep:
-        sweep_head, sweep_body = sweep_table(sweep)
-        png = png_sweep(sweep, plots / "label_sweep.png")
-        page = plots / "label_sweep.html"
-        title = "Test errors vs labels (labeled subset redrawn per run)"
-        md += [f"## {title}", "", md_table(sweep_head, sweep_body), ""]
-        section = f"<h2>{title}</h2>{html_table(sweep_head, sweep_body)}"
-        tests = sweep_tests_table(sweep)
-        if tests is not None:
-            caption = ("Test errors against the baseline's at the same label count "
-                       "(Welch's t-test, runs unpaired):")
-            md += [caption, "", md_table(*tests), ""]
-            section += f"<p>{caption}</p>{html_table(*tests)}"
-        md += [f"![label sweep](plots/{png.name}) [interactive](plots/{page.name})", ""]
-        sections.append(section + figure_page(sweep_figure(sweep), page))
-        written += [png, page]
+    sweep_md, sweep_html, drawn = sweep_sections(retrains, study_rows, plots)
+    md += sweep_md
+    sections += sweep_html
+    written += drawn
     for study in studies:
         figures = study_figures(study)
         if not figures:

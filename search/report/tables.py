@@ -1,5 +1,5 @@
-"""The report's tables: one row per method against the baseline (Welch's t-test), the
-paper's anchors, and the label sweep, as header and body lists that the pages format."""
+"""The report's tables: one row per method against the baseline (Welch's t-test) and the
+paper's anchors, as header and body lists that the pages format."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from scipy import stats
 from search.analysis import RetrainRow, StudyRow
 from search.selections import SelectionGroup
 
-__all__ = ["BASELINE", "PAPER_ANCHORS", "PAPER_LABEL_SWEEP", "MethodRow", "label_sweep",
-           "method_rows"]
+__all__ = ["BASELINE", "PAPER_ANCHORS", "MethodRow", "baseline_first", "method_rows", "num",
+           "p_text", "welch"]
 
 BASELINE = "supervised"
 
@@ -30,14 +30,7 @@ PAPER_ANCHORS: list[tuple[str, float, float | None]] = [
     ("DGN", 333, 14),
 ]
 
-# The feature-matching GAN on MNIST by number of labels: test errors out of 10,000, mean and
-# std over 10 labeled subsets (Salimans et al. 2016, Table 1).
-PAPER_LABEL_SWEEP: dict[int, tuple[float, float]] = {
-    20: (1677, 452), 50: (221, 136), 100: (93, 6.5), 200: (90, 4.2),
-}
-
-
-def _baseline_first(methods: Iterable[str]) -> list[str]:
+def baseline_first(methods: Iterable[str]) -> list[str]:
     """Method names sorted, the baseline first: the order of every table."""
     return sorted(methods, key=lambda m: (m != BASELINE, m))
 
@@ -74,7 +67,7 @@ def _main_group(rows: Sequence[RetrainRow], n_labeled: int = 100) -> RetrainRow 
                default=None)
 
 
-def _welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | None]:
+def welch(mine: Sequence[int], theirs: Sequence[int]) -> tuple[float, float | None]:
     """Difference of mean test errors and Welch's p (None below two runs a side)."""
     diff = sum(mine) / len(mine) - sum(theirs) / len(theirs)
     if len(mine) < 2 or len(theirs) < 2:
@@ -111,7 +104,7 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
         base = bases.get(rows[0].profile)
         diff = p_value = None
         if group is not None and base is not None and group is not base:
-            diff, p_value = _welch(group.errors, base.errors)
+            diff, p_value = welch(group.errors, base.errors)
         values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
         names = {r.study for r in rows}
         mine = [g for g in selections if g.study in names]
@@ -139,7 +132,7 @@ def num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def _p_value(p: float | None) -> str:
+def p_text(p: float | None) -> str:
     # Three decimals would print a highly significant difference as "p=0.000".
     if p is None or math.isnan(p):
         return "p –"
@@ -163,7 +156,7 @@ def main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
         err = (f"{g.test_errors_mean:.1f} ± {num(g.test_errors_std, 1)}, n={g.runs}"
                f" ({g.labeled_subset} labels)") if g else "–"
         diff = "–" if r.errors_diff_to_baseline is None else (
-            f"{r.errors_diff_to_baseline:+.1f} ({_p_value(r.welch_p)})")
+            f"{r.errors_diff_to_baseline:+.1f} ({p_text(r.welch_p)})")
         body.append([r.method, f"{r.complete + r.pruned} / {r.pruned} / {r.failed}",
                      num(r.best_val_accuracy), acc, err, diff, f"{r.compute_hours:.2f}"])
     return head, body
@@ -178,68 +171,3 @@ def anchor_table(measured: dict[int, str] | None = None) -> tuple[list[str], lis
              measured.get(i, "not measured")]
             for i, (name, mean, std) in enumerate(PAPER_ANCHORS)]
     return head, body
-
-
-def label_sweep(retrains: Sequence[RetrainRow]) -> dict[str, dict[int, RetrainRow]]:
-    """Per method (baseline first) and label count: the retrain group whose labeled subset
-    was redrawn per run, as the paper's sweep does; the one with most runs if several."""
-    sweep: dict[str, dict[int, RetrainRow]] = defaultdict(dict)
-    for row in retrains:
-        if row.labeled_subset != "varied per run":
-            continue
-        held = sweep[row.method].get(row.n_labeled)
-        if held is None or row.runs > held.runs:
-            sweep[row.method][row.n_labeled] = row
-    return {m: sweep[m] for m in _baseline_first(sweep)}
-
-
-def sweep_table(sweep: dict[str, dict[int, RetrainRow]]) -> tuple[list[str], list[list[str]]]:
-    labels = sorted({n for groups in sweep.values() for n in groups} | set(PAPER_LABEL_SWEEP))
-    head = ["labels", *sweep, "Improved-GAN (paper, quoted)"]
-    body = []
-    for n in labels:
-        cells = [str(n)]
-        for groups in sweep.values():
-            g = groups.get(n)
-            cells.append("–" if g is None else
-                         f"{g.test_errors_mean:.0f} ± {num(g.test_errors_std, 0)} (n={g.runs})")
-        paper = PAPER_LABEL_SWEEP.get(n)
-        cells.append("–" if paper is None else f"{paper[0]:g} ± {paper[1]:g}")
-        body.append(cells)
-    return head, body
-
-
-def sweep_tests_table(sweep: dict[str, dict[int, RetrainRow]]
-                       ) -> tuple[list[str], list[list[str]]] | None:
-    """Each method against the baseline at each label count: Δ errors and Welch's p."""
-    base = sweep.get(BASELINE)
-    others = [m for m in sweep if m != BASELINE]
-    if base is None or not others:
-        return None
-    body = []
-    for n in sorted(base):
-        cells = [str(n)]
-        for method in others:
-            group = sweep[method].get(n)
-            if group is None:
-                cells.append("–")
-                continue
-            diff, p = _welch(group.errors, base[n].errors)
-            cells.append(f"{diff:+.0f} ({_p_value(p)})")
-        body.append(cells)
-    return ["labels", *(f"{m} − {BASELINE}" for m in others)], body
-
-
-def sweep_series(sweep: dict[str, dict[int, RetrainRow]]
-                  ) -> list[tuple[str, list[int], list[float], list[float]]]:
-    """(name, labels, mean errors, std) per method, then the paper's."""
-    series = []
-    for method, groups in sweep.items():
-        ns = sorted(groups)
-        series.append((method, ns, [groups[n].test_errors_mean for n in ns],
-                       [0.0 if math.isnan(groups[n].test_errors_std) else
-                        groups[n].test_errors_std for n in ns]))
-    ns = sorted(PAPER_LABEL_SWEEP)
-    series.append(("Improved-GAN (paper)", ns, [PAPER_LABEL_SWEEP[n][0] for n in ns],
-                   [PAPER_LABEL_SWEEP[n][1] for n in ns]))
-    return series

@@ -10,7 +10,7 @@ from scipy import stats
 
 import analyze
 from search.analysis import collect, retrain_rows
-from search.report import label_sweep, method_rows
+from search.report import label_sweeps, method_rows
 from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore, open_storage
 
 
@@ -178,7 +178,9 @@ def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
                          50, 0, 0, True, 0.7, 0.5, 5000, 10_000, 5, 2.0, budget="xyz"))
     _, rows = collect(url)
     retrains = retrain_rows(url, [r.study for r in rows])
-    sweep = label_sweep(retrains)
+    sweeps = label_sweeps(retrains, rows)
+    assert list(sweeps) == ["smoke"]
+    sweep = sweeps["smoke"]
     assert list(sweep) == ["supervised", "gan"]  # baseline first; fixed subsets left out
     assert sorted(sweep["supervised"]) == [20, 50, 100]
     # The comparison at 100 labels keeps the search's fixed subset, though it has fewer runs.
@@ -196,8 +198,8 @@ def test_label_sweep_table_and_plot(tmp_path: Path) -> None:
     assert "| labels | gan − supervised |" in tests
     assert f"| 100 | -525 (p = {p:.3f}) |" in tests and "| 20 | – |" in tests
     assert "| 200 | – | – | 90 ± 4.2 |" in section
-    assert (out / "plots" / "label_sweep.png").read_bytes()[:4] == b"\x89PNG"
-    assert '"type":"log"' in (out / "plots" / "label_sweep.html").read_text()
+    assert (out / "plots" / "label_sweep_smoke.png").read_bytes()[:4] == b"\x89PNG"
+    assert '"type":"log"' in (out / "plots" / "label_sweep_smoke.html").read_text()
 
 
 def test_a_search_with_held_parameters_is_its_own_row(tmp_path: Path) -> None:
