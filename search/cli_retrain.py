@@ -50,8 +50,9 @@ class _RetrainInputs:
 def _report_run(run) -> None:  # type: ignore[no-untyped-def]
     print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
           f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
-          f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s",
-          flush=True)
+          f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s"
+          + (f" (stopped by {run.notes['stop_reason']})" if "stop_reason" in run.notes
+             else ""), flush=True)
 
 
 def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> None:

@@ -47,8 +47,10 @@ def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
 
 
 def _report(run) -> None:  # type: ignore[no-untyped-def]
+    stopped = run.notes.get("stop_reason")
     print(f"  {run.study_name}#{run.source_trial} selection seed {run.seed}: val "
-          f"{run.val_accuracy:.4f}, {run.epochs} epochs, {run.seconds:.1f} s", flush=True)
+          f"{run.val_accuracy:.4f}, {run.epochs} epochs, {run.seconds:.1f} s"
+          + (f" (stopped by {stopped})" if stopped else ""), flush=True)
 
 
 def select_worker(args: argparse.Namespace, budget_name: str, planned: list,

@@ -6,10 +6,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import optuna
+import pytest
 
 from objectives import get_method
 from objectives.data import SearchData
 from objectives.profiles import Budget
+from objectives.training import RunResult
+from search import cli_select, selection
 from search.retrain import Candidate
 from search.selection import SELECTION_SEED_BASE, plan_selection, rank, run_selection
 from storage import SelectionStore
@@ -61,3 +64,24 @@ def test_runs_are_stored_and_a_rerun_reuses_them(tmp_path: Path, tiny_data: Sear
     assert again == first and seen == first  # nothing trained twice
     assert len(store.runs()) == 2
     assert not list((tmp_path / "ck").rglob("*.ckpt"))
+
+
+def test_a_guard_s_early_end_is_stored_and_printed(
+        tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    # A collapsed GAN candidate scores its best validated average; the run must say that
+    # it ended early and why, or its short run reads as a full one.
+    reason = "collapse: loss_unl 0.0008 < 0.01 for 2 epochs (epoch 15)"
+
+    def collapsed(method, params, data, budget, context):  # type: ignore[no-untyped-def]
+        context.notes["steps"] = 7500
+        return RunResult(model=None, val_accuracy=0.88, epochs=15, seconds=1.0, n_params=1,
+                         stop_reason=reason)
+
+    monkeypatch.setattr(selection, "train", collapsed)
+    method = get_method("supervised")
+    store = SelectionStore(f"sqlite:///{tmp_path / 's.db'}")
+    planned = plan_selection(method, _candidates(params)[:1], budget, 1, 100, 0)
+    run_selection(method, planned, tiny_data, budget, store, on_run=cli_select._report)
+    assert store.runs()[0]["notes"] == {"steps": 7500, "stop_reason": reason}
+    assert f"val 0.8800, 15 epochs, 1.0 s (stopped by {reason})" in capsys.readouterr().out
