@@ -6,10 +6,10 @@ out of 10,000, the difference to the baseline with Welch's t-test, compute hours
 each result cost (optimiser steps per run; hours of search, selection and retrains; test
 errors against compute hours) and the winner-selection table. Beside them the paper
 anchors, quoted from Salimans et al. 2016 (not measured here); the label sweeps, one per
-profile, beside the paper's. Then per study: validation
-accuracy against every hyperparameter, width x depth contour, hyperparameter importances,
-optimisation history, intermediate values (where pruning cut trials); a best-so-far
-comparison where a method was searched with several samplers; the GAN's generated digits.
+profile, beside the paper's. Then per study: validation accuracy against every
+hyperparameter, width x depth contour, hyperparameter importances, optimisation history,
+intermediate values (where pruning cut trials); a best-so-far comparison where a method
+was searched with several samplers; the GAN's generated digits.
 The HTML loads plotly's JavaScript from ``plots/`` (no CDN, works offline), the copy its
 interactive pages share; the markdown embeds PNG renderings so it reads on a repository
 page.

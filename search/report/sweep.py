@@ -11,6 +11,7 @@ from pathlib import Path
 
 from search.analysis import RetrainRow, StudyRow
 from search.report.markup import figure_page, html_table, md_table
+from search.report.sections import Section
 from search.report.tables import BASELINE, baseline_first, num, p_text, welch
 
 __all__ = ["PAPER_LABEL_SWEEP", "Sweep", "label_sweeps", "png_sweep", "sweep_figure",
@@ -101,7 +102,11 @@ def sweep_series(sweep: Sweep) -> list[tuple[str, list[int], list[float], list[f
     return series
 
 
-def sweep_figure(sweep: Sweep) -> object:
+def _title(profile: str | None) -> str:
+    return "Test errors vs labels" + (f", profile {profile}" if profile else "")
+
+
+def sweep_figure(sweep: Sweep, profile: str | None = None) -> object:
     """Test errors against the number of labels, one line a method, beside the paper's."""
     import plotly.graph_objects as go
 
@@ -110,13 +115,13 @@ def sweep_figure(sweep: Sweep) -> object:
         fig.add_trace(go.Scatter(x=ns, y=means, error_y={"type": "data", "array": stds},
                                  mode="lines+markers", name=name,
                                  line={"dash": "dash"} if "paper" in name else None))
-    fig.update_layout(title="Test errors /10,000 vs labeled images (mean ± std over runs)",
+    fig.update_layout(title=f"{_title(profile)} (test errors /10,000, mean ± std over runs)",
                       xaxis={"type": "log", "title": "labeled images"},
                       yaxis={"type": "log", "title": "test errors out of 10,000"})
     return fig
 
 
-def png_sweep(sweep: Sweep, path: Path) -> Path:
+def png_sweep(sweep: Sweep, path: Path, profile: str | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -134,7 +139,7 @@ def png_sweep(sweep: Sweep, path: Path) -> Path:
     ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("labeled images")
     ax.set_ylabel("test errors out of 10,000")
-    ax.set_title("Test errors vs labels (mean ± std over runs)", fontsize=10)
+    ax.set_title(f"{_title(profile)} (mean ± std over runs)", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -143,14 +148,14 @@ def png_sweep(sweep: Sweep, path: Path) -> Path:
 
 
 def sweep_sections(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow],
-                   plots: Path) -> tuple[list[str], list[str], list[Path]]:
+                   plots: Path) -> Section:
     """Markdown lines, HTML sections and files of the label sweeps, one per profile."""
     md: list[str] = []
     sections: list[str] = []
     written: list[Path] = []
     for profile, sweep in label_sweeps(retrains, studies).items():
         head, body = sweep_table(sweep)
-        png = png_sweep(sweep, plots / f"label_sweep_{profile}.png")
+        png = png_sweep(sweep, plots / f"label_sweep_{profile}.png", profile)
         page = plots / f"label_sweep_{profile}.html"
         title = f"Test errors vs labels, profile {profile} (labeled subset redrawn per run)"
         md += [f"## {title}", "", md_table(head, body), ""]
@@ -163,6 +168,6 @@ def sweep_sections(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow],
             section += f"<p>{caption}</p>{html_table(*tests)}"
         md += [f"![label sweep, {profile}](plots/{png.name}) [interactive](plots/{page.name})",
                ""]
-        sections.append(section + figure_page(sweep_figure(sweep), page))
+        sections.append(section + figure_page(sweep_figure(sweep, profile), page))
         written += [png, page]
     return md, sections, written
