@@ -49,8 +49,10 @@ class GatedObjective:
     def __init__(self, objective: Any, n_trials: int) -> None:
         self.objective = objective
         self.n_trials = n_trials
+        self.number: int | None = None  # the trial running now (or last)
 
     def __call__(self, trial: optuna.Trial) -> float:
+        self.number = trial.number
         trials = trial.study.get_trials(deepcopy=False)
         me = next(t for t in trials if t.number == trial.number)
         earlier = [t for t in trials if t.number < trial.number and _live(t)]
@@ -137,17 +139,41 @@ def run_search(
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             break
-        study.optimize(
-            GatedObjective(objective, n_trials),
-            n_trials=None,
-            timeout=left,
-            # One trial's exception must never end the study: it fails, with its reason.
-            catch=(Exception,),
-            callbacks=[_StopAt(n_trials), guard],
-        )
+        gated = GatedObjective(objective, n_trials)
+        try:
+            study.optimize(
+                gated,
+                n_trials=None,
+                timeout=left,
+                # One trial's exception must never end the study: it fails, with its reason.
+                catch=(Exception,),
+                callbacks=[_StopAt(n_trials), guard],
+            )
+        except (ValueError, AssertionError):
+            if not _taken(study, gated.number):
+                raise
+            print(f"trial {gated.number} finished by another worker first; going on",
+                  file=sys.stderr, flush=True)
+            continue
         if not _await_running(study, n_trials, deadline, poll_seconds):
             break
     return summarize_study(study)
+
+
+def _taken(study: optuna.Study, number: int | None) -> bool:
+    """Whether this worker's last trial was finished by another process.
+
+    It happens to a live worker under load: a heartbeat written late gets its trial failed
+    as stale by another worker, whose re-enqueued copy two workers can then both pop on
+    SQLite, which cannot lock the row. Optuna's tell then refuses the finished trial
+    (``Cannot tell a COMPLETE trial``, or an internal assertion for a FAIL one). The study
+    stays consistent, holding the other process's outcome; only this worker's result is
+    lost, so the worker goes on instead of dying.
+    """
+    if number is None:
+        return False
+    trial = next((t for t in study.get_trials(deepcopy=False) if t.number == number), None)
+    return trial is not None and trial.state.is_finished()
 
 
 def _await_running(study: optuna.Study, n_trials: int, deadline: float | None,

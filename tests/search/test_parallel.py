@@ -79,14 +79,15 @@ def _ctrl_c(trial: optuna.Trial) -> float:
     return x
 
 
-def _worker(url: str, name: str, kind: str, n_trials: int, seed: int) -> None:
+def _worker(url: str, name: str, kind: str, n_trials: int, seed: int,
+            grace_period: int = 3) -> None:
     objective = {"fast": _fast, "slow": _slow, "grid": _grid, "ctrl_c": _ctrl_c}[kind]
     # Grid workers share one seed (the grid is walked in a seed-dependent order).
     sampler = (PointGridSampler(GRID, seed=0)
                if kind == "grid" else optuna.samplers.RandomSampler(seed=seed))
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     run_worker(url, name, lambda joined_at: sampler, optuna.pruners.NopPruner(), objective,
-               n_trials, heartbeat_interval=1, grace_period=3)
+               n_trials, heartbeat_interval=1, grace_period=grace_period)
 
 
 def _spawn(*args: object) -> mp.process.BaseProcess:
@@ -98,7 +99,8 @@ def _spawn(*args: object) -> mp.process.BaseProcess:
 def test_eight_workers_reach_exactly_the_target(url: str) -> None:
     name = _new_study(url, direction="maximize")
     started = time.monotonic()
-    workers = [_spawn(url, name, "fast", 200, seed) for seed in range(8)]
+    # Nobody dies here: a grace of 3 s would, under load, call a live worker's trial stale.
+    workers = [_spawn(url, name, "fast", 200, seed, 60) for seed in range(8)]
     for worker in workers:
         worker.join(timeout=240)
     seconds = time.monotonic() - started
@@ -116,7 +118,7 @@ def test_eight_workers_reach_exactly_the_target(url: str) -> None:
 
 def test_grid_in_parallel_never_repeats_a_point_and_stops(url: str) -> None:
     name = _new_study(url, direction="maximize")
-    workers = [_spawn(url, name, "grid", 100, seed) for seed in range(4)]
+    workers = [_spawn(url, name, "grid", 100, seed, 60) for seed in range(4)]
     for worker in workers:
         worker.join(timeout=120)
     assert [w.exitcode for w in workers] == [0] * 4
@@ -248,3 +250,32 @@ def test_a_trial_left_without_any_heartbeat_is_rerun(url: str) -> None:
     study = optuna.load_study(study_name=name, storage=open_storage(url))
     assert study.trials[orphan.number].state == TrialState.FAIL
     assert finished_count(study) == 2 and not study.get_trials(states=(TrialState.RUNNING,))
+
+
+@pytest.mark.parametrize("taken_as", [TrialState.FAIL, TrialState.COMPLETE])
+def test_a_worker_whose_trial_another_finished_goes_on(
+        tmp_path: Path, taken_as: TrialState, capsys: pytest.CaptureFixture) -> None:
+    # Under load another worker may fail this worker's trial as stale (its heartbeat came
+    # late), or run and complete the same re-enqueued trial (SQLite cannot lock the row
+    # two workers pop). Optuna then refuses this worker's tell; the worker must go on.
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    name = _new_study(url, direction="maximize")
+    storage = open_storage(url)
+
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        if trial.number == 0:  # what the other worker does meanwhile
+            storage.set_trial_state_values(trial._trial_id, taken_as,
+                                           [0.5] if taken_as == TrialState.COMPLETE else None)
+        return x
+
+    study = optuna.load_study(study_name=name, storage=storage,
+                              sampler=optuna.samplers.RandomSampler(seed=0))
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    outcome = run_search(study, objective, 3)
+    assert finished_count(study) == 3
+    assert study.trials[0].state == taken_as  # the other worker's outcome stands
+    # A failed trial does not count: the worker ran one more in its place.
+    assert outcome.complete == 3 and len(study.trials) == 3 + (taken_as == TrialState.FAIL)
+    err = capsys.readouterr().err
+    assert err.count("trial 0 finished by another worker first; going on") == 1
