@@ -3,8 +3,9 @@ processes at once.
 
 :func:`run_search` tops a study up to ``n_trials`` counted trials; :class:`GatedObjective`
 keeps parallel workers from overshooting the target or repeating a grid point; the guards
-stop a run whose trials all fail, and a rerun right after a crash waits for the killed
-worker's trial to be failed and re-run.
+stop a run whose trials all fail, a rerun right after a crash waits for the killed
+worker's trial to be failed and re-run, and a worker whose trial another process finished
+first goes on.
 """
 
 from __future__ import annotations
