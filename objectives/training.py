@@ -175,7 +175,12 @@ def train(
     losses = [h.get("loss", math.nan) for h in log.history]
     if not losses or not math.isfinite(losses[-1]):
         raise NonFiniteLoss(f"training loss became {losses[-1] if losses else 'undefined'}")
-    reasons = [getattr(c, "stop_reason", None) for c in inputs.callbacks]
+    # A guard's early end (a GAN's collapse) explains a short run's score, so every
+    # caller's record keeps it.
+    stop_reason = next((r for c in inputs.callbacks
+                        if (r := getattr(c, "stop_reason", None))), None)
+    if stop_reason:
+        context.notes["stop_reason"] = stop_reason
     scores = model.evaluate(val_x, val_y, batch_size=budget.eval_batch_size, verbose=0,
                             return_dict=True)
     if context.artifact_path is not None:
@@ -187,7 +192,7 @@ def train(
         seconds=log.seconds,
         n_params=int(log.n_params or model.count_params()),
         history=log.history,
-        stop_reason=next((r for r in reasons if r), None),
+        stop_reason=stop_reason,
     )
 
 

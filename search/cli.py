@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NoReturn
 
-__all__ = ["UsageError", "build_parser", "main", "set_threads"]
+__all__ = ["UsageError", "build_parser", "main", "set_threads", "stopped_by"]
 
 
 class UsageError(ValueError):
@@ -26,6 +26,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the user should see the problem at once.
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def stopped_by(notes: dict) -> str:
+    """The log-line suffix that says why a guard ended a run early, or ``""``.
+
+    Args:
+        notes: A stored run's notes; ``stop_reason`` is set only when a guard (a GAN's
+            collapse) ended the run before its budget or early stopping did.
+    """
+    reason = notes.get("stop_reason")
+    return f" (stopped by {reason})" if reason else ""
 
 
 def set_threads(threads: int) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from search.cli import UsageError, set_threads
+from search.cli import UsageError, set_threads, stopped_by
 from search.cli_search import checkpoint_dir
 
 __all__ = ["retrain_command", "retrain_worker"]
@@ -51,8 +51,7 @@ def _report_run(run) -> None:  # type: ignore[no-untyped-def]
     print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
           f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
           f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s"
-          + (f" (stopped by {run.notes['stop_reason']})" if "stop_reason" in run.notes
-             else ""), flush=True)
+          + stopped_by(run.notes), flush=True)
 
 
 def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from search.cli import UsageError, set_threads
+from search.cli import UsageError, set_threads, stopped_by
 from search.cli_search import checkpoint_dir
 
 __all__ = ["select_command", "select_worker"]
@@ -47,10 +47,9 @@ def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
 
 
 def _report(run) -> None:  # type: ignore[no-untyped-def]
-    stopped = run.notes.get("stop_reason")
     print(f"  {run.study_name}#{run.source_trial} selection seed {run.seed}: val "
           f"{run.val_accuracy:.4f}, {run.epochs} epochs, {run.seconds:.1f} s"
-          + (f" (stopped by {stopped})" if stopped else ""), flush=True)
+          + stopped_by(run.notes), flush=True)
 
 
 def select_worker(args: argparse.Namespace, budget_name: str, planned: list,

@@ -181,7 +181,6 @@ def retrain(
         val_curve = {i + 1: round(float(h["val_accuracy"]), 5)
                      for i, h in enumerate(result.history) if "val_accuracy" in h}
         notes = {**context.notes, "val_curve": val_curve,
-                 **({"stop_reason": result.stop_reason} if result.stop_reason else {}),
                  **({"test_curve": curve[0].errors,
                      "steps_per_epoch": curve[0].steps_per_epoch} if curve else {}),
                  **{name: record_file(store.url, path) for name, path in files.items()}}

@@ -80,11 +80,9 @@ def run_selection(
             context = RunContext(seed=planned_run.seed, pretrain_cache=pretrain_cache,
                                  checkpoint=checkpoint, callbacks=[EpochProgress(label)])
             result = train(method, dict(planned_run.params), data, budget, context)
-            # A guard's early end (a GAN's collapse) explains a short run's score.
-            stopped = {"stop_reason": result.stop_reason} if result.stop_reason else {}
             run = replace(planned_run, val_accuracy=result.val_accuracy,
                           epochs=result.epochs, seconds=result.seconds,
-                          notes={**context.notes, **stopped})
+                          notes=dict(context.notes))
             store.add(run)
             release()
         on_run(run)

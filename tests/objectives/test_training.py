@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import keras
 import pytest
 
 from objectives import METHODS, get_method
@@ -33,6 +34,37 @@ def test_same_seed_same_result(tiny_data: SearchData, budget: Budget, params: di
     second = train(method, params, tiny_data, budget, RunContext(seed=1)).val_accuracy
     release()
     assert first == second
+
+
+class _Guard(keras.callbacks.Callback):
+    """Ends a run after its first epoch and says why, as the GAN's collapse guard does."""
+
+    stop_reason: str | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.stop_reason = f"collapse (epoch {epoch + 1})"
+        self.model.stop_training = True
+
+
+def test_a_guard_s_early_end_reaches_the_notes(tiny_data: SearchData, budget: Budget,
+                                               params: dict,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every caller (search, selection, retrain) stores the context's notes, so the reason
+    # written once here reaches all of their records.
+    method = get_method("supervised")
+    plain = method.fit_inputs
+    monkeypatch.setattr(method, "fit_inputs", lambda *a: dataclasses.replace(
+        plain(*a), callbacks=[_Guard()]))
+    context = RunContext(seed=0)
+    result = train(method, params, tiny_data, budget, context)
+    assert result.epochs == 1 < budget.max_epochs
+    assert result.stop_reason == context.notes["stop_reason"] == "collapse (epoch 1)"
+    release()
+    monkeypatch.undo()
+    unguarded = RunContext(seed=0)
+    assert train(method, params, tiny_data, budget, unguarded).stop_reason is None
+    assert "stop_reason" not in unguarded.notes
+    release()
 
 
 def test_infeasible_params_fail_before_building(tiny_data: SearchData, budget: Budget,

@@ -74,7 +74,7 @@ def test_a_guard_s_early_end_is_stored_and_printed(
     reason = "collapse: loss_unl 0.0008 < 0.01 for 2 epochs (epoch 15)"
 
     def collapsed(method, params, data, budget, context):  # type: ignore[no-untyped-def]
-        context.notes["steps"] = 7500
+        context.notes.update(steps=7500, stop_reason=reason)  # as train() writes them
         return RunResult(model=None, val_accuracy=0.88, epochs=15, seconds=1.0, n_params=1,
                          stop_reason=reason)
 
