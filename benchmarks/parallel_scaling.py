@@ -29,7 +29,7 @@ import optuna  # noqa: E402
 
 from benchmarks.common import publish, run_study  # noqa: E402
 from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
-from objectives.profiles import Budget  # noqa: E402
+from objectives.budget import Budget  # noqa: E402
 from search.pruners import make_pruner  # noqa: E402
 from search.samplers import make_sampler  # noqa: E402
 from search.study import open_study, study_tags, summarize_study  # noqa: E402

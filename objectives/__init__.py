@@ -6,6 +6,7 @@ Methods are found by name through :data:`METHODS`; adding one means adding a mod
 
 from objectives.autoencoder import Autoencoder
 from objectives.base import FitInputs, Method, RunContext
+from objectives.budget import Budget
 from objectives.contrastive import Contrastive
 from objectives.data import (
     DataError,
@@ -20,7 +21,7 @@ from objectives.data import (
 from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
 from objectives.gan import Gan
 from objectives.objective import Objective
-from objectives.profiles import PROFILES, Budget, get_profile
+from objectives.profiles import PROFILES, get_profile
 from objectives.supervised import Supervised
 from objectives.training import NonFiniteLoss, RunResult, release, train
 from spaces.registry import Registry

@@ -16,12 +16,12 @@ import numpy as np
 import tensorflow as tf
 
 from objectives.base import RunContext
+from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.encoder import INPUT_SHAPE, EncoderConfig
 from objectives.macs import decoder_macs, encoder_macs
 from objectives.optimizers import adam
 from objectives.pretraining import Pretrainer, PretrainMethod
-from objectives.profiles import Budget
 from objectives.training import EpochLog
 from spaces import get_space
 

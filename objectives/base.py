@@ -17,9 +17,9 @@ from typing import Any
 import keras
 import numpy as np
 
+from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
-from objectives.profiles import Budget
 from spaces.base import SearchSpace
 
 __all__ = ["FitInputs", "Method", "RunContext", "labeled_inputs"]

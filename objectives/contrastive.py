@@ -17,10 +17,10 @@ import numpy as np
 import tensorflow as tf
 
 from objectives.base import RunContext
+from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.optimizers import adam
 from objectives.pretraining import Pretrainer, PretrainMethod
-from objectives.profiles import Budget
 from objectives.training import EpochLog, validation_sets
 from spaces import get_space
 

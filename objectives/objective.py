@@ -20,10 +20,10 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna_integration import KerasPruningCallback
 
 from objectives.base import Method, RunContext
+from objectives.budget import Budget
 from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
-from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import EpochLog, release, train
 from storage.artifacts import record_file, upload

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from objectives.base import Method, RunContext
+from objectives.budget import PRETRAIN_MIN_GAIN, Budget
 from objectives.cache import cache_key
 from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint, resume_point
 from objectives.classifier import Classifier, label_augmenter
@@ -26,7 +27,6 @@ from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
 from objectives.macs import check_cap, encoder_macs
 from objectives.optimizers import adam
-from objectives.profiles import PRETRAIN_MIN_GAIN, Budget
 from objectives.progress import EpochProgress
 from objectives.training import EpochLog
 from spaces.common import ENCODER_PARAMS

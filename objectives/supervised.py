@@ -9,11 +9,11 @@ from typing import Any
 import keras
 
 from objectives.base import Method, RunContext
+from objectives.budget import Budget
 from objectives.classifier import Classifier, label_augmenter
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, build_encoder
 from objectives.optimizers import adam
-from objectives.profiles import Budget
 from spaces import get_space
 
 __all__ = ["Supervised"]

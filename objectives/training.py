@@ -22,13 +22,13 @@ import keras
 import numpy as np
 
 from objectives.base import Method, RunContext
+from objectives.budget import Budget
 from objectives.checkpoint import (
     StatefulEarlyStopping,
     discard_checkpoint,
     resume_point,
 )
 from objectives.data import SearchData
-from objectives.profiles import Budget
 
 __all__ = ["EpochLog", "NonFiniteLoss", "RunResult", "release", "train", "validation_sets"]
 

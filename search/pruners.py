@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import optuna
 
-from objectives.profiles import Budget
+from objectives.budget import Budget
 from spaces.registry import Registry
 
 __all__ = ["PRUNERS", "PrunerFactory", "make_pruner"]

@@ -22,9 +22,9 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from objectives.base import Method, RunContext
+from objectives.budget import Budget
 from objectives.cache import cache_key
 from objectives.data import SearchData, TestData
-from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import release, train
 from search.scoring import TestCurve, errors_of, softmax, test_logits

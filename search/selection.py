@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from objectives.base import Method, RunContext
+from objectives.budget import Budget
 from objectives.data import SearchData
-from objectives.profiles import Budget
 from objectives.progress import EpochProgress
 from objectives.training import release, train
 from search.retrain import Candidate

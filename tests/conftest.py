@@ -14,8 +14,9 @@ configure_tensorflow()  # the tests run TensorFlow as the entry points do
 import numpy as np
 import pytest
 
+from objectives.budget import Budget
 from objectives.data import SearchData, Split, make_search_data
-from objectives.profiles import Budget, get_profile
+from objectives.profiles import get_profile
 
 PARAMS = {
     "learning_rate": 3e-3,

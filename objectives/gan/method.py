@@ -13,12 +13,12 @@ import numpy as np
 import tensorflow as tf
 
 from objectives.base import FitInputs, Method, RunContext
+from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.gan.model import FeatureMatchingGAN
 from objectives.gan.networks import build_discriminator, build_generator, discriminator_macs
 from objectives.macs import check_cap
 from objectives.optimizers import adam
-from objectives.profiles import Budget
 from spaces import get_space
 from spaces.gan import REFERENCE_PARAMS
 

@@ -14,9 +14,9 @@ import pytest
 
 from objectives import Objective, get_method
 from objectives.base import RunContext
+from objectives.budget import Budget
 from objectives.checkpoint import load_checkpoint, pretrain_checkpoint
 from objectives.data import SearchData
-from objectives.profiles import Budget
 from objectives.training import release, train
 from tests.objectives.test_methods import EXTRA
 

@@ -13,11 +13,11 @@ import tensorflow as tf
 from objectives import METHODS, Objective, get_method
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder
 from objectives.base import RunContext
+from objectives.budget import Budget
 from objectives.cache import PretrainCache
 from objectives.contrastive import nt_xent
 from objectives.data import SearchData
 from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
-from objectives.profiles import Budget
 from objectives.training import release, train
 from spaces.gan import PAPER_PARAMS
 

@@ -7,9 +7,10 @@ import pytest
 
 from objectives import METHODS, get_method
 from objectives.base import RunContext
+from objectives.budget import Budget, budget_steps
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
-from objectives.profiles import PROFILES, Budget, budget_steps
+from objectives.profiles import PROFILES
 from objectives.training import NonFiniteLoss, release, train
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import optuna
 
 from objectives import Objective, get_method
+from objectives.budget import Budget
 from objectives.data import SearchData
-from objectives.profiles import Budget
 from search.runner import run_search
 from storage import open_storage
 

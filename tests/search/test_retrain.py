@@ -10,8 +10,9 @@ import pytest
 from scipy import stats
 
 from objectives import get_method, make_test_data
+from objectives.budget import Budget
 from objectives.data import SearchData
-from objectives.profiles import Budget, get_profile
+from objectives.profiles import get_profile
 from search.retrain import Candidate, pending_shares, plan_runs, retrain, run_key
 from search.stats import summarize
 from storage import RetrainStore

@@ -9,8 +9,8 @@ import optuna
 import pytest
 
 from objectives import get_method
+from objectives.budget import Budget
 from objectives.data import SearchData
-from objectives.profiles import Budget
 from objectives.training import RunResult
 from search import cli_select, selection
 from search.retrain import Candidate

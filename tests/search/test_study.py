@@ -9,8 +9,8 @@ import pytest
 from optuna.trial import TrialState
 
 from objectives import Objective, get_method
+from objectives.budget import Budget
 from objectives.data import SearchData
-from objectives.profiles import Budget
 from search.grid import PointGridSampler
 from search.pruners import PRUNERS, make_pruner
 from search.runner import run_search

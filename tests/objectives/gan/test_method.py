@@ -10,9 +10,9 @@ from pathlib import Path
 import optuna
 
 from objectives import Objective, RunContext, get_method, train
+from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.gan import CollapseGuard
-from objectives.profiles import Budget
 from storage import files_dir
 from storage.artifacts import artifact_store, resolve_file
 from tests.objectives.test_methods import _params

@@ -8,9 +8,9 @@ from scipy.special import logsumexp, softplus
 
 from objectives import get_method
 from objectives.base import RunContext
+from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.gan import gan_losses
-from objectives.profiles import Budget
 from objectives.training import release
 from spaces.gan import PAPER_PARAMS
 from tests.objectives.test_methods import _params

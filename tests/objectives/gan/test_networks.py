@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from objectives import get_method
+from objectives.budget import Budget
 from objectives.encoder import InfeasibleConfig
 from objectives.gan import discriminator_macs
-from objectives.profiles import Budget
 from spaces.gan import PAPER_PARAMS
 
 
