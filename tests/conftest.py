@@ -82,3 +82,12 @@ def budget() -> Budget:
 @pytest.fixture()
 def params() -> dict:
     return dict(PARAMS)
+
+
+def run_cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    """Runs ``run_study.py`` with ``argv`` in this process: exit code, stdout, stderr."""
+    from search.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -1,22 +1,15 @@
-"""run_study.py: end to end on synthetic data, resume, retrain, and every bad input."""
+"""run_study.py end to end on synthetic data: search, resume, retrain, held parameters and
+parallel workers. Bad input is ``tests/test_cli_errors.py``."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import optuna
 import pytest
 
-import analyze
-from search.cli import main
 from storage import RetrainStore, SelectionStore
-
-
-def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import run_cli
 
 
 def test_search_resume_retrain_end_to_end(
@@ -25,15 +18,15 @@ def test_search_resume_retrain_end_to_end(
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
               "--data-dir", str(mnist_dir), "--threads", "2")
-    code, out, _ = _run(capsys, *common, "--n-trials", "2", "--sampler", "random")
+    code, out, _ = run_cli(capsys, *common, "--n-trials", "2", "--sampler", "random")
     assert code == 0 and "study 'supervised-random'" in out
     assert "device: CPU (" in out  # no GPU on the test machines
-    code, out, _ = _run(capsys, *common, "--n-trials", "3", "--sampler", "random")
+    code, out, _ = run_cli(capsys, *common, "--n-trials", "3", "--sampler", "random")
     assert code == 0 and "supervised-random: 3/3 finished" in out
     # Resumed with the same --seed, the sampler draws anew instead of replaying trial 0.
     trials = optuna.load_study(study_name="supervised-random", storage=url).trials
     assert trials[2].params not in (trials[0].params, trials[1].params)
-    code, out, _ = _run(capsys, *common, "--retrain", "2", "--sampler", "random",
+    code, out, _ = run_cli(capsys, *common, "--retrain", "2", "--sampler", "random",
                         "--select-seeds", "2")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
     assert "device: CPU (" in out
@@ -52,7 +45,7 @@ def test_search_resume_retrain_end_to_end(
     assert all(r["test_size"] == 10_000 for r in runs)
     # A label-sweep retrain: K defaults to 5, 20 labels redrawn per run. The selection was
     # made on the search's 100 labels; it is reused, not rerun on 20.
-    code, out, _ = _run(capsys, *common, "--retrain", "--vary-labeled", "--n-labeled", "20",
+    code, out, _ = run_cli(capsys, *common, "--retrain", "--vary-labeled", "--n-labeled", "20",
                         "--select-seeds", "2")
     assert code == 0 and "x 5 seeds" in out and "redrawn per run" in out
     assert len(SelectionStore(url).runs()) == 6
@@ -68,13 +61,13 @@ def test_fix_holds_a_parameter_in_its_own_study(
     url = f"sqlite:///{tmp_path / 'f.db'}"
     common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
               "--data-dir", str(mnist_dir), "--sampler", "random")
-    code, out, _ = _run(capsys, *common, "--n-trials", "2", "--fix", "augment=False")
+    code, out, _ = run_cli(capsys, *common, "--n-trials", "2", "--fix", "augment=False")
     assert code == 0 and "study 'supervised-random-augment-False'" in out
     study = optuna.load_study(study_name="supervised-random-augment-False", storage=url)
     assert study.user_attrs["fixed"] == '{"augment": false}'
     assert [t.params["augment"] for t in study.trials] == [False, False]
     assert not any("augment_shift" in t.params for t in study.trials)
-    code, _, err = _run(capsys, *common, "--fix", "augment=sometimes")
+    code, _, err = run_cli(capsys, *common, "--fix", "augment=sometimes")
     assert code == 2 and "not among [False, True]" in err and err.count("\n") == 1
 
 
@@ -88,123 +81,15 @@ def test_search_runs_without_test_files(
     url = f"sqlite:///{tmp_path / 's.db'}"
     common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
               "--data-dir", str(data))
-    assert _run(capsys, *common, "--n-trials", "1")[0] == 0
-    code, _, err = _run(capsys, *common, "--retrain", "1")
+    assert run_cli(capsys, *common, "--n-trials", "1")[0] == 0
+    code, _, err = run_cli(capsys, *common, "--retrain", "1")
     assert code == 2 and "missing MNIST file" in err and "t10k-images" in err
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--method", "nope"], "unknown method 'nope'; choose from: supervised"),
-        (["--sampler", "cmaes"], "unknown sampler 'cmaes'"),
-        (["--pruner", "wild"], "unknown pruner 'wild'"),
-        (["--profile", "huge"], "unknown profile 'huge'"),
-        (["--n-trials", "0"], "must be at least 1"),
-        (["--n-trials", "x"], "expected a whole number"),
-        (["--retrain", "0"], "must be at least 1"),
-        (["--top", "2"], "--top only applies with --retrain"),
-        (["--n-labeled", "15"], "multiple of 10"),
-        (["--data-dir", "{tmp}/absent"], "does not exist"),
-        (["--data-dir", "{tmp}"], "holds neither"),
-        (["--storage", "sqlite:///{tmp}/no/dir/s.db"], "does not exist"),
-        (["--storage", "garbage"], "malformed storage URL"),
-        (["--storage", "postgresql+nodriver://u:pw@h/db"], "no database driver"),
-        (["--retrain", "5"], "no study database"),
-        (["--profile", "official"], "folds the validation images into the unlabeled pool"),
-        (["--data-seed", "-1"], "must be at least 0"),
-        (["--seed", "-3"], "must be at least 0"),
-        (["--timeout", "nan"], "must be more than 0"),
-        (["--timeout", "-5"], "must be more than 0"),
-        (["--timeout", "soon"], "expected a number of seconds"),
-        (["--checkpoint-dir", "{data}/train-labels-idx1-ubyte.gz/ck"], "is a file, not a folder"),
-    ],
-)
-def test_bad_input_is_one_line_exit_2_and_creates_nothing(
-    tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture, args: list[str], message: str,
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    argv = {"--method": "supervised", "--profile": "smoke", "--data-dir": str(mnist_dir)}
-    for key, value in zip(args[::2], args[1::2]):
-        argv[key] = value.replace("{tmp}", str(tmp_path)).replace("{data}", str(mnist_dir))
-    flat = [item for pair in argv.items() for item in pair]
-    with pytest.raises(SystemExit) if message.startswith(("must", "expected")) else _nothing():
-        code, _, err = _run(capsys, *flat)
-        assert code == 2
-        assert message in err and err.count("\n") == 1 and "Traceback" not in err
-        assert "pw" not in err
-    if message.startswith(("must", "expected")):
-        err = capsys.readouterr().err
-        assert message in err and err.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_retrain_without_finished_trial(
-    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
-) -> None:
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
-              "--data-dir", str(mnist_dir))
-    # A study whose only trial is infeasible has nothing to retrain.
-    import optuna
-
-    from storage import open_storage
-
-    study = optuna.create_study(storage=open_storage(url), study_name="supervised-tpe")
-    study.set_user_attr("method", "supervised")
-    code, _, err = _run(capsys, *common, "--retrain", "3")
-    assert code == 2 and "no finished trial of method 'supervised'" in err
-    assert RetrainStore(url).runs() == []
-
-
-def test_retrain_refuses_a_configuration_over_the_profile_cap(
-    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
-) -> None:
-    import optuna
-
-    from objectives import get_method
-    from spaces.gan import PAPER_PARAMS
-    from storage import open_storage
-
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    study = optuna.create_study(storage=open_storage(url), study_name="gan-tpe",
-                                direction="maximize")
-    study.set_user_attr("method", "gan")
-    big = {**PAPER_PARAMS, "preset": "conv", "kernel_size": 5, "depth": 3, "filters": 32,
-           "latent_width": 256}
-    study.add_trial(optuna.trial.create_trial(
-        params=big, distributions=get_method("gan").space.distributions(big), value=0.9))
-    code, _, err = _run(capsys, "--method", "gan", "--profile", "bench", "--storage", url,
-                        "--data-dir", str(mnist_dir), "--retrain", "1")
-    assert code == 2 and err.count("\n") == 1
-    assert "gan-tpe#0 cannot be retrained under profile 'bench'" in err and "cap" in err
-    assert RetrainStore(url).runs() == []
-
-
-def test_corrupt_data_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
-        with gzip.open(tmp_path / name, "wb") as handle:
-            handle.write(b"\x00\x00\x08\x01garbage")
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    code, _, err = _run(capsys, "--method", "supervised", "--storage", url,
-                        "--data-dir", str(tmp_path))
-    assert code == 2 and "corrupt MNIST file" in err
-    assert not (tmp_path / "s.db").exists()
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return False
 
 
 def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
                                    capsys: pytest.CaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
-    code, out, _ = _run(capsys, "--method", "supervised", "--profile", "smoke", "--storage", url,
+    code, out, _ = run_cli(capsys, "--method", "supervised", "--profile", "smoke", "--storage", url,
                         "--data-dir", str(mnist_dir), "--n-trials", "3", "--workers", "2",
                         "--sampler", "random")
     assert code == 0 and "2 worker(s)" in out
@@ -223,83 +108,9 @@ def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
     # A parallel retrain splits the seeds between the workers: each is trained once.
     retrain = ("--method", "supervised", "--profile", "smoke", "--storage", url,
                "--data-dir", str(mnist_dir), "--retrain", "3", "--workers", "2")
-    code, out, _ = _run(capsys, *retrain)
+    code, out, _ = run_cli(capsys, *retrain)
     assert code == 0 and "2 worker(s)" in out
     assert sorted(r["seed"] for r in RetrainStore(url).runs()) == [0, 1, 2]
     # Nothing left to train: no worker starts, and the summary covers the stored seeds.
-    code, out, _ = _run(capsys, *retrain)
+    code, out, _ = run_cli(capsys, *retrain)
     assert code == 0 and "n=3" in out and len(RetrainStore(url).runs()) == 3
-
-
-def test_storage_password_never_printed(tmp_path: Path, mnist_dir: Path,
-                                        capsys: pytest.CaptureFixture) -> None:
-    pytest.importorskip("psycopg")
-    code, out, err = _run(capsys, "--method", "supervised", "--profile", "smoke",
-                          "--data-dir", str(mnist_dir),
-                          "--storage", "postgresql://alice:secretpw@127.0.0.1:1/optuna")
-    assert code == 2 and "cannot open storage" in err
-    assert "secretpw" not in out + err and "alice:***@" in err
-
-
-@pytest.mark.parametrize(("extra", "message"), [
-    ([], "--reference only applies with --retrain"),
-    (["--retrain", "2"], "method 'supervised' has no reference configuration"),
-])
-def test_reference_needs_retrain_and_a_reference(
-    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture, extra: list[str],
-    message: str,
-) -> None:
-    url = f"sqlite:///{tmp_path / 'studies.db'}"
-    code, _, err = _run(capsys, "--method", "supervised", "--reference", *extra,
-                        "--storage", url, "--data-dir", str(mnist_dir))
-    assert code == 2 and message in err and err.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []
-
-
-def _storage_state(tmp_path: Path, state: str) -> str:
-    """A storage URL in ``state``, made before the command runs."""
-    path = tmp_path / "studies.db"
-    if state == "empty file":
-        path.touch()
-    elif state == "not a database":
-        path.write_bytes(b"these are not the bytes of a database\n" * 100)
-    elif state == "unreachable server":
-        return "postgresql+psycopg://user:pw@127.0.0.1:9/db"  # the discard port: refused
-    return f"sqlite:///{path}"
-
-
-# A search may start a new database where none (or an empty file) is: not an error there.
-STORAGE_CASES = [(command, state)
-                 for command in ("search", "retrain", "analyze")
-                 for state in ("missing", "empty file", "not a database", "unreachable server")
-                 if not (command == "search" and state in ("missing", "empty file"))]
-
-
-@pytest.mark.parametrize(("command", "state"), STORAGE_CASES)
-def test_every_storage_state_is_one_line_exit_2_and_nothing_changes(
-    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture, command: str, state: str,
-) -> None:
-    url = _storage_state(tmp_path, state)
-    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
-    if command == "analyze":
-        code = analyze.main(["--storage", url, "--out", str(tmp_path / "out")])
-        err = capsys.readouterr().err
-    else:
-        extra = ["--retrain", "2"] if command == "retrain" else ["--n-trials", "1"]
-        code, _, err = _run(capsys, "--method", "supervised", "--profile", "smoke",
-                            "--storage", url, "--data-dir", str(mnist_dir), *extra)
-    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
-    assert "pw" not in err
-    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
-
-
-def test_analyze_out_below_a_file_is_one_line_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
-    blocker = tmp_path / "report"
-    blocker.write_text("a file where the folder would go")
-    code = analyze.main(["--storage", f"sqlite:///{tmp_path / 'x.db'}",
-                         "--out", str(blocker / "sub")])
-    err = capsys.readouterr().err
-    assert code == 2 and "is a file, not a folder" in err and err.count("\n") == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
