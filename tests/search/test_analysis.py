@@ -11,7 +11,7 @@ from scipy import stats
 import analyze
 from search.analysis import collect, retrain_rows
 from search.report import label_sweeps, method_rows
-from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore, open_storage
+from storage import RetrainRun, RetrainStore, open_storage
 
 
 def _fabricate(url: str) -> None:
@@ -228,49 +228,6 @@ def test_a_search_with_held_parameters_is_its_own_row(tmp_path: Path) -> None:
     assert unaugmented.errors_diff_to_baseline == pytest.approx(700.0)
     assert unaugmented.welch_p == pytest.approx(
         stats.ttest_ind([1500, 1600, 1700], [800, 900, 1000], equal_var=False).pvalue)
-
-
-def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'a.db'}"
-    _fabricate(url)
-    store = SelectionStore(url)
-    for trial, accuracies in ((1, [0.88, 0.86]), (0, [0.89, 0.89])):
-        for seed, acc in enumerate(accuracies):
-            store.add(SelectionRun("supervised-tpe", "supervised", trial, {}, "smoke", "",
-                                   100, 0, 1000 + seed, acc, 5, 900.0,
-                                   notes={"steps": 50 * (seed + 1)}))
-    out = tmp_path / "out"
-    assert analyze.main(["--storage", url, "--out", str(out), "--no-plots"]) == 0
-    assert not (out / "REPORT.md").exists()
-    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
-    report = (out / "REPORT.md").read_text()
-    # Search 3 x 1800 s, selection 4 x 900 s, retrains 3 x 2 s: 1.5 + 1.0 + 0.00167 h.
-    budget = report[report.index("## What each result cost"):].splitlines()
-    row = next(line for line in budget if line.startswith("| supervised |"))
-    assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
-    gan = next(line for line in budget if line.startswith("| gan |"))
-    assert gan.endswith("| 0.10 | 0.00 | 0.00 | 0.10 |")
-    table = report[report.index("## Winner selection"):].splitlines()
-    chosen = [line for line in table if line.startswith("| supervised |")]
-    assert chosen[0].startswith("| supervised | supervised-tpe#0 |")
-    assert "0.8900 ± 0.0000 | 75 | 0.50 |" in chosen[0] and chosen[0].endswith("| yes |")
-    assert "0.8700 ± 0.0141" in chosen[1] and chosen[1].endswith("|  |")
-    # The main table's compute hours count the selection too.
-    main = next(line for line in report.splitlines() if line.startswith("| supervised | 4"))
-    assert main.endswith("| 2.50 |")
-    assert (out / "plots" / "compute.png").read_bytes()[:4] == b"\x89PNG"
-    assert "supervised (n=3)" in (out / "plots" / "compute.html").read_text()
-
-
-def test_steps_per_run_count_pretraining_and_skip_runs_without_steps(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'a.db'}"
-    store = RetrainStore(url)
-    for seed, notes in enumerate([{"steps": 1000, "pretrain_steps": 4000}, {"steps": 1200},
-                                  {}]):
-        store.add(RetrainRun("autoencoder-tpe", "autoencoder", 0, {}, "final", 100, seed, 0,
-                             False, 0.9, 0.95, 500, 10_000, 5, 2.0, notes=notes))
-    (row,) = retrain_rows(url, ["autoencoder-tpe"])
-    assert row.steps_per_run() == round((5000 + 1200) / 2)
 
 
 def test_one_study_name_in_two_databases_is_one_line_exit_2(
