@@ -106,6 +106,7 @@ class Budget:
         return replace(self, **{name: defaults[name] for name in unread}).fingerprint
 
 
+# Fields added after runs were stored: hashed only when set, so old fingerprints hold.
 _LATER_FIELDS = ("pretrain_patience", "gan_epoch_steps", "pretrain_max_macs")
 # Relative improvement of the pretraining signal that counts as progress.
 PRETRAIN_MIN_GAIN = 0.005
