@@ -186,11 +186,15 @@ def write_tables(out: Path, studies: Sequence[StudyRow], retrains: Sequence[Retr
         ["method", "config", "profile", "labels", "labeled subset", "runs", "val acc",
          "test acc", "95% CI (Student t)", "test errors mean ± std"],
     )
+    repeats = sum(r.search_repeats for r in retrains)
+    left_out = (f"\n\n{repeats} stored run(s) left out: each repeats its search trial's own "
+                "run (same model seed, labels and profile), whose luck ranked the trial."
+                if repeats else "")
     text = (
         "# ssl-hpo results\n\n## Studies\n\n" + study_table
         + "\n\n## Retrained best configurations (test set)\n\n"
         + (retrain_table if retrains else "No retrain runs yet (`run_study.py --retrain 5`).")
-        + "\n"
+        + left_out + "\n"
     )
     (out / "summary.md").write_text(text)
     _write_csv(out / "studies.csv", studies)

@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--retrain", type=_positive, nargs="?", const=5, default=None,
                         metavar="K",
                         help="retrain the best configuration K times (default 5; seeds "
-                        "0..K-1) and score it on the test set, instead of searching; runs "
+                        "0, 1, ... less the search's own seed on the same labels and "
+                        "profile) and score it on the test set, instead of searching; runs "
                         "already stored for the same seeds are reused, so a rerun tops up")
     parser.add_argument("--reference", action="store_true",
                         help="with --retrain: retrain the method's reference configuration "

@@ -135,6 +135,13 @@ def retrain_command(args: argparse.Namespace) -> int:
         f"labeled subset fixed (data seed {args.data_seed})")
     print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
           f"profile {budget.name}, {labeled}, {args.workers} worker(s)", flush=True)
+    for candidate in ranked:
+        seeds = {r.seed for r in planned if r.source_trial == candidate.trial.number
+                 and r.study_name == candidate.study_name}
+        for seed in sorted(set(range(max(seeds) + 1)) - seeds):
+            print(f"  seed {seed} left out: {candidate.study_name}#{candidate.trial.number}"
+                  " was searched with it, on these labels and profile (its test score "
+                  "would carry the search's luck)", flush=True)
     code = 0
     if args.workers == 1:
         runs = inputs.run(args, planned)

@@ -1,7 +1,9 @@
 """Retraining the winners: the best configurations trained K times, then scored on test.
 
-This is the only code that reads the test set (:mod:`search.scoring` scores it). Each
-run uses model seed ``0..K-1`` and the same early stopping on validation as the search;
+This is the only code that reads the test set (:mod:`search.scoring` scores it). The K
+runs take model seeds 0, 1, 2, ..., skipping the one that would repeat the candidate's
+own search run (:func:`search.study.repeats_search`), with the same early stopping on
+validation as the search;
 with ``vary_labeled`` the labeled subset is redrawn per run (data seed = run seed), as
 Salimans et al. average over subsets. Every run is stored in the study database
 (``storage.results``) as soon as it ends, and a rerun reuses the stored seeds, so an
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import count, islice
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ from objectives.data import SearchData, TestData
 from objectives.progress import EpochProgress
 from objectives.training import release, train
 from search.scoring import TestCurve, errors_of, softmax, test_logits
+from search.study import repeats_search
 from storage.artifacts import record_file, upload_to_study
 from storage.results import RetrainRun, RetrainStore
 
@@ -77,7 +81,9 @@ def plan_runs(
         method: The method the candidates belong to.
         candidates: Configurations to retrain.
         budget: Training budget (same early stopping as the search).
-        runs: Runs per candidate, model seeds ``0..runs-1``.
+        runs: Runs per candidate: the first ``runs`` model seeds from 0 up, less the one
+            that would repeat the candidate's search run (same seed, labeled subset and
+            profile as its study's trials), whose test score would carry the search's luck.
         n_labeled: Labeled images per run.
         data_seed: Data seed when ``vary_labeled`` is off.
         vary_labeled: Redraw the labeled subset per run with data seed = run seed.
@@ -93,7 +99,11 @@ def plan_runs(
             test_size=test_size, epochs=0, seconds=0.0,
             budget=method.budget_fingerprint(budget))
         for candidate in candidates
-        for seed in range(runs)
+        for seed in islice(
+            (seed for seed in count()
+             if not repeats_search(candidate.searched, budget.name, n_labeled, seed,
+                                   seed if vary_labeled else data_seed)),
+            runs)
     ]
 
 

@@ -1,22 +1,27 @@
 """Retrain runs for analysis: grouped by configuration and setting, each group with its
 runs' records (seed, errors, test-error curve, saved softmax), and their ensemble.
 
-Reads only, through ``storage.results``; TensorFlow-free.
+Reads only, through ``storage.results`` (and the studies' tags through Optuna);
+TensorFlow-free. A stored run that repeats its study's own search run (a retrain made
+before retrains skipped that seed) is left out: its test score carries the search's luck.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import optuna
 
 from search.stats import Summary, summarize
+from search.study import repeats_search
 from storage.artifacts import resolve_file
 from storage.results import RetrainStore
+from storage.urls import has_studies
 
 __all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "mean_steps", "retrain_rows"]
 
@@ -59,7 +64,11 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class RetrainRow:
-    """Retrain runs of one configuration under one setting, summarised."""
+    """Retrain runs of one configuration under one setting, summarised.
+
+    ``search_repeats`` counts the stored runs left out because they repeat the search
+    trial's own run (see :func:`retrain_rows`).
+    """
 
     method: str
     study: str
@@ -79,6 +88,7 @@ class RetrainRow:
     errors: tuple[int, ...]
     seconds: float
     members: tuple[RunRecord, ...] = field(default=(), repr=False)
+    search_repeats: int = 0
 
     @property
     def profile_label(self) -> str:
@@ -132,9 +142,22 @@ def _record(url: str, run: dict[str, Any]) -> RunRecord:
     )
 
 
-def retrain_rows(url: str, studies: Sequence[str],
+def _study_tags(url: str, studies: Collection[str]) -> dict[str, Mapping[str, Any]]:
+    """The tags (user attributes) of those of ``studies`` stored at ``url``."""
+    if not studies or not has_studies(url):
+        return {}
+    storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
+    return {s.study_name: s.user_attrs for s in storage.get_all_studies()
+            if s.study_name in studies}
+
+
+def retrain_rows(url: str, studies: Collection[str],
                  reference_methods: Container[str] | None = None) -> list[RetrainRow]:
     """Retrain runs grouped by configuration and setting.
+
+    A run with the model seed, labeled subset and profile of its study's search trials
+    (:func:`search.study.repeats_search`) is left out and counted in its row's
+    ``search_repeats``.
 
     Args:
         url: Storage URL.
@@ -142,7 +165,9 @@ def retrain_rows(url: str, studies: Sequence[str],
         reference_methods: Methods whose reference runs (retrained without a search,
             trial -1) are kept too; ``None`` for every method's.
     """
+    tags = _study_tags(url, studies)
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    repeats: dict[tuple[Any, ...], int] = defaultdict(int)
     for run in RetrainStore(url).runs():
         reference = run["source_trial"] < 0 and (
             reference_methods is None or run["method"] in reference_methods)
@@ -151,10 +176,14 @@ def retrain_rows(url: str, studies: Sequence[str],
             key = (run["method"], run["study_name"], run["source_trial"], run["profile"],
                    run["budget"], run["n_labeled"], bool(run["vary_labeled"]),
                    run["test_size"])
-            groups[key].append(run)
+            if repeats_search(tags.get(run["study_name"], {}), run["profile"],
+                              run["n_labeled"], run["seed"], run["data_seed"]):
+                repeats[key] += 1
+            else:
+                groups[key].append(run)
     rows = []
-    for (method, study, trial, profile, budget, n_labeled, vary, size), runs in sorted(
-            groups.items()):
+    for key, runs in sorted(groups.items()):
+        method, study, trial, profile, budget, n_labeled, vary, size = key
         acc: Summary = summarize([r["test_accuracy"] for r in runs])
         err: Summary = summarize([r["test_errors"] for r in runs])
         rows.append(RetrainRow(
@@ -171,6 +200,7 @@ def retrain_rows(url: str, studies: Sequence[str],
             errors=tuple(int(r["test_errors"]) for r in runs),
             seconds=float(sum(r["seconds"] for r in runs)),
             members=tuple(_record(url, r) for r in runs),
+            search_repeats=repeats[key],
         ))
     return rows
 

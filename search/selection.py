@@ -7,7 +7,7 @@ trained again with fresh model seeds on the search's labeled subset and scored o
 validation only; the configuration with the best mean goes on to the test set.
 
 Selection seeds start at :data:`SELECTION_SEED_BASE`, so they never repeat the search's
-seed (whose value picked the candidates) nor the retrain seeds ``0..K-1``.
+seed (whose value picked the candidates) nor the retrain seeds (the first K from 0).
 """
 
 from __future__ import annotations

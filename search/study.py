@@ -29,6 +29,7 @@ __all__ = [
     "infeasible",
     "method_studies",
     "open_study",
+    "repeats_search",
     "study_tags",
     "summarize_study",
 ]
@@ -64,6 +65,20 @@ def study_tags(method: str, sampler: str, pruner: str, profile: str, n_labeled: 
     if fixed:
         tags["fixed"] = json.dumps(dict(fixed), sort_keys=True)
     return tags
+
+
+def repeats_search(tags: Mapping[str, Any], profile: str, n_labeled: int, seed: int,
+                   data_seed: int) -> bool:
+    """Whether a run under these settings would be its study's own search run again.
+
+    Every trial of a study trains with the study's model seed on its labeled subset and
+    profile (``tags``, from :func:`study_tags`). A retrain run with all four the same
+    repeats the trial's run, and its test score carries the search's luck: the trial was
+    ranked high on that very run's validation score. Studies without these tags repeat
+    nothing. A profile is compared by name, as a study records no budget fingerprint.
+    """
+    searched = tuple(tags.get(k) for k in ("profile", "n_labeled", "seed", "data_seed"))
+    return None not in searched and searched == (profile, n_labeled, seed, data_seed)
 
 
 def default_study_name(method: str, sampler: str,

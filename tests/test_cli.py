@@ -38,7 +38,9 @@ def test_search_resume_retrain_end_to_end(
     means = {t: sum(r["val_accuracy"] for r in selection if r["source_trial"] == t) / 2
              for t in {r["source_trial"] for r in selection}}
     runs = RetrainStore(url).runs()
-    assert [r["seed"] for r in runs] == [0, 1]
+    # Seed 0 is the one the search trained every trial with, on these labels: skipped.
+    assert [r["seed"] for r in runs] == [1, 2]
+    assert f"seed 0 left out: supervised-random#{runs[0]['source_trial']} was searched" in out
     assert means[runs[0]["source_trial"]] == max(means.values())
     chosen = next(line for line in out.splitlines() if "<- chosen" in line)
     assert chosen.strip().startswith(f"supervised-random#{runs[0]['source_trial']}:")

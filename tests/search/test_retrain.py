@@ -15,6 +15,7 @@ from objectives.data import SearchData
 from objectives.profiles import get_profile
 from search.retrain import Candidate, pending_shares, plan_runs, retrain, run_key
 from search.stats import summarize
+from search.study import study_tags
 from storage import RetrainStore
 from storage.artifacts import resolve_file
 from tests.conftest import synthetic_images
@@ -104,6 +105,32 @@ def test_pending_runs_are_split_once_between_workers(tmp_path: Path, params: dic
     varied = plan_runs(method, [Candidate("s", frozen)], budget, 3, 20, 0, True, 10_000)
     assert [(r.seed, r.data_seed, r.n_labeled) for r in varied] == [(0, 0, 20), (1, 1, 20),
                                                                      (2, 2, 20)]
+
+
+def test_retrain_seeds_skip_the_one_that_repeats_the_search_run(params: dict,
+                                                                 budget: Budget) -> None:
+    method = get_method("supervised")
+    frozen = optuna.trial.create_trial(
+        params=params, distributions=method.space.distributions(params), value=0.9)
+    # Searched with model seed 1 on data seed 0's 100 labels.
+    searched = Candidate("s", frozen, study_tags("supervised", "tpe", "hyperband",
+                                                 budget.name, 100, 0, 1))
+
+    def seeds(candidate: Candidate, n_labeled: int, data_seed: int, vary: bool,
+              profile: Budget = budget) -> list[tuple[int, int]]:
+        return [(r.seed, r.data_seed) for r in plan_runs(
+            method, [candidate], profile, 3, n_labeled, data_seed, vary, 10_000)]
+
+    assert seeds(searched, 100, 0, False) == [(0, 0), (2, 0), (3, 0)]
+    # Redrawn subsets: seed 1 draws data seed 1, not the searched subset, so it stays.
+    assert seeds(searched, 100, 0, True) == [(0, 0), (1, 1), (2, 2)]
+    assert seeds(searched, 100, 5, False) == [(0, 5), (1, 5), (2, 5)]
+    assert seeds(searched, 50, 0, False) == [(0, 0), (1, 0), (2, 0)]
+    other_profile = replace(budget, name="other")
+    assert seeds(searched, 100, 0, False, other_profile) == [(0, 0), (1, 0), (2, 0)]
+    at_seed_0 = replace(searched, searched={**searched.searched, "seed": 0})
+    assert seeds(at_seed_0, 100, 0, True) == [(1, 1), (2, 2), (3, 3)]
+    assert seeds(Candidate("s", frozen), 100, 0, False) == [(0, 0), (1, 0), (2, 0)]
 
 
 def test_official_protocol_run_folds_validation_and_records_its_curve(

@@ -23,6 +23,8 @@ from search.study import (
     infeasible,
     method_studies,
     open_study,
+    repeats_search,
+    study_tags,
 )
 from spaces import parse_space
 from spaces.base import Constraint
@@ -203,3 +205,13 @@ def test_best_trials_count_a_configuration_once() -> None:
         study.enqueue_trial({"lr": value_of_lr})
         study.tell(study.ask(lr), value)
     assert [t.number for t in best_trials(study, 3)] == [0, 1, 3]
+
+
+def test_a_run_repeats_the_search_only_with_all_four_settings_the_same() -> None:
+    tags = study_tags("gan", "tpe", "hyperband", "final", 100, 0, 0)
+    assert repeats_search(tags, "final", 100, 0, 0)
+    for other in [("select", 100, 0, 0), ("final", 50, 0, 0), ("final", 100, 1, 0),
+                  ("final", 100, 0, 1)]:
+        assert not repeats_search(tags, *other)
+    # A study tagged before the seeds were: nothing is known to repeat it.
+    assert not repeats_search({"profile": "final", "n_labeled": 100}, "final", 100, 0, 0)
