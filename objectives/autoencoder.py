@@ -21,7 +21,8 @@ from objectives.data import SearchData
 from objectives.encoder import INPUT_SHAPE, EncoderConfig
 from objectives.macs import decoder_macs, encoder_macs
 from objectives.optimizers import adam
-from objectives.pretraining import Pretrainer, PretrainMethod
+from objectives.pretrainer import Pretrainer
+from objectives.pretraining import PretrainMethod
 from objectives.training import EpochLog
 from spaces import get_space
 

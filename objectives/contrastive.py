@@ -20,7 +20,8 @@ from objectives.base import RunContext
 from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.optimizers import adam
-from objectives.pretraining import Pretrainer, PretrainMethod
+from objectives.pretrainer import Pretrainer
+from objectives.pretraining import PretrainMethod
 from objectives.training import EpochLog, validation_sets
 from spaces import get_space
 

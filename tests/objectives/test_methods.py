@@ -151,7 +151,7 @@ def test_pretraining_size_cap_refuses_large_encoders(name: str, budget: Budget,
 
 
 def test_plateau_stops_once_the_signal_flattens() -> None:
-    from objectives.pretraining import Plateau
+    from objectives.pretrainer import Plateau
 
     class Model:
         stop_training = False
@@ -199,7 +199,8 @@ def test_every_trial_reports_the_probe_at_every_pretraining_step(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A plateau that always stops after two epochs: pretraining ends at 2 of its 4.
-    from objectives.pretraining import Plateau, PretrainMethod
+    from objectives.pretrainer import Plateau
+    from objectives.pretraining import PretrainMethod
 
     monkeypatch.setattr(PretrainMethod, "plateau", staticmethod(
         lambda budget, monitor, mode: [Plateau(monitor, mode, patience=1, min_gain=10.0)]))
