@@ -18,7 +18,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from search.retrains import RetrainRow, retrain_rows
+from search.retrains import RetrainRow, repeats_note, retrain_rows
 from search.study import infeasible
 from storage.results import RetrainStore
 from storage.urls import StorageError, first_line, has_studies, mask_url, require_database
@@ -186,10 +186,8 @@ def write_tables(out: Path, studies: Sequence[StudyRow], retrains: Sequence[Retr
         ["method", "config", "profile", "labels", "labeled subset", "runs", "val acc",
          "test acc", "95% CI (Student t)", "test errors mean ± std"],
     )
-    repeats = sum(r.search_repeats for r in retrains)
-    left_out = (f"\n\n{repeats} stored run(s) left out: each repeats its search trial's own "
-                "run (same model seed, labels and profile), whose luck ranked the trial."
-                if repeats else "")
+    note = repeats_note(retrains)
+    left_out = f"\n\n{note}" if note else ""
     text = (
         "# ssl-hpo results\n\n## Studies\n\n" + study_table
         + "\n\n## Retrained best configurations (test set)\n\n"

@@ -23,7 +23,8 @@ from storage.artifacts import resolve_file
 from storage.results import RetrainStore
 from storage.urls import has_studies
 
-__all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "mean_steps", "retrain_rows"]
+__all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "mean_steps", "repeats_note",
+           "retrain_rows"]
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,16 @@ def retrain_rows(url: str, studies: Collection[str],
             search_repeats=repeats[key],
         ))
     return rows
+
+
+def repeats_note(rows: Iterable[RetrainRow]) -> str:
+    """The sentence that says how many stored runs the rows leave out as repeats of their
+    search trial's run; empty when none."""
+    left_out = sum(r.search_repeats for r in rows)
+    if not left_out:
+        return ""
+    return (f"{left_out} stored run(s) left out: each repeats its search trial's own run "
+            "(same model seed, labels and profile), whose luck ranked the trial.")
 
 
 def ensemble_errors(row: RetrainRow, labels: np.ndarray) -> tuple[int, int] | None:
