@@ -46,6 +46,8 @@ class RunContext:
             one (its progress line is made from the main phase's).
         files: Files the method wrote about the trained model (``{name: path}``, e.g. the
             GAN's ``samples_png``); the caller records them with the run.
+        seconds_before_resume: Wall time a phase run inside ``build`` (a pretraining
+            resumed from its checkpoint) spent before the cut; the run's time adds it.
     """
 
     seed: int
@@ -57,6 +59,7 @@ class RunContext:
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     pretrain_callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
+    seconds_before_resume: float = 0.0
 
 
 @dataclass

@@ -114,6 +114,7 @@ class PretrainMethod(Method):
         model.fit(unlabeled, batch_size=batch_size, epochs=budget.pretrain_epochs,
                   initial_epoch=initial, shuffle=True, verbose=0, callbacks=every)
         discard_checkpoint(path)
+        context.seconds_before_resume += log.carried
         return log
 
     def _report_rest(self, context: RunContext, budget: Budget, values: list[float],

@@ -43,6 +43,7 @@ class EpochLog(keras.callbacks.Callback):
     def __init__(self) -> None:
         super().__init__()
         self.started = time.perf_counter()
+        self.carried = 0.0  # wall time before a resume, restored from the checkpoint
         self.epochs = 0
         self.n_params: int | None = None
         self.history: list[dict[str, float]] = []
@@ -66,7 +67,8 @@ class EpochLog(keras.callbacks.Callback):
     def restore_state(self, state: dict[str, Any]) -> None:
         # Wall time counts the epochs before the interruption too.
         self.epochs, self.history = state["epochs"], list(state["history"])
-        self.started = time.perf_counter() - state["seconds"]
+        self.carried = float(state["seconds"])
+        self.started = time.perf_counter() - self.carried
 
     def best(self, key: str = "val_accuracy") -> float | None:
         values = [h[key] for h in self.history if key in h]
@@ -141,6 +143,8 @@ def train(
     log = log or EpochLog()
     keras.utils.set_random_seed(context.seed)
     model = method.build(params, data, budget, context)
+    # A pretraining resumed inside build ran partly before the cut, unseen by this clock.
+    log.started -= context.seconds_before_resume
     model(data.labeled_x[:1])  # creates the weights now, so parameter counts exist at once
     inputs = method.fit_inputs(params, data, budget)
     monitor, (val_x, val_y) = validation_sets(data, budget)

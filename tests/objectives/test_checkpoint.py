@@ -168,12 +168,17 @@ def test_killed_pretraining_resumes_and_reports_every_step(
     saved = load_checkpoint(pretrain_checkpoint(path))  # type: ignore[arg-type]
     assert saved is not None and saved["epoch"] == 2 and not path.exists()
     release()
+    # As if the two epochs before the cut had taken 1,000 s: the run's time counts them.
+    (clock,) = [state for state in saved["callbacks"] if "seconds" in state]
+    clock["seconds"] = 1000.0
+    pretrain_checkpoint(path).write_bytes(pickle.dumps(saved))  # type: ignore[union-attr]
 
     reports: list[tuple[int, float]] = []
     context = RunContext(seed=0, checkpoint=path,
                          pruning=lambda monitor, offset: [Recorder(reports, monitor, offset)])
-    train(method, params, tiny_data, budget, context)
+    result = train(method, params, tiny_data, budget, context)
     release()
+    assert 1000.0 < result.seconds < 1600.0
     # Pretraining went on from its third epoch: 4 epochs of 10 steps (320 images of 32).
     assert context.notes["pretrain_resumed_from_epoch"] == 2
     assert (context.notes["pretrain_epochs"], context.notes["pretrain_steps"]) == (4, 40)
