@@ -35,8 +35,10 @@ __all__ = [
 ]
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-# Tags that must match when a study is resumed: trials under other values are not comparable.
-COMPARABILITY_TAGS = ("method", "profile", "n_labeled", "data_seed", "fixed")
+# Tags that must match when a study is resumed: trials under other values are not comparable
+# (every trial trains with the study's one model seed, so trials differ only by parameters,
+# and a retrain knows which seed would repeat a trial's run).
+COMPARABILITY_TAGS = ("method", "profile", "n_labeled", "data_seed", "seed", "fixed")
 
 
 class SearchError(ValueError):

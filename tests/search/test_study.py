@@ -187,6 +187,15 @@ def test_resuming_under_another_profile_is_refused(tmp_path: Path) -> None:
                    optuna.pruners.NopPruner(), {**TAGS, "profile": "bench"})
 
 
+def test_resuming_with_another_model_seed_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
+               optuna.pruners.NopPruner(), {**TAGS, "seed": 0})
+    with pytest.raises(SearchError, match="seed=0, not 1"):
+        open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
+                   optuna.pruners.NopPruner(), {**TAGS, "seed": 1})
+
+
 def test_hyperband_top_rung_is_the_methods_full_budget() -> None:
     from objectives.profiles import get_profile
 
