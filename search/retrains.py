@@ -68,7 +68,9 @@ class RetrainRow:
     """Retrain runs of one configuration under one setting, summarised.
 
     ``search_repeats`` counts the stored runs left out because they repeat the search
-    trial's own run (see :func:`retrain_rows`).
+    trial's own run (see :func:`retrain_rows`). ``newest`` is when its last run finished
+    (UTC, ISO 8601): between two groups of one setting with as many runs, the report
+    shows the newer, made under the profile's current values.
     """
 
     method: str
@@ -90,6 +92,7 @@ class RetrainRow:
     seconds: float
     members: tuple[RunRecord, ...] = field(default=(), repr=False)
     search_repeats: int = 0
+    newest: str = ""
 
     @property
     def profile_label(self) -> str:
@@ -202,6 +205,7 @@ def retrain_rows(url: str, studies: Collection[str],
             seconds=float(sum(r["seconds"] for r in runs)),
             members=tuple(_record(url, r) for r in runs),
             search_repeats=repeats[key],
+            newest=max(str(r["created_at"]) for r in runs),
         ))
     return rows
 

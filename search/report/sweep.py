@@ -32,7 +32,7 @@ def label_sweeps(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow] = (
     """The label sweeps, one per profile, in the order the retrain rows come (the order of
     the databases given): per method column and label count, the retrain group whose
     labeled subset was redrawn per run, as the paper's sweep does; the one with most runs
-    if several.
+    if several, the newer on a tie (a profile retuned since the older was made).
 
     A study that held parameters fixed (the unaugmented baseline) is a column of its own,
     named as in the main table; the baseline comes first. Budgets are never mixed in one
@@ -46,7 +46,7 @@ def label_sweeps(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow] = (
             continue
         column = sweeps[row.profile][labels.get(row.study, row.method)]
         held = column.get(row.n_labeled)
-        if held is None or row.runs > held.runs:
+        if held is None or (row.runs, row.newest) > (held.runs, held.newest):
             column[row.n_labeled] = row
     return {profile: {m: columns[m] for m in baseline_first(columns)}
             for profile, columns in sweeps.items()}

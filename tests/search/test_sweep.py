@@ -3,6 +3,7 @@ to the protocol section (search/report/sweep.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from scipy import stats
@@ -59,6 +60,18 @@ def test_one_sweep_per_profile_in_the_rows_order() -> None:
     assert sorted(final["supervised"]) == [20, 100]
     assert final["supervised (augment=False)"][100].errors == (1200, 1300)
     assert sweeps["bench"]["gan"][100].errors == (1500, 1600, 1700, 1800, 1900)
+
+
+def test_a_retuned_profile_s_newer_group_wins_a_tie() -> None:
+    old = replace(_group("gan-tpe", "gan", "bench", 50, (2500,) * 5), budget="f66a",
+                  newest="2026-11-29 06:00:00")
+    new = replace(_group("gan-tpe", "gan", "bench", 50, (2400,) * 5), budget="f473",
+                  newest="2026-11-30 20:00:00")
+    for rows in ([old, new], [new, old]):
+        assert label_sweeps(rows, STUDIES)["bench"]["gan"][50].budget == "f473"
+    # More runs still come first: a newer group still filling up does not stand in.
+    short = replace(new, runs=2, errors=(2400, 2400))
+    assert label_sweeps([old, short], STUDIES)["bench"]["gan"][50].budget == "f66a"
 
 
 def test_welch_against_the_unfixed_baseline_of_the_same_profile() -> None:
