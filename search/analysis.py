@@ -21,7 +21,7 @@ from optuna.trial import TrialState
 from search.retrains import RetrainRow, repeats_note, retrain_rows
 from search.study import infeasible
 from storage.results import RetrainStore
-from storage.urls import StorageError, first_line, has_studies, mask_url, require_database
+from storage.urls import StorageError, mask_url, read_storage
 
 __all__ = [
     "EmptyStorage",
@@ -65,18 +65,6 @@ class StudyRow:
         return f"{self.method} ({', '.join(f'{k}={v}' for k, v in sorted(held.items()))})"
 
 
-def _open(url: str) -> optuna.storages.BaseStorage | None:
-    """Optuna's storage at ``url``; ``None`` for a database without Optuna's tables."""
-    require_database(url)
-    try:
-        if not has_studies(url):
-            return None
-        # Reading must not create or migrate anything, hence skip_table_creation.
-        return optuna.storages.RDBStorage(url, skip_table_creation=True)
-    except Exception as exc:  # unreachable server, bad credentials, not a database ...
-        raise StorageError(f"cannot read storage {mask_url(url)}: {first_line(exc)}") from None
-
-
 def _has_reference_runs(url: str, method: str | None) -> bool:
     return any(r["source_trial"] < 0 and method in (None, r["method"])
                for r in RetrainStore(url).runs())
@@ -94,7 +82,7 @@ def collect(
         StorageError: If the database is missing, or holds no matching study and (unless
             ``study`` is given) no reference retrain run.
     """
-    storage = _open(url)
+    storage = read_storage(url)
     summaries = ([] if storage is None
                  else optuna.get_all_study_summaries(storage, include_best_trial=False))
     chosen = [

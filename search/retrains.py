@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import optuna
 
 from search.stats import Summary, summarize
 from search.study import repeats_search
 from storage.artifacts import resolve_file
 from storage.results import RetrainStore
-from storage.urls import has_studies
+from storage.urls import read_storage
 
 __all__ = ["RetrainRow", "RunRecord", "ensemble_errors", "mean_steps", "repeats_note",
            "retrain_rows"]
@@ -148,9 +147,9 @@ def _record(url: str, run: dict[str, Any]) -> RunRecord:
 
 def _study_tags(url: str, studies: Collection[str]) -> dict[str, Mapping[str, Any]]:
     """The tags (user attributes) of those of ``studies`` stored at ``url``."""
-    if not studies or not has_studies(url):
+    storage = read_storage(url) if studies else None
+    if storage is None:
         return {}
-    storage = optuna.storages.RDBStorage(url, skip_table_creation=True)
     return {s.study_name: s.user_attrs for s in storage.get_all_studies()
             if s.study_name in studies}
 

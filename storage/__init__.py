@@ -12,6 +12,7 @@ from storage.urls import (
     mask_url,
     open_storage,
     parse_storage_url,
+    read_storage,
     require_database,
     sqlite_path,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "mask_url",
     "open_storage",
     "parse_storage_url",
+    "read_storage",
     "require_database",
     "sqlite_path",
 ]

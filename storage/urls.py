@@ -26,6 +26,7 @@ __all__ = [
     "mask_url",
     "open_storage",
     "parse_storage_url",
+    "read_storage",
     "sqlite_path",
 ]
 
@@ -208,6 +209,22 @@ def open_storage(
             )
     except Exception as exc:  # connection refused, bad credentials, not a database, ...
         raise StorageError(f"cannot open storage {mask_url(url)}: {first_line(exc)}") from None
+
+
+def read_storage(url: str) -> optuna.storages.RDBStorage | None:
+    """Optuna's storage at ``url``, to read; ``None`` for a database without Optuna's tables.
+
+    Raises:
+        StorageError: If the database is missing or cannot be read.
+    """
+    require_database(url)
+    try:
+        if not has_studies(url):
+            return None
+        # Reading must not create or migrate anything, hence skip_table_creation.
+        return optuna.storages.RDBStorage(url, skip_table_creation=True)
+    except Exception as exc:  # unreachable server, bad credentials, not a database ...
+        raise StorageError(f"cannot read storage {mask_url(url)}: {first_line(exc)}") from None
 
 
 def first_line(exc: BaseException) -> str:
