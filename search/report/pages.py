@@ -83,8 +83,9 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
               f"{num(r.test_accuracy_ci_low)}–{num(r.test_accuracy_ci_high)}",
               f"{r.test_errors_mean:.1f} ± {num(r.test_errors_std, 1)}"] for r in retrains]),
             ""]
-        if repeats_note(retrains):
-            md += [repeats_note(retrains), ""]
+        note = repeats_note(retrains)
+        if note:
+            md += [note, ""]
     sections = [*overview_html,
                 f"<h2>Methods compared (ours, measured)</h2>{html_table(head, body)}",
                 *costs_html,
