@@ -10,7 +10,9 @@
 #   retrain      per study: the 3 best trials re-evaluated with 3 fresh seeds on validation
 #                (profile $SELECT_PROFILE), then the best mean retrained 5 times at `final`
 #   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per
-#                run), $SWEEP_RUNS runs per label count (default 5)
+#                run), $SWEEP_RUNS runs per label count (default 5); $SWEEP_LABELS narrows
+#                the label counts, in the order given, so that a second lane can take
+#                another share of one study's sweep
 #   fidelity     per study: does the selection at `select` rank the top 3 as `final` does
 #                (the GAN's 30 of 120 epochs; at most 20 of 50 pretraining epochs)
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
@@ -39,6 +41,7 @@ WORKERS="${WORKERS:-2}"
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
 SWEEP_RUNS="${SWEEP_RUNS:-5}"
+read -r -a SWEEP_LABELS <<< "${SWEEP_LABELS:-20 50 100 200}"
 METHODS=(supervised autoencoder contrastive gan)
 declare -A TRIALS=([supervised]=40 [autoencoder]=16 [contrastive]=16 [gan]=20)
 
@@ -85,7 +88,7 @@ stage_retrain() {
 
 stage_sweep() {
   for study in "${STUDIES[@]}"; do
-    for labels in 20 50 100 200; do
+    for labels in "${SWEEP_LABELS[@]}"; do
       train "comparison-$study-sweep" --method "${STUDY_METHOD[$study]}" \
         --retrain "$SWEEP_RUNS" \
         --vary-labeled --n-labeled "$labels" --select-profile "$SELECT_PROFILE" \
@@ -170,6 +173,12 @@ stage_search-benchmarks() {
 for study in "${STUDIES[@]}"; do
   if [ -z "${STUDY_METHOD[$study]:-}" ]; then
     echo "pipeline.sh: unknown study '$study' in \$STUDIES (known: ${!STUDY_METHOD[*]})" >&2
+    exit 2
+  fi
+done
+for labels in "${SWEEP_LABELS[@]}"; do
+  if ! [[ "$labels" =~ ^[1-9][0-9]*$ ]]; then
+    echo "pipeline.sh: \$SWEEP_LABELS holds '$labels', not a label count" >&2
     exit 2
   fi
 done
