@@ -165,9 +165,11 @@ def retrain(
         data = search_data(planned_run.data_seed)
         artifact = None
         if artifact_dir is not None:
+            # The key tells apart runs that differ only in profile or budget, which would
+            # otherwise overwrite each other's samples and test softmax.
             artifact = artifact_dir / planned_run.study_name / (
                 f"retrain_trial{planned_run.source_trial}_labels{data.n_labeled}"
-                f"_seed{planned_run.seed}_data{planned_run.data_seed}")
+                f"_seed{planned_run.seed}_data{planned_run.data_seed}_{run_key(planned_run)}")
         checkpoint = None
         if checkpoint_dir is not None:
             checkpoint = (checkpoint_dir / planned_run.study_name

@@ -196,13 +196,32 @@ def _copied(source: Path, target: Path) -> Path | None:
     return target if target.exists() else None
 
 
+def grid_groups(retrains: Sequence[RetrainRow]) -> list[RetrainRow]:
+    """One retrain group per setting (study, trial, profile, labels, subset) whose runs
+    wrote sample grids: the one with most runs, the newer on a tie, as the tables pick.
+
+    Groups of one setting differ only in the profile's fingerprint (a profile retuned
+    since), and runs made before artifact names carried it share their files.
+    """
+    chosen: dict[tuple, RetrainRow] = {}
+    for row in retrains:
+        if not row.sample_grids:
+            continue
+        key = (row.study, row.trial, row.profile, row.n_labeled, row.labeled_subset)
+        held = chosen.get(key)
+        if held is None or (row.runs, row.newest) > (held.runs, held.newest):
+            chosen[key] = row
+    return list(chosen.values())
+
+
 def retrain_grids(row: RetrainRow, out: Path) -> list[tuple[int, Path]]:
     """Copies the sample grids a retrain group's runs wrote (or keeps earlier copies)."""
     copied = []
     for seed, source in sorted(row.sample_grids):
         target = _copied(Path(source), out / (
             f"{row.study}__retrain_trial{row.trial}_labels{row.n_labeled}"
-            f"_{'varied' if row.labeled_subset != 'fixed' else 'fixed'}_seed{seed}.png"))
+            f"_{'varied' if row.labeled_subset != 'fixed' else 'fixed'}_{row.profile}"
+            f"_seed{seed}.png"))
         if target is not None:
             copied.append((seed, target))
     return copied

@@ -13,6 +13,7 @@ import optuna
 from search.analysis import RetrainRow, StudyRow
 from search.report.figures import (
     gan_grid,
+    grid_groups,
     png_slices,
     retrain_grids,
     sampler_figure,
@@ -141,12 +142,13 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
         sections.append(f'<h2>GAN: generated digits of the best trial</h2><img alt="samples" '
                         f'src="plots/{grid.name}">')
         written.append(grid)
-    for row in retrains:
+    for row in grid_groups(retrains):
         copied = retrain_grids(row, plots)
         if not copied:
             continue
         title = (f"{row.method}: generated digits of the retrained {row.study}#{row.trial} "
-                 f"({row.n_labeled} labels, {row.labeled_subset} subset)")
+                 f"({row.n_labeled} labels, {row.labeled_subset} subset, "
+                 f"{row.profile_label})")
         md += [f"## {title}", "", " ".join(f"![seed {seed}](plots/{png.name})"
                                            for seed, png in copied), ""]
         sections.append(f"<h2>{html.escape(title)}</h2>" + "".join(

@@ -76,6 +76,13 @@ def test_tables_match_hand_computed_values(tmp_path: Path) -> None:
 def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     _fabricate(url)
+    # A run of the GAN's setting under a retuned profile (another fingerprint): a group of
+    # its own in the tables, but fewer runs, so its digits are not the ones shown.
+    grid = tmp_path / "retuned.png"
+    grid.write_bytes(b"\x89PNG\r\n\x1a\n retuned")
+    RetrainStore(url).add(RetrainRun(
+        "gan-random", "gan", 0, {"learning_rate": 1e-3}, "smoke", 100, 0, 0, True, 0.95,
+        0.99, 100, 10_000, 5, 1.0, notes={"samples_png": str(grid)}, budget="feedbeef0000"))
     out = tmp_path / "out"
     assert analyze.main(["--storage", url, "--out", str(out)]) == 0
     text = (out / "summary.md").read_text()
@@ -112,9 +119,13 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
     methods = (plots / "methods.html").read_text()
     assert "supervised (n=3)" in methods and "paper: Ladder network" in methods
     # The sample grids of the retrained GAN runs that wrote one, copied beside the report.
-    shown = "![seed 0](plots/gan-random__retrain_trial0_labels100_varied_seed0.png)"
+    shown = "![seed 0](plots/gan-random__retrain_trial0_labels100_varied_smoke_seed0.png)"
     assert shown in report and "seed1.png" in report and "seed2.png" not in report
-    assert (plots / "gan-random__retrain_trial0_labels100_varied_seed1.png").exists()
+    assert (plots / "gan-random__retrain_trial0_labels100_varied_smoke_seed1.png").exists()
+    assert b"retuned" not in (
+        plots / "gan-random__retrain_trial0_labels100_varied_smoke_seed0.png").read_bytes()
+    assert report.count("generated digits of the retrained gan-random#0") == 1
+    assert "(100 labels, varied per run subset, smoke)" in report
     assert 'alt="seed 1"' in page
 
 

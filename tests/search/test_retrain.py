@@ -162,6 +162,15 @@ def test_official_protocol_run_folds_validation_and_records_its_curve(
     assert probs.shape == (300, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-2)
     assert int(np.sum(probs.argmax(axis=1) != labels)) == run.test_errors
     assert not list((tmp_path / "ck").rglob("*.ckpt"))  # the finished run left no checkpoint
+    # The same seed and labels under another budget: its own files, the first run's intact.
+    shorter = replace(budget, gan_epochs=1)
+    (other,) = retrain(method, plan_runs(method, [Candidate.reference(method)], shorter, 1,
+                                         100, 0, True, 300),
+                       lambda seed: small, test, shorter, RetrainStore(url),
+                       artifact_dir=tmp_path / "art", checkpoint_dir=tmp_path / "ck")
+    assert other.epochs == 1 and other.notes["test_softmax"] != run.notes["test_softmax"]
+    assert other.notes["samples_png"] != run.notes["samples_png"]
+    assert np.array_equal(np.load(resolve_file(url, run.notes["test_softmax"])), probs)
 
 
 def test_reference_runs_keep_the_keys_of_the_stored_campaign() -> None:
