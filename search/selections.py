@@ -8,7 +8,7 @@ Reads only, through ``storage.selection``; TensorFlow-free.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,12 +16,16 @@ from search.retrains import mean_steps
 from search.stats import Summary, summarize
 from storage.selection import SelectionStore
 
-__all__ = ["SelectionGroup", "selection_groups"]
+__all__ = ["SelectionGroup", "mark_checks", "selection_groups"]
 
 
 @dataclass(frozen=True)
 class SelectionGroup:
-    """One candidate of one selection: its re-evaluated validation accuracies."""
+    """One candidate of one selection: its re-evaluated validation accuracies.
+
+    ``check`` marks a selection that only checked another's ranking at a costlier profile
+    (``benchmarks/selection_fidelity.py``): no retrain followed it.
+    """
 
     method: str
     study: str
@@ -34,6 +38,7 @@ class SelectionGroup:
     seconds: float
     steps: int | None
     chosen: bool = False
+    check: bool = False
 
     @property
     def summary(self) -> Summary:
@@ -70,3 +75,18 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
         if held is None or group.summary.mean > held.summary.mean:
             best[group.selection] = group
     return [replace(g, chosen=g is best[g.selection]) for g in groups]
+
+
+def mark_checks(groups: Sequence[SelectionGroup], retrain_profile: str | None
+                ) -> list[SelectionGroup]:
+    """``groups`` with the fidelity checks marked: the selections run at the retrain's own
+    profile when the same studies also selected at another (cheaper) profile.
+
+    The pipeline retrains what the cheaper selection chose; a selection at the retrain's
+    profile beside it can only be the check of that choice, and it is neither the winner
+    nor part of the method's cost.
+    """
+    if retrain_profile is None or all(g.profile == retrain_profile for g in groups):
+        return list(groups)
+    return [replace(g, check=True, chosen=False) if g.profile == retrain_profile else g
+            for g in groups]

@@ -50,7 +50,8 @@ def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str
         for g in sorted(r.selection, key=lambda g: (g.selection, -g.summary.mean)):
             s = g.summary
             body.append([r.method, f"{g.study}#{g.trial}",
-                         f"{g.profile} [{g.budget}]" if g.budget else g.profile,
+                         (f"{g.profile} [{g.budget}]" if g.budget else g.profile)
+                         + (" (fidelity check)" if g.check else ""),
                          f"{g.n_labeled} ({g.data_seed})", str(s.n),
                          f"{num(s.mean)} ± {num(s.std)}",
                          "–" if g.steps is None else f"{g.steps:,}", f"{g.seconds / 3600:.2f}",

@@ -117,6 +117,10 @@ def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
         caption = ("Winner selection, before the test set is touched: each study's top "
                    "trials trained again with fresh model seeds and scored on validation "
                    "only; the best mean (\"chosen\") is the configuration retrained on test.")
+        if any(g.check for r in rows for g in r.selection):
+            caption += (" A fidelity check reruns a cheaper selection at the retrain's "
+                        "profile to see whether it ranks the candidates alike; it chooses "
+                        "nothing, and its hours are not the method's.")
         md += ["## Winner selection (validation only)", "", caption, "",
                md_table(*selection), ""]
         parts.append(f"<h2>Winner selection (validation only)</h2><p>{html.escape(caption)}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from search.analysis import RetrainRow, StudyRow
-from search.selections import SelectionGroup
+from search.selections import SelectionGroup, mark_checks
 
 __all__ = ["BASELINE", "PAPER_ANCHORS", "MethodRow", "baseline_first", "method_rows", "num",
            "p_text", "welch"]
@@ -81,7 +81,8 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
     """Aggregates studies per method (and per held-fixed setting, e.g. the unaugmented
     baseline, and per profile when several were searched); Welch's t-test of test errors
     against the baseline of the same profile whose search held nothing fixed. A row's
-    selection holds its studies' candidates (selections run on the search's subset).
+    selection holds its studies' candidates (selections run on the search's subset), the
+    fidelity checks among them marked and left out of its hours (``mark_checks``).
 
     The retrain group shown for a row is the 100-label group of its studies on the
     search's fixed labeled subset, else their 100-label group with the most runs.
@@ -108,7 +109,8 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
             diff, p_value = welch(group.errors, base.errors)
         values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
         names = {r.study for r in rows}
-        mine = [g for g in selections if g.study in names]
+        mine = mark_checks([g for g in selections if g.study in names],
+                           None if group is None else group.profile)
         out.append(MethodRow(
             method=label,
             studies=", ".join(r.study for r in rows),
@@ -120,7 +122,7 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
             errors_diff_to_baseline=diff,
             welch_p=p_value,
             search_hours=sum(r.compute_hours for r in rows),
-            selection_hours=sum(g.seconds for g in mine) / 3600.0,
+            selection_hours=sum(g.seconds for g in mine if not g.check) / 3600.0,
             retrain_hours=sum(r.seconds for r in retrains if r.study in names) / 3600.0,
             selection=tuple(mine),
         ))

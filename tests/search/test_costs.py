@@ -43,6 +43,35 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     assert "supervised (n=3)" in (out / "plots" / "compute.html").read_text()
 
 
+def test_a_selection_at_the_retrains_profile_beside_a_cheaper_one_is_a_check(
+    tmp_path: Path
+) -> None:
+    # The pipeline selects at a cheaper profile ("bench") and retrains at "smoke"; the
+    # fidelity benchmark then reruns the selection at "smoke", where trial 1 ranks first.
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    store = SelectionStore(url)
+    for profile, trial, accuracies in (("bench", 1, [0.88, 0.86]), ("bench", 0, [0.89, 0.89]),
+                                       ("smoke", 1, [0.95, 0.95]), ("smoke", 0, [0.90, 0.90])):
+        for seed, acc in enumerate(accuracies):
+            store.add(SelectionRun("supervised-tpe", "supervised", trial, {}, profile, "",
+                                   100, 0, 1000 + seed, acc, 5, 900.0))
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    table = report[report.index("## Winner selection"):].splitlines()
+    assert "A fidelity check reruns" in table[2]
+    rows = {tuple(cell.strip() for cell in line.split("|")[2:4]): line for line in table
+            if line.startswith("| supervised |")}
+    assert rows[("supervised-tpe#0", "bench")].endswith("| yes |")
+    assert rows[("supervised-tpe#1", "smoke (fidelity check)")].endswith("|  |")
+    assert not any(line.endswith("| yes |") for key, line in rows.items() if "check" in key[1])
+    # Hours: the bench selection's 4 runs of 900 s; the check's 4 runs are left out.
+    budget = report[report.index("## What each result cost"):].splitlines()
+    row = next(line for line in budget if line.startswith("| supervised |"))
+    assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
+
+
 def test_steps_per_run_count_pretraining_and_skip_runs_without_steps(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     store = RetrainStore(url)
