@@ -94,6 +94,11 @@ class RetrainRow:
     newest: str = ""
 
     @property
+    def preference(self) -> tuple[int, str]:
+        """Between two groups of one setting, the greater is shown: more runs, then newer."""
+        return (self.runs, self.newest)
+
+    @property
     def profile_label(self) -> str:
         """The profile's name, with its fingerprint when one was stored."""
         return f"{self.profile} [{self.budget}]" if self.budget else self.profile

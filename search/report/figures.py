@@ -209,7 +209,7 @@ def grid_groups(retrains: Sequence[RetrainRow]) -> list[RetrainRow]:
             continue
         key = (row.study, row.trial, row.profile, row.n_labeled, row.labeled_subset)
         held = chosen.get(key)
-        if held is None or (row.runs, row.newest) > (held.runs, held.newest):
+        if held is None or row.preference > held.preference:
             chosen[key] = row
     return list(chosen.values())
 

@@ -46,7 +46,7 @@ def label_sweeps(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow] = (
             continue
         column = sweeps[row.profile][labels.get(row.study, row.method)]
         held = column.get(row.n_labeled)
-        if held is None or (row.runs, row.newest) > (held.runs, held.newest):
+        if held is None or row.preference > held.preference:
             column[row.n_labeled] = row
     return {profile: {m: columns[m] for m in baseline_first(columns)}
             for profile, columns in sweeps.items()}

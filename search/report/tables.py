@@ -63,8 +63,8 @@ def _main_group(rows: Sequence[RetrainRow], n_labeled: int = 100) -> RetrainRow 
     # The search's own labeled subset first: a label sweep also holds 100-label groups,
     # whose subset is redrawn per run, and those belong to the sweep's table.
     candidates = [r for r in rows if r.n_labeled == n_labeled]
-    # Most runs, then the newest: a profile retuned since keeps its older group apart.
-    return max(candidates, key=lambda r: (r.labeled_subset == "fixed", r.runs, r.newest),
+    # Then the preferred group: a profile retuned since keeps its older group apart.
+    return max(candidates, key=lambda r: (r.labeled_subset == "fixed", *r.preference),
                default=None)
 
 
