@@ -122,15 +122,16 @@ def retrain_command(args: argparse.Namespace) -> int:
                              f"retrained under profile {budget.name!r}: {exc}") from None
     inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
     print(device_line(), flush=True)
+    selected_at = None
     if len(ranked) > 1 and args.select > 1 and not args.reference:
         from search.cli_select import select_command
 
-        ranked, code = select_command(args, method, ranked)
+        ranked, code, selected_at = select_command(args, method, ranked)
         if code:
             return code
     ranked = ranked[: args.top]
     planned = plan_runs(method, ranked, budget, args.retrain, args.n_labeled, args.data_seed,
-                        args.vary_labeled, len(inputs.test.y))
+                        args.vary_labeled, len(inputs.test.y), selected_at)
     labeled = "labeled subset redrawn per run" if args.vary_labeled else (
         f"labeled subset fixed (data seed {args.data_seed})")
     print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "

@@ -60,9 +60,10 @@ def select_worker(args: argparse.Namespace, budget_name: str, planned: list,
 
 
 def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
-                   ranked: list) -> tuple[list, int]:
-    """Runs (or tops up) the selection of ``ranked``; returns them best mean first and the
-    exit code (non-zero when a worker failed and runs are missing)."""
+                   ranked: list) -> tuple[list, int, str]:
+    """Runs (or tops up) the selection of ``ranked``; returns them best mean first, the
+    exit code (non-zero when a worker failed and runs are missing) and the selection's
+    profile, which the retrains record."""
     from objectives import InfeasibleConfig
     from search.retrain import pending_shares
     from search.selection import plan_selection, rank
@@ -98,11 +99,11 @@ def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-
         if len(runs) < len(planned):
             print(f"{len(planned) - len(runs)} selection run(s) missing: a worker failed; "
                   "rerun the same command to train them", file=sys.stderr)
-            return ranked, code or 1
+            return ranked, code or 1, budget.name
     order = rank(ranked, runs)
     for i, chosen in enumerate(order):
         s = chosen.summary
         print(f"  {chosen.label}: search {chosen.candidate.trial.value:.4f}, selection "
               f"{s.mean:.4f} ± {s.std:.4f} (n={s.n}){'  <- chosen' if i < args.top else ''}",
               flush=True)
-    return [s.candidate for s in order], code
+    return [s.candidate for s in order], code, budget.name

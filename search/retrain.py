@@ -74,6 +74,7 @@ def plan_runs(
     data_seed: int,
     vary_labeled: bool,
     test_size: int,
+    selected_at: str | None = None,
 ) -> list[RetrainRun]:
     """The runs a retrain consists of, measured fields still empty.
 
@@ -88,6 +89,9 @@ def plan_runs(
         data_seed: Data seed when ``vary_labeled`` is off.
         vary_labeled: Redraw the labeled subset per run with data seed = run seed.
         test_size: Images in the test set.
+        selected_at: Profile of the selection that chose the candidates, recorded in
+            each run's notes (the report tells the real selection from fidelity checks
+            by it); ``None`` when no selection ran.
     """
     return [
         RetrainRun(
@@ -97,7 +101,8 @@ def plan_runs(
             data_seed=seed if vary_labeled else data_seed, vary_labeled=vary_labeled,
             val_accuracy=float("nan"), test_accuracy=float("nan"), test_errors=-1,
             test_size=test_size, epochs=0, seconds=0.0,
-            budget=method.budget_fingerprint(budget))
+            budget=method.budget_fingerprint(budget),
+            notes={} if selected_at is None else {"selected_at": selected_at})
         for candidate in candidates
         for seed in islice(
             (seed for seed in count()
@@ -192,7 +197,7 @@ def retrain(
         # Validation accuracy per epoch (on the monitored images), for learning curves.
         val_curve = {i + 1: round(float(h["val_accuracy"]), 5)
                      for i, h in enumerate(result.history) if "val_accuracy" in h}
-        notes = {**context.notes, "val_curve": val_curve,
+        notes = {**planned_run.notes, **context.notes, "val_curve": val_curve,
                  **({"test_curve": curve[0].errors,
                      "steps_per_epoch": curve[0].steps_per_epoch} if curve else {}),
                  **{name: record_file(store.url, path) for name, path in files.items()}}

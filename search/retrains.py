@@ -69,7 +69,9 @@ class RetrainRow:
     ``search_repeats`` counts the stored runs left out because they repeat the search
     trial's own run (see :func:`retrain_rows`). ``newest`` is when its last run finished
     (UTC, ISO 8601): between two groups of one setting with as many runs, the report
-    shows the newer, made under the profile's current values.
+    shows the newer, made under the profile's current values. ``selected_at`` is the
+    profile of the selection that chose the configuration, as its runs recorded it
+    (``None`` for runs made before they did, or without a selection).
     """
 
     method: str
@@ -92,6 +94,7 @@ class RetrainRow:
     members: tuple[RunRecord, ...] = field(default=(), repr=False)
     search_repeats: int = 0
     newest: str = ""
+    selected_at: str | None = None
 
     @property
     def preference(self) -> tuple[int, str]:
@@ -210,8 +213,15 @@ def retrain_rows(url: str, studies: Collection[str],
             members=tuple(_record(url, r) for r in runs),
             search_repeats=repeats[key],
             newest=max(str(r["created_at"]) for r in runs),
+            selected_at=_selected_at(runs),
         ))
     return rows
+
+
+def _selected_at(runs: Iterable[Mapping[str, Any]]) -> str | None:
+    """The selection profile the runs recorded, when they agree on one."""
+    profiles = {r["notes"].get("selected_at") for r in runs}
+    return profiles.pop() if len(profiles) == 1 else None
 
 
 def repeats_note(rows: Iterable[RetrainRow]) -> str:

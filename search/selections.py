@@ -77,16 +77,21 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
     return [replace(g, chosen=g is best[g.selection]) for g in groups]
 
 
-def mark_checks(groups: Sequence[SelectionGroup], retrain_profile: str | None
-                ) -> list[SelectionGroup]:
-    """``groups`` with the fidelity checks marked: the selections run at the retrain's own
-    profile when the same studies also selected at another (cheaper) profile.
+def mark_checks(groups: Sequence[SelectionGroup], retrain_profile: str | None,
+                selected_at: str | None = None) -> list[SelectionGroup]:
+    """``groups`` with the fidelity checks marked: the selections at a profile other than
+    the one the retrains followed (``selected_at``, as they recorded it).
 
-    The pipeline retrains what the cheaper selection chose; a selection at the retrain's
-    profile beside it can only be the check of that choice, and it is neither the winner
-    nor part of the method's cost.
+    A check (``benchmarks/selection_fidelity.py``) is neither the winner nor part of the
+    method's cost. Retrains made before runs recorded their selection leave
+    ``selected_at`` empty; then the pipeline's order decides: it retrained what the
+    cheaper selection chose, so a selection at the retrain's own profile beside it can
+    only be the check.
     """
-    if retrain_profile is None or all(g.profile == retrain_profile for g in groups):
-        return list(groups)
-    return [replace(g, check=True, chosen=False) if g.profile == retrain_profile else g
+    if selected_at is None:
+        if retrain_profile is None or all(g.profile == retrain_profile for g in groups):
+            return list(groups)
+        return [replace(g, check=True, chosen=False) if g.profile == retrain_profile else g
+                for g in groups]
+    return [g if g.profile == selected_at else replace(g, check=True, chosen=False)
             for g in groups]

@@ -45,6 +45,8 @@ def test_search_resume_retrain_end_to_end(
     chosen = next(line for line in out.splitlines() if "<- chosen" in line)
     assert chosen.strip().startswith(f"supervised-random#{runs[0]['source_trial']}:")
     assert all(r["test_size"] == 10_000 for r in runs)
+    # The runs name the selection they followed (the search's profile, no --select-profile).
+    assert {r["notes"]["selected_at"] for r in runs} == {"smoke"}
     # A label-sweep retrain: K defaults to 5, 20 labels redrawn per run. The selection was
     # made on the search's 100 labels; it is reused, not rerun on 20.
     code, out, _ = run_cli(capsys, *common, "--retrain", "--vary-labeled", "--n-labeled", "20",

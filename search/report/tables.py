@@ -110,7 +110,8 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
         values = [r.best_val_accuracy for r in rows if r.best_val_accuracy is not None]
         names = {r.study for r in rows}
         mine = mark_checks([g for g in selections if g.study in names],
-                           None if group is None else group.profile)
+                           None if group is None else group.profile,
+                           None if group is None else group.selected_at)
         out.append(MethodRow(
             method=label,
             studies=", ".join(r.study for r in rows),

@@ -60,11 +60,11 @@ def test_retrain_scores_test_and_persists_every_run(
 
     candidates = [Candidate("s", frozen)]
 
-    def plan(runs: int, vary_labeled: bool = False) -> list:
+    def plan(runs: int, vary_labeled: bool = False, selected_at: str | None = None) -> list:
         return plan_runs(method, candidates, budget, runs, tiny_data.n_labeled, 7,
-                         vary_labeled, len(test.y))
+                         vary_labeled, len(test.y), selected_at)
 
-    runs = retrain(method, plan(3), data_for, test, budget, store=store)
+    runs = retrain(method, plan(3, selected_at="select"), data_for, test, budget, store=store)
     assert [r.seed for r in runs] == [0, 1, 2] and seen_seeds == [7, 7, 7]
     stored = store.runs(method="supervised")
     assert len(stored) == 3
@@ -72,10 +72,13 @@ def test_retrain_scores_test_and_persists_every_run(
         assert row["test_errors"] == run.test_errors
         assert row["test_accuracy"] == pytest.approx(1 - run.test_errors / 300)
         assert row["params"] == params and row["source_trial"] == frozen.number
+        # Which selection chose the configuration, beside what training recorded.
+        assert row["notes"]["selected_at"] == "select" and "val_curve" in row["notes"]
     seen_seeds.clear()
     retrain(method, plan(2, vary_labeled=True), data_for, test, budget, store=store)
     assert seen_seeds == [0, 1]
     assert [bool(r["vary_labeled"]) for r in store.runs()] == [False] * 3 + [True] * 2
+    assert "selected_at" not in store.runs()[-1]["notes"]
 
     # Rerunning with more seeds tops up: the stored seeds are reused, only seed 3 trains.
     trained = []

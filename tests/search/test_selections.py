@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from search.selections import selection_groups
+from search.selections import mark_checks, selection_groups
 from storage import SelectionRun, SelectionStore
 
 
@@ -42,3 +42,32 @@ def test_groups_per_candidate_and_the_best_mean_is_chosen(tmp_path: Path) -> Non
 
 def test_no_selection_table_means_no_groups(tmp_path: Path) -> None:
     assert selection_groups(f"sqlite:///{tmp_path / 'a.db'}", {"gan-tpe"}) == []
+
+
+def test_the_selection_the_retrains_followed_is_real_and_the_others_are_checks(
+    tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    store = SelectionStore(url)
+    for profile, trial, acc in (("select", 3, 0.90), ("select", 5, 0.80),
+                                ("final", 3, 0.91), ("final", 5, 0.95)):
+        store.add(_run(trial, 0, acc, profile=profile))
+    groups = selection_groups(url, {"gan-tpe"})
+
+    def marks(*args: str | None) -> dict:
+        return {(g.trial, g.profile): (g.chosen, g.check) for g in mark_checks(groups, *args)}
+
+    # Retrains that recorded no selection: the cheaper one is taken as real, the
+    # selection at the retrains' own profile as its check.
+    assert marks("final") == {(3, "select"): (True, False), (5, "select"): (False, False),
+                              (3, "final"): (False, True), (5, "final"): (False, True)}
+    assert marks("final", None) == marks("final")
+    # Retrains that followed the selection at `final` make the cheaper one the check.
+    assert marks("final", "final") == {
+        (3, "select"): (False, True), (5, "select"): (False, True),
+        (3, "final"): (False, False), (5, "final"): (True, False)}
+    # A single selection, at the retrains' profile or not, is never a check.
+    alone = [g for g in groups if g.profile == "select"]
+    assert not any(g.check for g in mark_checks(alone, "final", "select"))
+    assert not any(g.check for g in mark_checks(alone, "final"))
+    assert mark_checks(groups, None) == groups
