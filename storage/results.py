@@ -22,7 +22,9 @@ test_errors     misclassified test images (out of ``test_size``)
 test_size       number of test images
 epochs          epochs run (early stopping on validation)
 seconds         wall time of the run
-notes           what the method recorded (cache hit, sample grid path), JSON
+notes           what the run recorded, JSON: the method's notes (cache hit, sample grid
+                path, steps, curves) and the selection profile it followed
+                (``selected_at``)
 budget          fingerprint of the profile's values (``Budget.fingerprint``); empty in
                 rows written before it existed
 =============== ===========================================================
