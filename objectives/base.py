@@ -145,6 +145,13 @@ class Method(abc.ABC):
         """Pruning steps reported before the main phase (pretraining epochs); 0 by default."""
         return 0
 
+    def step_label(self, budget: Budget, step: int) -> str:
+        """Pruning step ``step`` (0-based) in the user's units, for calibration tables."""
+        pretrain = self.pretrain_steps(budget)
+        if step < pretrain:
+            return f"pretraining epoch {step + 1}"
+        return f"epoch {step - pretrain + 1}"
+
     def pruning_steps(self, budget: Budget) -> int:
         """The most steps a run reports to the pruner: the pretraining steps, then one per
         epoch of the main phase. Hyperband's top rung, i.e. the full budget."""

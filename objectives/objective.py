@@ -10,7 +10,9 @@ cache hit), and for failed or pruned trials the reason.
 from __future__ import annotations
 
 import json
+import math
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +38,34 @@ class StepOffsetPruning(KerasPruningCallback):
 
     Pretraining methods report their pretraining signal at steps ``0..P-1`` and validation
     accuracy from step ``P`` on, so all trials of a method are compared step for step.
+    With ``best``, the value reported is the best of the phase so far (the phase's earlier
+    reports are read back from the trial, so a resumed run keeps them), the reading a
+    calibration chooses when curves that peak early and decay rank better by their peak.
     """
 
-    def __init__(self, trial: optuna.Trial, monitor: str, offset: int = 0) -> None:
+    def __init__(self, trial: optuna.Trial, monitor: str, offset: int = 0,
+                 best: bool = False) -> None:
         super().__init__(trial, monitor)
         self.offset = offset
+        self.best = best
+
+    def _best_so_far(self, step: int, value: float) -> float:
+        stored = self._trial.study._storage.get_trial(self._trial._trial_id)
+        earlier = [v for s, v in stored.intermediate_values.items()
+                   if self.offset <= s < step and math.isfinite(v)]
+        return max([value, *earlier])
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        step = epoch + self.offset
+        if self.best and logs and self._monitor in logs:
+            logs = {**logs, self._monitor: self._best_so_far(step, float(logs[self._monitor]))}
         with warnings.catch_warnings():
             # A re-run of a killed trial whose checkpoint is gone (a new machine) trains
             # its first epochs again. It keeps the killed run's reports for them (same
             # parameters and seed), and Optuna would warn once per such epoch.
             warnings.filterwarnings("ignore", message=".*is already reported",
                                     category=UserWarning)
-            super().on_epoch_end(epoch + self.offset, logs)
+            super().on_epoch_end(step, logs)
 
 
 class Objective:
@@ -68,12 +84,16 @@ class Objective:
             absolute paths and uploads nothing.
         progress: Show each long trial's epochs (``objectives.progress``); off where
             several workers share one terminal.
+        best_so_far: Report the best value of the phase so far to the pruner instead of
+            the epoch's (a calibrated study's reading, ``search.calibration``).
+        tags: User attributes set on every trial run, e.g. ``{"calibration": True}``.
     """
 
     def __init__(self, method: Method, data: SearchData, budget: Budget, seed: int,
                  pretrain_cache: Any = None, artifact_dir: Path | None = None,
                  checkpoint_dir: Path | None = None, storage_url: str | None = None,
-                 progress: bool = False) -> None:
+                 progress: bool = False, best_so_far: bool = False,
+                 tags: Mapping[str, Any] | None = None) -> None:
         self.method = method
         self.data = data
         self.budget = budget
@@ -83,6 +103,8 @@ class Objective:
         self.checkpoint_dir = checkpoint_dir
         self.storage_url = storage_url
         self.progress = progress
+        self.best_so_far = best_so_far
+        self.tags = dict(tags or {})
 
     def _checkpoint(self, trial: optuna.Trial) -> Path | None:
         """The trial's checkpoint; a re-run of a killed trial takes over the killed one's."""
@@ -110,10 +132,12 @@ class Objective:
     def run(self, trial: optuna.Trial, params: dict[str, Any]) -> float:
         """Trains ``params`` and returns the validation accuracy, recording attributes."""
         trial.set_user_attr("config", json.dumps(self._config(params), sort_keys=True))
+        for key, value in self.tags.items():
+            trial.set_user_attr(key, value)
         log = EpochLog()
 
         def pruning(monitor: str, offset: int) -> list[keras.callbacks.Callback]:
-            return [StepOffsetPruning(trial, monitor, offset)]
+            return [StepOffsetPruning(trial, monitor, offset, best=self.best_so_far)]
 
         artifact = None
         if self.artifact_dir is not None:

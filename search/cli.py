@@ -111,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                         help="search with this parameter held at VALUE (repeatable), e.g. "
                         "augment=False for the unaugmented baseline")
+    parser.add_argument("--calibrate", type=int, default=None, metavar="N",
+                        help="first train N configurations in full without pruning (the "
+                        "method's reference and N-1 random draws from --seed; they count "
+                        "towards --n-trials), measure per rung how well its value ranks "
+                        "like the final one (Kendall's tau, 90%% bootstrap interval) and "
+                        "start the pruner at the first rung reaching --tau-threshold, or "
+                        "turn pruning off if none does; stored on the study, so a rerun "
+                        "resumes it and a calibrated study is not measured again")
+    parser.add_argument("--tau-threshold", type=float, default=None, metavar="T",
+                        help="with --calibrate: the tau a rung must reach, in (-1, 1] "
+                        "(default 0.6)")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="with --calibrate: measure a calibrated study again, topping "
+                        "its calibration trials up to N")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the MNIST IDX .gz files or mnist.npz "
                         "(default $MNIST_DIR, else keras.datasets.mnist)")
@@ -192,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from objectives import get_profile
 
             get_profile(args.select_profile)
+        from search.cli_calibrate import check_calibration_args
+
+        check_calibration_args(args)
         if args.grace_period <= args.heartbeat_interval:
             raise UsageError("--grace-period must exceed --heartbeat-interval")
         if args.checkpoint_dir is not None:

@@ -31,7 +31,7 @@ def load_search_data(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore[no-untyped-def]
-               progress: bool = False):
+               progress: bool = False, **options):
     from objectives import Objective, get_method, get_profile
     from objectives.cache import PretrainCache
     from storage import files_dir
@@ -41,6 +41,7 @@ def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore
         get_method(method_name), data, get_profile(args.profile), args.seed,
         pretrain_cache=PretrainCache(files / "pretrain-cache"), artifact_dir=files / "artifacts",
         checkpoint_dir=checkpoint_dir(args), storage_url=args.storage, progress=progress,
+        **options,
     )
 
 
@@ -68,41 +69,74 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
 
     ``quiet`` silences the per-trial log lines (the parent shows progress bars instead);
     ``data`` is the parent's search data when the search runs in-process, a spawned
-    worker loads its own.
+    worker loads its own. With ``args.phase == "calibrate"`` the worker runs the study's
+    enqueued calibration trials in full (no pruning; a failed one is replaced by a draw of
+    the random sampler), else it searches with the pruner the study's calibration set.
     """
     import optuna
 
     from objectives import get_method, get_profile
-    from search.pruners import make_pruner
+    from search.cli_calibrate import search_pruning
     from search.samplers import make_sampler
     from search.workers import run_worker
 
     set_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
     method = get_method(method_name)
+    budget = get_profile(args.profile)
+    calibrating = getattr(args, "phase", "search") == "calibrate"
+    if calibrating:
+        pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
+        options = {"tags": {"calibration": True}}
+    else:
+        pruner, best = search_pruning(args, method, budget, study_name)
+        options = {"best_so_far": best}
     objective = _objective(args, method_name, data if data is not None
-                           else load_search_data(args)[1], progress=not quiet)
+                           else load_search_data(args)[1], progress=not quiet, **options)
     fixed = method.space.parse_fixed(args.fix)
+    sampler_name = "random" if calibrating else args.sampler or "tpe"
 
     def sampler(joined_at: int) -> optuna.samplers.BaseSampler:
-        return _fixed(make_sampler(args.sampler or "tpe", method.space, args.seed,
+        return _fixed(make_sampler(sampler_name, method.space, args.seed,
                                    worker=index, resumed_at=joined_at), fixed)
 
-    budget = get_profile(args.profile)
-    pruner = make_pruner(args.pruner, budget, method.pruning_steps(budget))
     run_worker(args.storage, study_name, sampler, pruner, objective, args.n_trials,
                heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
                timeout=args.timeout)
+
+
+def _run_workers(args: argparse.Namespace, runs: list[tuple[str, str, int]], data,  # type: ignore[no-untyped-def]
+                 phase: str) -> int:
+    """Runs ``(method, study, target)`` each on ``args.workers`` workers: in this process
+    when that is one worker, else as processes sharing ``args.threads``."""
+    from search.workers import progress_of, run_parallel
+    from storage import open_storage
+
+    processes = len(runs) * args.workers
+    threads = max(1, args.threads // processes)
+    phased = [(argparse.Namespace(**{**vars(args), "n_trials": target, "phase": phase}),
+               method, study) for method, study, target in runs]
+    if processes == 1:
+        job_args, method, study = phased[0]
+        search_worker(job_args, method, study, 0, threads, data=data)
+        print(progress_of(open_storage(args.storage), study).line(runs[0][2]))
+        return 0
+    bars = sys.stderr.isatty()
+    jobs = [(job_args, method, study, index, threads, bars)
+            for job_args, method, study in phased for index in range(args.workers)]
+    return run_parallel(args.storage, [(study, target) for _, study, target in runs],
+                        search_worker, jobs, show_progress=bars)
 
 
 def search_command(args: argparse.Namespace) -> int:
     """``run_study.py`` without ``--retrain``: creates or resumes the studies and runs them."""
     from objectives import get_method, get_profile
     from search.pruners import make_pruner
+    from search.calibration import pending
+    from search.cli_calibrate import finish_calibration, plan_calibration
     from search.runtime import device_line
     from search.samplers import make_sampler
     from search.study import default_study_name, open_study, study_tags
-    from search.workers import progress_of, run_parallel
     from storage import mask_url, open_storage, parse_storage_url
 
     sampler_name = args.sampler or "tpe"
@@ -124,29 +158,36 @@ def search_command(args: argparse.Namespace) -> int:
 
     storage = open_storage(args.storage)
     print(device_line(), flush=True)
-    targets = []
+    runs, calibrations = [], []
     for method, sampler, held in zip(methods, samplers, fixed):
         name = args.study_name or default_study_name(method.name, sampler_name, held)
         tags = study_tags(method.name, sampler_name, args.pruner, budget.name,
                           args.n_labeled, args.data_seed, args.seed, held)
-        open_study(storage, name, sampler, pruner, tags, first_params=method.reference_params)
-        targets.append((name, args.n_trials))
+        # A calibration enqueues the reference itself, as its first configuration.
+        study = open_study(storage, name, sampler, pruner, tags,
+                           first_params=None if args.calibrate else method.reference_params)
+        if args.calibrate:
+            target = plan_calibration(args, method, budget, study, held)
+            if target is not None:
+                calibrations.append((method, study, target))
+        runs.append((method.name, name, args.n_trials))
         print(f"study {name!r} in {mask_url(args.storage)}: data {source.describe()}, "
               f"{args.n_labeled} labels, profile {budget.name}, {args.workers} worker(s)",
               flush=True)
-    processes = len(targets) * args.workers
-    threads = max(1, args.threads // processes)
     started = time.perf_counter()
-    if processes == 1:
-        search_worker(args, names[0], targets[0][0], 0, threads, data=data)
-        code = 0
-        print(progress_of(storage, targets[0][0]).line(args.n_trials))
-    else:
+    code = 0
+    if calibrations:
+        print(f"calibration: {', '.join(s.study_name for _, s, _ in calibrations)}, each "
+              "configuration trained in full without pruning", flush=True)
+        code = _run_workers(args, [(m.name, s.study_name, t) for m, s, t in calibrations],
+                            data, "calibrate")
+        for method, study, _ in calibrations:
+            if pending(study):  # interrupted: the rerun finishes it
+                return code or 1
+            finish_calibration(args, method, budget, study)
+    if len(runs) * args.workers > 1:
         del data  # each worker loads its own copy
-        bars = sys.stderr.isatty()
-        jobs = [(args, method_name, study_name, index, threads, bars)
-                for method_name, (study_name, _) in zip(names, targets)
-                for index in range(args.workers)]
-        code = run_parallel(args.storage, targets, search_worker, jobs, show_progress=bars)
+        data = None
+    code = _run_workers(args, runs, data, "search") or code
     print(f"{time.perf_counter() - started:.1f} s")
     return code

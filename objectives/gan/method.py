@@ -123,6 +123,12 @@ class Gan(Method):
     def pruning_steps(self, budget: Budget) -> int:
         return budget.gan_epochs
 
+    def step_label(self, budget: Budget, step: int) -> str:
+        # Epochs of a fixed step count are the unit the paper's budget is stated in.
+        if budget.gan_epoch_steps is None:
+            return super().step_label(budget, step)
+        return f"epoch {step + 1} ({(step + 1) * budget.gan_epoch_steps:,} steps)"
+
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         super().check(params, budget)
         check_cap(discriminator_macs(self.space.resolve(params)), budget.gan_max_macs,
