@@ -15,6 +15,12 @@
 #                another share of one study's sweep
 #   fidelity     per study: does the selection at `select` rank the top 3 as `final` does
 #                (the GAN's 30 of 120 epochs; at most 20 of 50 pretraining epochs)
+# Fidelity calibration (#32), in results/calibration.db:
+#   calibrate    per method of $CALIBRATE (default: supervised autoencoder contrastive), a
+#                study `<method>-calibration` at `final` of N configurations trained in
+#                full (the reference, if any, and N-1 random draws; N: 8 for the baseline,
+#                6 for the pretraining methods): Kendall's tau of every rung against the
+#                final value, and where Hyperband's pruning would start
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
 # The paper's protocol (#16), in results/official.db:
@@ -58,6 +64,8 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
 }
 
 comparison=(--storage sqlite:///results/comparison.db)
+declare -A CALIBRATION_N=([supervised]=8 [autoencoder]=6 [contrastive]=6 [gan]=8)
+read -r -a CALIBRATE <<< "${CALIBRATE:-supervised autoencoder contrastive}"
 
 # The comparison's studies: name -> method and the parameters it holds. The baseline is
 # searched twice, with augmentation searchable and without it (Oliver et al. 2018: the
@@ -107,9 +115,18 @@ stage_fidelity() {
   done
 }
 
+stage_calibrate() {
+  for method in "${CALIBRATE[@]}"; do
+    local n="${CALIBRATION_N[$method]}"
+    train "calibration-$method" --method "$method" --sampler tpe --pruner hyperband \
+      --calibrate "$n" --n-trials "$n" --profile final --study-name "$method-calibration" \
+      --storage sqlite:///results/calibration.db
+  done
+}
+
 stage_report() {
   local dbs=()
-  for db in comparison pipeline official; do
+  for db in comparison pipeline official calibration; do
     [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
   done
   step report python analyze.py "${dbs[@]}" --out results --screenshot \
@@ -173,6 +190,12 @@ stage_search-benchmarks() {
 for study in "${STUDIES[@]}"; do
   if [ -z "${STUDY_METHOD[$study]:-}" ]; then
     echo "pipeline.sh: unknown study '$study' in \$STUDIES (known: ${!STUDY_METHOD[*]})" >&2
+    exit 2
+  fi
+done
+for method in "${CALIBRATE[@]}"; do
+  if [ -z "${CALIBRATION_N[$method]:-}" ]; then
+    echo "pipeline.sh: unknown method '$method' in \$CALIBRATE" >&2
     exit 2
   fi
 done

@@ -39,6 +39,15 @@ from tests.conftest import run_cli
         (["--timeout", "-5"], "must be more than 0"),
         (["--timeout", "soon"], "expected a number of seconds"),
         (["--checkpoint-dir", "{data}/train-labels-idx1-ubyte.gz/ck"], "is a file, not a folder"),
+        (["--calibrate", "2"], "--calibrate needs at least 3 configurations"),
+        (["--calibrate", "4", "--tau-threshold", "1.5"], "--tau-threshold must lie in (-1, 1]"),
+        (["--calibrate", "4", "--tau-threshold", "-1"], "--tau-threshold must lie in (-1, 1]"),
+        (["--calibrate", "4", "--tau-threshold", "nan"], "--tau-threshold must lie in"),
+        (["--calibrate", "4", "--sampler", "grid"], "the grid sampler walks a fixed grid"),
+        (["--calibrate", "4", "--pruner", "none"], "with --pruner none there is nothing"),
+        (["--calibrate", "30"], "would exceed --n-trials 20"),
+        (["--tau-threshold", "0.5"], "only apply with --calibrate"),
+        (["--calibrate", "4", "--retrain", "2"], "--calibrate applies to searches"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_creates_nothing(

@@ -1,0 +1,119 @@
+"""The study's side of a calibration: its configurations, their trials on resume, what
+the study stores, and the command that runs it (trials faked, except in the last test)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from search.calibration import (
+    calibrate,
+    calibration_configs,
+    calibration_trials,
+    enqueue_calibration,
+    stored_calibration,
+)
+from search.runner import run_search
+from spaces import get_space
+from storage import open_storage
+from tests.conftest import run_cli
+
+SPACE = get_space("supervised")
+
+
+def _study(tmp_path: Path) -> optuna.Study:
+    return optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"),
+                               direction="maximize", pruner=optuna.pruners.NopPruner())
+
+
+class _Fake:
+    """Reports a curve that ranks like the final value from step 1 on, and records the
+    configurations it trained."""
+
+    def __init__(self) -> None:
+        self.trained: list[dict] = []
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        params = SPACE.suggest(trial)
+        self.trained.append(params)
+        final = params["learning_rate"] * 100
+        for step in range(5):
+            trial.report(-final if step == 0 else final, step)
+        return final
+
+
+def test_configurations_start_at_the_reference_are_feasible_distinct_and_repeatable(
+) -> None:
+    reference = {"learning_rate": 1e-3, "batch_size": 32, "kernel_size": 3, "depth": 2}
+    refused = {"n": 0}
+
+    def feasible(params: dict) -> bool:
+        refused["n"] += params["kernel_size"] == 7
+        return params["kernel_size"] != 7
+
+    configs = calibration_configs(SPACE, 6, 0, None, feasible)
+    assert all(c["kernel_size"] != 7 for c in configs) and refused["n"] > 0
+    assert len({json.dumps(c, sort_keys=True) for c in configs}) == 6
+    assert configs == calibration_configs(SPACE, 6, 0, None, feasible)
+    assert configs != calibration_configs(SPACE, 6, 1, None, feasible)
+    with_ref = calibration_configs(SPACE, 3, 0, reference, lambda p: True)
+    assert with_ref[0] == SPACE.active_values(reference)
+    held = calibration_configs(SPACE, 4, 0, None, lambda p: True, fixed={"depth": 1})
+    assert all(c["depth"] == 1 for c in held)
+    with pytest.raises(ValueError, match="fewer than --calibrate 3"):
+        calibration_configs(SPACE, 3, 0, None, lambda p: False)
+
+
+def test_a_resumed_calibration_does_not_rerun_its_finished_trials(tmp_path: Path) -> None:
+    study = _study(tmp_path)
+    configs = calibration_configs(SPACE, 4, 0, None, lambda p: True)
+    assert enqueue_calibration(study, configs, reference=False) == 4
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    first = _Fake()
+    run_search(study, first, 2)  # the session ends after two of the four
+    assert first.trained == configs[:2]
+    # The rerun enqueues nothing new and trains only the two left.
+    assert enqueue_calibration(study, configs, reference=False) == 0
+    second = _Fake()
+    run_search(study, second, 4)
+    assert second.trained == configs[2:]
+    outcome = calibrate(study, 0.6, top=4, pretrain_steps=0,
+                        label=lambda s: f"epoch {s + 1}")
+    assert outcome.trials == [0, 1, 2, 3] and outcome.mode == "last"
+    assert outcome.start == 1  # step 0 ranks backwards
+    assert stored_calibration(study) == outcome
+
+
+def test_a_calibration_trial_that_failed_with_an_exception_is_enqueued_again(
+        tmp_path: Path) -> None:
+    study = _study(tmp_path)
+    configs = calibration_configs(SPACE, 3, 0, None, lambda p: True)
+    enqueue_calibration(study, configs, reference=False)
+    trial = study.ask()  # the first queued configuration
+    study.tell(trial, state=TrialState.FAIL)
+    assert enqueue_calibration(study, configs, reference=False) == 1
+    again = calibration_trials(study)[-1]
+    assert again.state == TrialState.WAITING
+    assert again.system_attrs["fixed_params"] == configs[0]
+    assert again.user_attrs["calibration_index"] == 0
+
+
+def test_the_command_calibrates_once_then_searches_with_the_calibrated_pruner(
+        tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+              "--data-dir", str(mnist_dir), "--pruner", "hyperband", "--calibrate", "3")
+    code, out, _ = run_cli(capsys, *common, "--n-trials", "4")
+    assert code == 0 and "calibration of 'supervised-tpe': 3 configurations" in out
+    assert "Kendall's tau" in out and "epoch 1" in out
+    study = optuna.load_study(study_name="supervised-tpe", storage=url)
+    assert sum(bool(t.user_attrs.get("calibration")) for t in study.trials) == 3
+    assert stored_calibration(study) is not None
+    code, out, _ = run_cli(capsys, *common, "--n-trials", "5")
+    assert code == 0 and "is calibrated already" in out
+    study = optuna.load_study(study_name="supervised-tpe", storage=url)
+    assert sum(bool(t.user_attrs.get("calibration")) for t in study.trials) == 3
