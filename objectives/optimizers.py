@@ -85,7 +85,10 @@ def _handle(variable: Any) -> tf.Tensor:
     return (variable.value if isinstance(variable, keras.Variable) else variable).handle
 
 
-def adam(learning_rate: float, official: bool = False,
-         **kwargs: Any) -> keras.optimizers.Optimizer:
-    """The Adam optimizer every method trains with (``official``: :class:`OfficialAdam`)."""
-    return (OfficialAdam if official else LocalAdam)(float(learning_rate), **kwargs)
+def adam(learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+         official: bool = False, **kwargs: Any) -> keras.optimizers.Optimizer:
+    """The Adam optimizer every method trains with (``official``: :class:`OfficialAdam`);
+    ``learning_rate`` is a number or a schedule of the step."""
+    if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        learning_rate = float(learning_rate)
+    return (OfficialAdam if official else LocalAdam)(learning_rate, **kwargs)

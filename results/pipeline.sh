@@ -21,6 +21,14 @@
 #                full (the reference, if any, and N-1 random draws; N: 8 for the baseline,
 #                6 for the pretraining methods): Kendall's tau of every rung against the
 #                final value, and where Hyperband's pruning would start
+# Beating the paper's hand-tuned GAN (#33), in results/levers.db:
+#   levers       the study `gan-levers` at `final`: the paper's MLP body held, its training
+#                levers searched (lr and its schedule, G's own lr, both Adam betas,
+#                consistency, conditional entropy, label shifts, minibatch discrimination,
+#                historical averaging, with lr, batch, z_dim, weights, noises, EMA);
+#                calibrated with 8 configurations (the paper setting and 7 drawn), then
+#                multivariate TPE with the calibrated Hyperband to $LEVER_TRIALS trials
+#                (default 40)
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
 # The paper's protocol (#16), in results/official.db:
@@ -124,9 +132,16 @@ stage_calibrate() {
   done
 }
 
+stage_levers() {
+  train gan-levers-search --method gan --sampler tpe-multivariate --pruner hyperband \
+    --calibrate 8 --n-trials "${LEVER_TRIALS:-40}" --profile final --fix preset=paper \
+    --fix mlp_depth=5 --fix mlp_width_scale=1.0 --study-name gan-levers \
+    --storage sqlite:///results/levers.db
+}
+
 stage_report() {
   local dbs=()
-  for db in comparison pipeline official calibration; do
+  for db in comparison pipeline official calibration levers; do
     [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
   done
   step report python analyze.py "${dbs[@]}" --out results --screenshot \

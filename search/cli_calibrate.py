@@ -81,7 +81,7 @@ def plan_calibration(args: argparse.Namespace, method: Any, budget: Any,
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     reference = method.reference_params is not None and bool(configs) and \
-        configs[0] == method.space.active_values(method.reference_params)
+        configs[0] == method.space.point(method.reference_params)
     enqueue_calibration(study, configs, reference)
     done = sum(counts(t) for t in calibration_trials(study))
     return finished_count(study) + max(0, args.calibrate - done)

@@ -164,8 +164,10 @@ def search_command(args: argparse.Namespace) -> int:
         tags = study_tags(method.name, sampler_name, args.pruner, budget.name,
                           args.n_labeled, args.data_seed, args.seed, held)
         # A calibration enqueues the reference itself, as its first configuration.
-        study = open_study(storage, name, sampler, pruner, tags,
-                           first_params=None if args.calibrate else method.reference_params)
+        reference = method.reference_params
+        study = open_study(storage, name, sampler, pruner, tags, first_params=None
+                           if args.calibrate or reference is None
+                           else method.space.point(reference))
         if args.calibrate:
             target = plan_calibration(args, method, budget, study, held)
             if target is not None:

@@ -1,4 +1,5 @@
-"""The search: sampler registry (``tpe``, ``random``, ``grid``), each factory seedable.
+"""The search: sampler registry (``tpe``, ``tpe-multivariate``, ``random``, ``grid``), each
+factory seedable.
 
 Factories take the method's space (the grid sampler reads the grid the space defines), the
 seed, and a stream index: parallel workers of TPE and random search need distinct seeds or
@@ -12,6 +13,8 @@ point anyway.
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import warnings
 
 import optuna
 
@@ -27,6 +30,26 @@ SAMPLERS: Registry[SamplerFactory] = Registry("sampler")
 SAMPLERS.register(
     "tpe", lambda space, seed, stream: optuna.samplers.TPESampler(seed=seed + 1000 * stream)
 )
+
+
+
+def _multivariate_tpe(space: SearchSpace, seed: int, stream: int) -> optuna.samplers.BaseSampler:
+    """TPE over the joint density of parameters that occur together.
+
+    ``multivariate`` models parameters jointly (the GAN's learning rates, betas and
+    weights interact); ``group`` splits a conditional space into the groups of parameters
+    that appear together, so a lever's weight is modelled with the trials that switched
+    it on rather than dropped as independent TPE does; ``constant_liar`` makes parallel
+    workers see each other's running trials as bad, so two workers rarely propose the
+    same region at once.
+    """
+    with warnings.catch_warnings():  # "experimental" since Optuna 2.2, in every worker
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.samplers.TPESampler(seed=seed + 1000 * stream, multivariate=True,
+                                          group=True, constant_liar=True)
+
+
+SAMPLERS.register("tpe-multivariate", _multivariate_tpe)
 SAMPLERS.register(
     "random",
     lambda space, seed, stream: optuna.samplers.RandomSampler(seed=seed + 1000 * stream),

@@ -108,6 +108,12 @@ class SearchSpace:
                 out[param.name] = values[param.name]
         return out
 
+    def point(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The active parameters a trial of ``values`` stores, each parameter ``values``
+        lacks at its first grid value: a reference written before a parameter existed
+        enqueues as what it meant, the parameter's first (official) value."""
+        return self.active_values(self.resolve(values))
+
     def violations(self, values: Mapping[str, Any]) -> dict[str, float]:
         """Each applicable constraint's violation (> 0: infeasible); a constraint applies
         when all the parameters it reads are active."""

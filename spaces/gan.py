@@ -17,7 +17,36 @@ from spaces.base import SearchSpace
 from spaces.common import ENCODER_FITS, ENCODER_PARAMS, OPTIMIZER_PARAMS, only_when
 from spaces.parse import parse_space
 
-__all__ = ["PAPER_PARAMS", "REFERENCE_PARAMS", "SPACE", "SPEC"]
+__all__ = ["LEVERS", "PAPER_LEVERS", "PAPER_PARAMS", "REFERENCE_PARAMS", "SPACE", "SPEC"]
+
+# The training levers of the records after the paper, and the paper's own alternatives
+# (§3.2, §3.3). Each one's first value (its grid's first, which ``SearchSpace.resolve``
+# gives a trial that lacks it) is the official code's behaviour, so the paper setting
+# stays a point of the space and the stored runs made before the levers keep their keys.
+LEVERS: dict[str, dict[str, Any]] = {
+    # Constant, or held for two thirds of the run's steps and decayed linearly to 0.
+    "lr_schedule": {"kind": "categorical", "choices": ["constant", "decay_last_third"]},
+    "separate_g_lr": {"kind": "categorical", "choices": [False, True]},
+    "g_learning_rate": {"kind": "float", "low": 1e-4, "high": 1e-2, "log": True,
+                        "grid": [1e-3], "when": {"separate_g_lr": True}},
+    "d_beta_1": {"kind": "categorical", "choices": [0.5, 0.0, 0.8]},
+    "g_beta_1": {"kind": "categorical", "choices": [0.5, 0.0, 0.8]},
+    "consistency": {"kind": "categorical", "choices": [False, True]},
+    "consistency_weight": {"kind": "float", "low": 0.01, "high": 1.0, "log": True,
+                           "grid": [0.1], "when": {"consistency": True}},
+    "entropy": {"kind": "categorical", "choices": [False, True]},
+    "entropy_weight": {"kind": "float", "low": 0.03, "high": 1.0, "log": True,
+                       "grid": [0.3], "when": {"entropy": True}},
+    # Largest random shift of the labeled images, in pixels.
+    "label_shift": {"kind": "categorical", "choices": [0, 1, 2, 3]},
+    "technique": {"kind": "categorical",
+                  "choices": ["feature_matching", "minibatch_discrimination"]},
+    "minibatch_kernels": {"kind": "categorical", "choices": [100, 50],
+                          "when": {"technique": "minibatch_discrimination"}},
+    "historical_averaging": {"kind": "categorical", "choices": [False, True]},
+    "historical_weight": {"kind": "float", "low": 1e-5, "high": 1e-1, "log": True,
+                          "grid": [1e-3], "when": {"historical_averaging": True}},
+}
 
 SPEC = {
     **OPTIMIZER_PARAMS,
@@ -34,6 +63,7 @@ SPEC = {
     "hidden_noise": {"kind": "float", "low": 0.0, "high": 0.75, "grid": [0.5]},
     "ema_decay": {"kind": "categorical", "choices": [0.99, 0.999, 0.9999],
                   "grid": [0.999, 0.9999]},
+    **LEVERS,
 }
 
 SPACE: SearchSpace = parse_space("gan", SPEC, [ENCODER_FITS])
@@ -51,6 +81,9 @@ PAPER_PARAMS: dict[str, Any] = {
     "hidden_noise": 0.5,
     "ema_decay": 0.9999,
 }
+# The paper setting with every lever at its official value, as a search samples it.
+PAPER_LEVERS: dict[str, Any] = {name: spec.get("grid", spec.get("choices"))[0]
+                                for name, spec in LEVERS.items() if "when" not in spec}
 
 # The official setting as the GAN's reference retrains store and key it: with encoder
 # values the paper body never reads, as they were written before the space became

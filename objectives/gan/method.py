@@ -17,6 +17,7 @@ from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.gan.model import FeatureMatchingGAN
 from objectives.gan.networks import build_discriminator, build_generator, discriminator_macs
+from objectives.gan.terms import Levers, LinearDecayTail
 from objectives.macs import check_cap
 from objectives.optimizers import adam
 from spaces import get_space
@@ -137,29 +138,48 @@ class Gan(Method):
     def build(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget, context: RunContext
     ) -> keras.Model:
+        params = self.space.resolve(params)  # a configuration stored before a lever existed
         z_dim = int(params["z_dim"])
         model = FeatureMatchingGAN(build_discriminator(params), build_discriminator(params),
                                    build_generator(z_dim), z_dim,
                                    float(params["unlabeled_weight"]),
-                                   float(params["ema_decay"]), name="gan")
+                                   float(params["ema_decay"]), levers=Levers.from_params(params),
+                                   name="gan")
         unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
         init_idx = np.random.default_rng(context.seed).permutation(len(unlabeled))[:INIT_BATCH]
         model.initialize(unlabeled[init_idx])
-        lr = float(params["learning_rate"])
+        d_lr: Any = float(params["learning_rate"])
+        g_lr: Any = float(params["g_learning_rate"]) if params["separate_g_lr"] else d_lr
+        if params["lr_schedule"] == "decay_last_third":
+            total = budget.gan_epochs * self._epoch_steps(params, data, budget)
+            d_lr, g_lr = LinearDecayTail(d_lr, total), LinearDecayTail(g_lr, total)
         # Several steps per compiled call keep Python out of the loop; XLA is off because
         # on this CPU it compiled the step into code 8x slower than TensorFlow's kernels.
         # Epochs counted in steps must hold whole calls: keras runs a call's steps in full.
         per_call = math.gcd(STEPS_PER_CALL, budget.gan_epoch_steps or STEPS_PER_CALL)
-        model.compile(d_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
-                      g_optimizer=adam(lr, official=budget.official_adam, beta_1=0.5),
+        official = budget.official_adam
+        model.compile(d_optimizer=adam(d_lr, official=official,
+                                       beta_1=float(params["d_beta_1"])),
+                      g_optimizer=adam(g_lr, official=official,
+                                       beta_1=float(params["g_beta_1"])),
                       steps_per_execution=per_call, jit_compile=False)
         return model
+
+    @staticmethod
+    def _batch(params: Mapping[str, Any], data: SearchData, budget: Budget) -> int:
+        return min(int(params["batch_size"]), len(data.unlabeled_x[: budget.unlabeled_limit]))
+
+    def _epoch_steps(self, params: Mapping[str, Any], data: SearchData, budget: Budget
+                     ) -> int:
+        """Steps of one epoch: the profile's fixed count, else one pass over the pool."""
+        pool = len(data.unlabeled_x[: budget.unlabeled_limit])
+        return budget.gan_epoch_steps or pool // self._batch(params, data, budget)
 
     def fit_inputs(
         self, params: Mapping[str, Any], data: SearchData, budget: Budget
     ) -> FitInputs:
         unlabeled = data.unlabeled_x[: budget.unlabeled_limit]
-        batch = min(int(params["batch_size"]), len(unlabeled))
+        batch = self._batch(params, data, budget)
         steps = budget.gan_epoch_steps
         return FitInputs(x=gan_dataset(data, unlabeled, batch, endless=steps is not None),
                          y=None, batch_size=None, epochs=budget.gan_epochs,

@@ -11,13 +11,14 @@ import tensorflow as tf
 
 from objectives.data import N_CLASSES
 from objectives.encoder import EncoderConfig, build_encoder
-from objectives.gan.layers import FastGaussianNoise, WeightNormDense
+from objectives.gan.layers import FastGaussianNoise, MinibatchDiscrimination, WeightNormDense
 from objectives.macs import encoder_macs, mlp_macs
 
 __all__ = ["PAPER_WIDTHS", "Discriminator", "build_discriminator", "build_generator",
            "discriminator_macs"]
 
 PAPER_WIDTHS = (1000, 500, 250, 250, 250)
+MINIBATCH_DIMS = 5  # each minibatch kernel's projection, as in the official code
 
 
 class Discriminator(keras.Model):
@@ -28,15 +29,21 @@ class Discriminator(keras.Model):
         input_noise: Std of the input noise (training only).
         hidden_noise: Std of the noise after every hidden block (training only).
         flatten: Whether to flatten images first (MLP body).
+        minibatch_kernels: Kernels of a minibatch-discrimination layer before the logits
+            (§3.2), ``None`` for none. Its features couple the samples of a batch, so
+            every batch (labeled, unlabeled, fake) must then pass on its own.
     """
 
     def __init__(self, blocks: Sequence[keras.layers.Layer], input_noise: float,
-                 hidden_noise: float, flatten: bool, **kwargs: Any) -> None:
+                 hidden_noise: float, flatten: bool, minibatch_kernels: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.flatten = keras.layers.Flatten() if flatten else None
         self.input_noise = FastGaussianNoise(input_noise)
         self.blocks = list(blocks)
         self.noises = [FastGaussianNoise(hidden_noise) for _ in self.blocks]
+        self.minibatch = (None if minibatch_kernels is None else
+                          MinibatchDiscrimination(minibatch_kernels, MINIBATCH_DIMS))
         self.head = WeightNormDense(N_CLASSES, activation=None, train_scale=True, name="logits")
 
     def _input(self, x: tf.Tensor, training: bool) -> tf.Tensor:
@@ -70,8 +77,11 @@ class Discriminator(keras.Model):
                 h = block(h, training=training)
         return h
 
+    def _logits(self, h: tf.Tensor) -> tf.Tensor:
+        return self.head(h if self.minibatch is None else self.minibatch(h))
+
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.head(self.noises[-1](self.features(x, training), training=training))
+        return self._logits(self.noises[-1](self.features(x, training), training=training))
 
     def data_init(self, x: tf.Tensor) -> None:
         """The official data-dependent init: layer by layer, noise on, one batch."""
@@ -80,7 +90,7 @@ class Discriminator(keras.Model):
             init = getattr(block, "data_init", None)
             h = init(h) if init is not None else block(h, training=True)
             h = noise(h, training=True)
-        self.head.data_init(h)
+        self.head.data_init(h if self.minibatch is None else self.minibatch(h))
 
 
 def build_discriminator(params: Mapping[str, Any]) -> Discriminator:
@@ -96,8 +106,10 @@ def build_discriminator(params: Mapping[str, Any]) -> Discriminator:
     else:
         blocks = [build_encoder(EncoderConfig.from_params(params), name="conv_body")]
         flatten = False
+    minibatch = (int(params["minibatch_kernels"])
+                 if params.get("technique") == "minibatch_discrimination" else None)
     return Discriminator(blocks, float(params["input_noise"]), float(params["hidden_noise"]),
-                         flatten=flatten, name="discriminator")
+                         flatten=flatten, minibatch_kernels=minibatch, name="discriminator")
 
 
 def discriminator_macs(params: Mapping[str, Any]) -> int:
@@ -109,9 +121,14 @@ def discriminator_macs(params: Mapping[str, Any]) -> int:
     if params["preset"] == "paper":
         scale = float(params["mlp_width_scale"])
         widths = [max(1, int(round(w * scale))) for w in PAPER_WIDTHS[: int(params["mlp_depth"])]]
-        return mlp_macs([28 * 28, *widths, N_CLASSES])
-    return encoder_macs(EncoderConfig.from_params(params)) + mlp_macs(
-        [int(params["latent_width"]), N_CLASSES])
+        body, last = mlp_macs([28 * 28, *widths]), widths[-1]
+    else:
+        body, last = encoder_macs(EncoderConfig.from_params(params)), int(params["latent_width"])
+    if params.get("technique") != "minibatch_discrimination":
+        return body + mlp_macs([last, N_CLASSES])
+    # The projection, then the logits read the features and the kernels' outputs.
+    kernels = int(params["minibatch_kernels"])
+    return body + last * kernels * MINIBATCH_DIMS + mlp_macs([last + kernels, N_CLASSES])
 
 
 def build_generator(z_dim: int) -> keras.Model:

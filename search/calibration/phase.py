@@ -52,7 +52,8 @@ def calibration_configs(space: SearchSpace, n: int, seed: int,
     then draws of Optuna's random sampler seeded with ``seed``, skipping infeasible and
     repeated ones. The same arguments give the same list, so a resume enqueues the same.
     Parameters the study holds (``fixed``) keep their values in every draw; a reference
-    that disagrees with them is left out.
+    that disagrees with them is left out, and one that lacks a parameter has it at its
+    first grid value.
 
     Raises:
         ValueError: If the space cannot give ``n`` distinct feasible configurations.
@@ -60,7 +61,7 @@ def calibration_configs(space: SearchSpace, n: int, seed: int,
     configs: list[dict[str, Any]] = []
     fixed = dict(fixed or {})
     if reference is not None:
-        ref = space.active_values(reference)
+        ref = space.point(reference)
         if all(ref.get(k) == v for k, v in fixed.items() if k in ref):
             configs.append(ref)
     sampler: optuna.samplers.BaseSampler = optuna.samplers.RandomSampler(seed=seed)

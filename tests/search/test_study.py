@@ -44,7 +44,7 @@ def _study(url: str, name: str = "supervised-tpe", sampler: str = "tpe",
 
 
 def test_registries() -> None:
-    assert SAMPLERS.names() == ["tpe", "random", "grid"]
+    assert SAMPLERS.names() == ["tpe", "tpe-multivariate", "random", "grid"]
     assert PRUNERS.names() == ["median", "hyperband", "successive-halving", "none"]
     space = get_method("supervised").space
     assert isinstance(make_sampler("grid", space, 0), PointGridSampler)
