@@ -18,6 +18,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from search.calibration import calibration_only
 from search.retrains import RetrainRow, repeats_note, retrain_rows
 from search.study import infeasible
 from storage.results import RetrainStore
@@ -55,6 +56,7 @@ class StudyRow:
     compute_hours: float
     infeasible: int = 0
     fixed: str = ""
+    calibration_only: bool = False
 
     @property
     def label(self) -> str:
@@ -122,6 +124,7 @@ def _study_row(study: optuna.Study) -> StudyRow:
         compute_hours=seconds / 3600.0,
         infeasible=sum(infeasible(t) for t in trials),
         fixed=attrs.get("fixed", ""),
+        calibration_only=calibration_only(study),
     )
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "ATTR",
     "calibrate",
     "calibration_configs",
+    "calibration_only",
     "calibration_trials",
     "describe",
     "enqueue_calibration",
@@ -85,6 +86,14 @@ def calibration_configs(space: SearchSpace, n: int, seed: int,
 def calibration_trials(study: optuna.Study) -> list[FrozenTrial]:
     """The study's calibration trials, any state."""
     return [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get(TAG)]
+
+
+def calibration_only(study: optuna.Study) -> bool:
+    """Whether every counted trial of ``study`` is a calibration trial: a measurement
+    study (``--calibrate N --n-trials N``), kept out of the methods' rows."""
+    counted = [t for t in study.get_trials(deepcopy=False) if counts(t)]
+    return bool(counted) and len(calibration_trials(study)) > 0 and all(
+        t.user_attrs.get("calibration") for t in counted)
 
 
 def pending(study: optuna.Study) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 import optuna
 
 from search.analysis import RetrainRow, StudyRow
+from search.report.calibration import calibration_sections
 from search.report.figures import (
     gan_grid,
     grid_groups,
@@ -68,11 +69,12 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                                                             plots)
     overview_md, overview_html, drawn = overview(rows, protocol, plots)
     costs_md, costs_html, spent = costs(rows, plots)
-    written += drawn + spent
+    calibration_md, calibration_html, measured = calibration_sections(studies, plots)
+    written += drawn + spent + measured
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
           "the official 10,000 images (touched only by retraining).", "", *overview_md,
           "## Methods compared (ours, measured)", "", md_table(head, body), "",
-          *costs_md, "## Paper anchors (MNIST, 100 labels)", "",
+          *costs_md, *calibration_md, "## Paper anchors (MNIST, 100 labels)", "",
           md_table(anchor_head, anchor_body), "", *protocol_md]
     if retrains:
         md += ["## All retrain groups", "", md_table(
@@ -89,7 +91,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
             md += [note, ""]
     sections = [*overview_html,
                 f"<h2>Methods compared (ours, measured)</h2>{html_table(head, body)}",
-                *costs_html,
+                *costs_html, *calibration_html,
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
                 f"{html_table(anchor_head, anchor_body)}", *protocol_html]
     sweep_md, sweep_html, drawn = sweep_sections(retrains, study_rows, plots)

@@ -87,6 +87,8 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
     The retrain group shown for a row is the 100-label group of its studies on the
     search's fixed labeled subset, else their 100-label group with the most runs.
     """
+    # A calibration-only study measured the rungs; it chose no winner and retrained none.
+    studies = [r for r in studies if not r.calibration_only]
     several = len({r.profile for r in studies}) > 1
     by_label: dict[str, list[StudyRow]] = defaultdict(list)
     for row in studies:

@@ -61,7 +61,7 @@ def test_configurations_start_at_the_reference_are_feasible_distinct_and_repeata
     assert configs == calibration_configs(SPACE, 6, 0, None, feasible)
     assert configs != calibration_configs(SPACE, 6, 1, None, feasible)
     with_ref = calibration_configs(SPACE, 3, 0, reference, lambda p: True)
-    assert with_ref[0] == SPACE.active_values(reference)
+    assert with_ref[0] == SPACE.point(reference)  # what it lacks at its first grid value
     held = calibration_configs(SPACE, 4, 0, None, lambda p: True, fixed={"depth": 1})
     assert all(c["depth"] == 1 for c in held)
     with pytest.raises(ValueError, match="fewer than --calibrate 3"):
@@ -117,3 +117,26 @@ def test_the_command_calibrates_once_then_searches_with_the_calibrated_pruner(
     assert code == 0 and "is calibrated already" in out
     study = optuna.load_study(study_name="supervised-tpe", storage=url)
     assert sum(bool(t.user_attrs.get("calibration")) for t in study.trials) == 3
+
+
+def test_the_report_shows_each_calibration_and_keeps_measurement_studies_out_of_the_rows(
+        tmp_path: Path) -> None:
+    from search.analysis import collect
+    from search.report.calibration import calibration_sections
+    from search.report.tables import method_rows
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = optuna.create_study(storage=open_storage(url), study_name="supervised-cal",
+                                direction="maximize")
+    study.set_user_attr("method", "supervised")
+    enqueue_calibration(study, calibration_configs(SPACE, 4, 0, None, lambda p: True),
+                        reference=False)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    run_search(study, _Fake(), 4)
+    calibrate(study, 0.6, top=4, pretrain_steps=0, label=lambda s: f"epoch {s + 1}")
+    studies, rows = collect(url)
+    assert rows[0].calibration_only and method_rows(rows, []) == []
+    md, parts, written = calibration_sections(studies, tmp_path)
+    text = "\n".join(md)
+    assert "| supervised-cal | 4 | epoch 2 (value at the rung, tau +1.00) |" in text
+    assert "| epoch 1 | 4 | -1.00" in text and written[0].stat().st_size > 0

@@ -1,0 +1,99 @@
+"""The report's fidelity calibrations: per calibrated study, Kendall's tau of every rung
+against the full budget (both readings of a rung's value, 90 % bootstrap intervals),
+where pruning starts, what the calibration cost, and tau against steps as a plot."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import optuna
+
+from search.calibration import Calibration, stored_calibration
+from search.report.markup import html_table, md_table
+
+__all__ = ["calibration_sections", "png_tau"]
+
+Section = tuple[list[str], list[str], list[Path]]
+_READING = {"last": "value at the rung", "best": "best value so far"}
+
+
+def _cell(tau: float, low: float, high: float) -> str:
+    return "–" if math.isnan(tau) else f"{tau:+.2f} [{low:+.2f}, {high:+.2f}]"
+
+
+def _start(c: Calibration) -> str:
+    if c.start is None:
+        return f"none reaches {c.threshold:g}: pruning off"
+    return f"{c.start_label} ({_READING[c.mode]}, tau {c.tau_at(c.start):+.2f})"
+
+
+def png_tau(name: str, c: Calibration, path: Path) -> Path:
+    """Tau against the rung, both readings with their intervals, the threshold and the
+    chosen start."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for mode, colour in (("last", "tab:blue"), ("best", "tab:orange")):
+        rows = [r for r in c.rows[mode] if not math.isnan(r.tau)]
+        x = [r.step + 1 for r in rows]
+        ax.plot(x, [r.tau for r in rows], marker="o", color=colour, label=_READING[mode])
+        ax.fill_between(x, [r.low for r in rows], [r.high for r in rows], color=colour,
+                        alpha=0.15)
+    ax.axhline(c.threshold, color="grey", linestyle="--", label=f"threshold {c.threshold:g}")
+    if c.start is not None:
+        ax.axvline(c.start + 1, color="black", linestyle=":", label="pruning starts")
+    ax.set_xscale("log")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("pruner step (reports so far)")
+    ax.set_ylabel("Kendall's tau vs final value")
+    ax.set_title(f"{name}: {len(c.trials)} configurations trained in full", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Section:
+    """A summary of every calibrated study (with its hours), then per study its tau table
+    and plot; nothing when no study was calibrated."""
+    found = [(s.study_name, c) for s in studies if (c := stored_calibration(s)) is not None]
+    if not found:
+        return [], [], []
+    title = "Fidelity calibration: do the cheap rungs rank like the full budget?"
+    caption = ("Each calibration trains its configurations (the method's reference and "
+               "random draws) to the top rung without pruning; per rung, Kendall's tau "
+               "between the rung's value and the final validation accuracy, with a 90 % "
+               "bootstrap interval. Pruning starts at the first rung whose tau reaches "
+               "the threshold, under the reading of a rung's value that gets there first.")
+    head = ["study", "configurations", "pruning starts at", "calibration h"]
+    body = [[name, str(len(c.trials)) + (f" (+{len(c.excluded)} without value)"
+                                         if c.excluded else ""),
+             _start(c), f"{c.seconds / 3600:.2f}"] for name, c in found]
+    md = [f"## {title}", "", caption, "", md_table(head, body), ""]
+    parts = [f"<h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
+             + html_table(head, body)]
+    written = []
+    for name, c in found:
+        rung_head = ["rung", "configurations", "tau, value at the rung",
+                     "tau, best value so far"]
+        rung_body = [[last.label, str(last.n), _cell(last.tau, last.low, last.high),
+                      _cell(best.tau, best.low, best.high)]
+                     for last, best in zip(c.rows["last"], c.rows["best"])]
+        png = png_tau(name, c, plots / f"{name}__calibration.png")
+        written.append(png)
+        md += [f"### {name}: calibration", "", md_table(rung_head, rung_body), "",
+               f"Pruning starts at: {_start(c)}.", "", f"![tau against steps](plots/{png.name})",
+               ""]
+        parts.append(f"<h3>{html.escape(name)}: calibration</h3>"
+                     + html_table(rung_head, rung_body)
+                     + f"<p>Pruning starts at: {html.escape(_start(c))}.</p>"
+                     + f'<img alt="tau against steps" src="plots/{png.name}">')
+    return md, parts, written
