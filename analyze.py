@@ -16,11 +16,15 @@ from pathlib import Path
 
 from search.analysis import EmptyStorage, collect, retrain_rows, write_tables
 from search.selections import selection_groups
-from storage import DEFAULT_STORAGE, StorageError, check_folder, mask_url
+from storage import DEFAULT_STORAGE, StorageError, check_paths, mask_url
+
+# Every path flag of analyze.py and what it is for (``storage.paths``).
+PATH_FLAGS = {"--out": "folder to write", "--data-dir": "folder to read",
+              "--curve-log": "file to read"}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``analyze.py``."""
     parser = argparse.ArgumentParser(
         prog="analyze.py",
         description="Report, tables and plots of the ssl-hpo studies and retrain runs.",
@@ -42,13 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--screenshot", action="store_true",
                         help="render report.html in headless Chromium (every plot drawn, "
                         "no JavaScript error) and save it as report.png")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
     urls = args.storage or [DEFAULT_STORAGE]
     try:
-        check_folder(args.out, "--out")
-        for log in args.curve_log:
-            if not log.is_file():
-                raise StorageError(f"--curve-log {log} does not exist")
+        check_paths(args, PATH_FLAGS)
         # Reference retrains (trial -1) belong to a method, not to a study.
         references = (set() if args.study else None if args.method is None
                       else {args.method})

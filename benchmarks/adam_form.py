@@ -24,7 +24,7 @@ from search.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()  # before TensorFlow is first imported
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, release  # noqa: E402
 from objectives import resolve_source, train  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -47,7 +47,7 @@ def main() -> int:
     parser.add_argument("--append", default=None)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="TensorFlow intra-op threads (default: all cores)")
-    args = parser.parse_args()
+    args = checked_args(parser)
     set_threads(args.threads)
     data = make_search_data(*resolve_source(args.data_dir).load_train(), 100, 0)
     method = get_method("gan")
@@ -76,4 +76,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -1,19 +1,49 @@
-"""Shared helpers of the benchmarks: markdown tables and the results log."""
+"""Shared helpers of the benchmarks: their command line's checks, markdown tables and the
+results log."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import platform
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["append_result", "machine", "publish", "run_study", "table"]
+__all__ = ["PATH_FLAGS", "append_result", "checked_args", "machine", "publish", "run",
+           "run_study", "table"]
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every path flag a benchmark takes and what it is for (``storage.paths``).
+PATH_FLAGS = {"--data-dir": "folder to read", "--append": "file to append",
+              "--checkpoint-dir": "folder to write"}
+
+
+def checked_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parses the command line and checks every path flag before anything runs."""
+    from storage import check_paths
+
+    args = parser.parse_args()
+    check_paths(args, {flag: kind for flag, kind in PATH_FLAGS.items()
+                       if hasattr(args, flag.lstrip("-").replace("-", "_"))})
+    return args
+
+
+def run(main: Callable[[], int | None]) -> int:
+    """Runs a benchmark's ``main`` as ``run_study.py`` runs a command: bad input (a path
+    flag, missing or corrupt MNIST, an unknown name) ends in one line and exit code 2."""
+    from objectives import DataError
+    from spaces import SpaceError, UnknownNameError
+    from storage import StorageError
+
+    try:
+        return main() or 0
+    except (DataError, StorageError, SpaceError, UnknownNameError) as exc:
+        print(f"{Path(sys.argv[0]).name}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

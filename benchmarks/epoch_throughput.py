@@ -35,7 +35,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import make_search_data, release, resolve_source  # noqa: E402
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -132,7 +132,7 @@ def main() -> int:
     parser.add_argument("--methods", default="supervised,autoencoder,contrastive,gan")
     parser.add_argument("--repeats", type=int, default=2, help="timed epochs per method")
     parser.add_argument("--append", default=None, help="markdown file to append the table to")
-    args = parser.parse_args()
+    args = checked_args(parser)
     x, y = resolve_source(args.data_dir).load_train()
     data = make_search_data(x, y, 100, 0)
     unl, n = data.unlabeled_x, len(data.unlabeled_x)
@@ -207,4 +207,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -27,7 +27,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, make_test_data  # noqa: E402
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -60,7 +60,7 @@ def main() -> int:
     parser.add_argument("--append", default=None)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="TensorFlow intra-op threads (default: all cores)")
-    args = parser.parse_args()
+    args = checked_args(parser)
     set_threads(args.threads)
     source = resolve_source(args.data_dir)
     images, labels = source.load_train()
@@ -98,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -28,7 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import optuna  # noqa: E402
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import Objective, get_method, get_profile, make_search_data  # noqa: E402
 from objectives import resolve_source, release  # noqa: E402
 from storage import open_storage  # noqa: E402
@@ -100,7 +100,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--append", default=None, help="markdown file to append the table to")
-    args = parser.parse_args()
+    args = checked_args(parser)
     source = resolve_source(args.data_dir)
     data = make_search_data(*source.load_train(), 100, 0)
     # A fixed number of epochs on both sides: patience beyond the budget never triggers.
@@ -127,4 +127,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

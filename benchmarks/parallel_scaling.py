@@ -27,7 +27,12 @@ configure_tensorflow()  # before TensorFlow is first imported
 
 import optuna  # noqa: E402
 
-from benchmarks.common import publish, run_study  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    checked_args,
+    publish,
+    run,
+    run_study,
+)
 from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
 from objectives.budget import Budget  # noqa: E402
 from search.pruners import make_pruner  # noqa: E402
@@ -87,7 +92,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--append", default=None, help="markdown file to append the table to")
-    args = parser.parse_args()
+    args = checked_args(parser)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     configs = draw_configs(args.trials, args.seed, get_profile(args.profile))
     with tempfile.TemporaryDirectory() as folder:
@@ -108,4 +113,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

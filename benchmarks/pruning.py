@@ -24,7 +24,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 import optuna  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from benchmarks.search_runs import StudySpec, add_common_arguments, best_after  # noqa: E402
 from benchmarks.search_runs import finished_trials, load, median_range, run_all  # noqa: E402
 
@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument("--sampler", default="tpe")
     parser.add_argument("--trials", type=int, default=20)
     add_common_arguments(parser)
-    args = parser.parse_args()
+    args = checked_args(parser)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     specs = {(p, seed): StudySpec(args.sampler, p, seed, args.trials)
              for seed in args.seeds for p in args.pruners}
@@ -78,4 +78,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -23,7 +23,7 @@ configure_tensorflow()  # before TensorFlow is first imported
 
 import optuna  # noqa: E402
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from benchmarks.search_runs import StudySpec, add_common_arguments, best_after  # noqa: E402
 from benchmarks.search_runs import finished_trials, load, median_range, run_all  # noqa: E402
 
@@ -43,7 +43,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--checkpoints", type=int, nargs="+", default=[5, 10, 20, 30])
     add_common_arguments(parser)
-    args = parser.parse_args()
+    args = checked_args(parser)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     specs = {(s, seed): StudySpec(s, args.pruner, seed, args.trials)
              for seed in args.seeds for s in args.samplers}
@@ -81,4 +81,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

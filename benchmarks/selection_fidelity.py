@@ -27,7 +27,7 @@ configure_tensorflow()
 import optuna  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from benchmarks.common import publish  # noqa: E402
+from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, resolve_source  # noqa: E402
 from objectives.cache import PretrainCache  # noqa: E402
 from search.cli import set_threads  # noqa: E402
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="TensorFlow threads (default: all cores)")
     parser.add_argument("--append", default=None)
-    args = parser.parse_args()
+    args = checked_args(parser)
     if args.threads:
         set_threads(args.threads)
     study = optuna.load_study(study_name=args.study_name, storage=open_storage(args.storage))
@@ -94,4 +94,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main))

@@ -7,8 +7,9 @@
 #   search       each method searched with TPE and Hyperband at the `final` profile: the top
 #                rung is the full budget, the lower rungs are the low-fidelity evaluations;
 #                the baseline twice, with augmentation searchable and held off
-#   retrain      per study: the 3 best trials re-evaluated with 3 fresh seeds on validation
-#                (profile $SELECT_PROFILE), then the best mean retrained 5 times at `final`
+#   retrain      per study: the 3 best trials re-evaluated with 3 fresh model seeds on the
+#                search's labeled subset, validation only (profile $SELECT_PROFILE), then the
+#                best mean retrained 5 times at `final`
 #   sweep        the winners retrained with 20, 50, 100 and 200 labels (subset redrawn per
 #                run), $SWEEP_RUNS runs per label count (default 5); $SWEEP_LABELS narrows
 #                the label counts, in the order given, so that a second lane can take
@@ -96,8 +97,10 @@ stage_search() {
 
 stage_retrain() {
   for study in "${STUDIES[@]}"; do
+    # --select-labels fixed: these selections ran before selection redrew the labels.
     train "comparison-$study-retrain" --method "${STUDY_METHOD[$study]}" --retrain 5 \
-      --select 3 --select-seeds 3 --select-profile "$SELECT_PROFILE" --profile final \
+      --select 3 --select-seeds 3 --select-labels fixed \
+      --select-profile "$SELECT_PROFILE" --profile final \
       --study-name "$study" "${comparison[@]}"
   done
 }
@@ -106,7 +109,7 @@ stage_sweep() {
   for study in "${STUDIES[@]}"; do
     for labels in "${SWEEP_LABELS[@]}"; do
       train "comparison-$study-sweep" --method "${STUDY_METHOD[$study]}" \
-        --retrain "$SWEEP_RUNS" \
+        --retrain "$SWEEP_RUNS" --select-labels fixed \
         --vary-labeled --n-labeled "$labels" --select-profile "$SELECT_PROFILE" \
         --profile final --study-name "$study" "${comparison[@]}"
     done

@@ -15,7 +15,10 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NoReturn
 
-__all__ = ["UsageError", "build_parser", "main", "set_threads", "stopped_by"]
+__all__ = ["PATH_FLAGS", "UsageError", "build_parser", "main", "set_threads", "stopped_by"]
+
+# Every path flag of run_study.py and what it is for (``storage.paths``).
+PATH_FLAGS = {"--checkpoint-dir": "folder to write", "--data-dir": "folder to read"}
 
 
 class UsageError(ValueError):
@@ -150,10 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --retrain: retrain the N best configurations (default 1)")
     parser.add_argument("--select", type=_non_negative, default=None, metavar="K",
                         help="with --retrain: first re-evaluate the K best trials (default "
-                        "3) with --select-seeds fresh model seeds each, on validation only, "
-                        "and retrain the best mean; 0 or 1 trusts the search's ranking")
+                        "3) with --select-seeds runs each (see --select-labels), on "
+                        "validation only, and retrain the best mean; 0 or 1 trusts the "
+                        "search's ranking")
     parser.add_argument("--select-seeds", type=_positive, default=3,
-                        help="model seeds per candidate in the selection (default 3)")
+                        help="runs per candidate in the selection (default 3)")
+    parser.add_argument("--select-labels", choices=("redrawn", "fixed"), default=None,
+                        help="with --retrain: 'redrawn' (default) trains selection run i on "
+                        "its own labeled subset, data seed = model seed = 1000 + i, the same "
+                        "draws for every candidate; 'fixed' keeps the search's subset and "
+                        "varies the model seed only (the selection before 2026-12-02)")
     parser.add_argument("--select-profile", default=None,
                         help="training budget of the selection runs (default: the profile "
                         "the studies searched under)")
@@ -199,9 +208,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--reference only applies with --retrain")
         if args.fix and args.retrain is not None:
             raise UsageError("--fix applies to searches; a retrain takes the study's trials")
-        if args.retrain is None and (args.select is not None or args.select_profile):
-            raise UsageError("--select and --select-profile only apply with --retrain")
+        if args.retrain is None and (args.select is not None or args.select_profile
+                                     or args.select_labels):
+            raise UsageError("--select, --select-profile and --select-labels only apply "
+                             "with --retrain")
         args.select = 3 if args.select is None else args.select
+        args.select_labels = args.select_labels or "redrawn"
         if args.select_profile is not None:
             from objectives import get_profile
 
@@ -211,10 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_calibration_args(args)
         if args.grace_period <= args.heartbeat_interval:
             raise UsageError("--grace-period must exceed --heartbeat-interval")
-        if args.checkpoint_dir is not None:
-            from storage import check_folder
+        from storage import check_paths
 
-            check_folder(args.checkpoint_dir, "--checkpoint-dir")
+        check_paths(args, PATH_FLAGS)
         set_threads(args.threads)
         if args.retrain:
             from search.cli_retrain import retrain_command

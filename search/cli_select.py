@@ -1,5 +1,7 @@
-"""``run_study.py --retrain``'s selection step: the top ``--select`` trials re-trained with
-``--select-seeds`` fresh model seeds, scored on validation only, ranked by their mean."""
+"""``run_study.py --retrain``'s selection step: the top ``--select`` trials re-trained
+``--select-seeds`` times (each run on a redrawn labeled subset, or with
+``--select-labels fixed`` on the search's), scored on validation only, ranked by their
+mean."""
 
 from __future__ import annotations
 
@@ -31,14 +33,20 @@ def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped
 
 
 def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
-    """Trains (or reuses) ``planned`` in this process, on the search's labeled subset."""
+    """Trains (or reuses) ``planned`` in this process, each run on its labeled subset."""
+    from functools import lru_cache
+
     from objectives import get_method, get_profile, make_search_data, resolve_source
     from objectives.cache import PretrainCache
     from search.selection import run_selection
     from storage import SelectionStore, files_dir
 
-    data = make_search_data(*resolve_source(args.data_dir).load_train(),
-                            planned[0].n_labeled, planned[0].data_seed)
+    images, labels = resolve_source(args.data_dir).load_train()
+
+    @lru_cache(maxsize=None)
+    def data(seed: int):  # type: ignore[no-untyped-def]
+        return make_search_data(images, labels, planned[0].n_labeled, seed)
+
     return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
                          SelectionStore(args.storage), on_run=_report,
                          pretrain_cache=PretrainCache(files_dir(args.storage)
@@ -79,11 +87,14 @@ def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-
                              f"selected under profile {budget.name!r}: {exc}") from None
     # On the labeled subset the studies searched on, whatever this retrain's labels: a
     # label sweep retrains the configuration chosen at the search's setting.
+    redraw = args.select_labels == "redrawn"
     planned = plan_selection(method, ranked, budget, args.select_seeds,
                              int(_searched(ranked, "n_labeled")),
-                             int(_searched(ranked, "data_seed")))
-    print(f"selecting among the {len(ranked)} best trials: {args.select_seeds} fresh model "
-          f"seeds each, validation only, profile {budget.name}", flush=True)
+                             int(_searched(ranked, "data_seed")), redraw=redraw)
+    what = ("labeled subset and model seed redrawn per run, the same draws for every "
+            "candidate" if redraw else "fresh model seeds on the search's labeled subset")
+    print(f"selecting among the {len(ranked)} best trials: {args.select_seeds} runs each "
+          f"({what}), validation only, profile {budget.name}", flush=True)
     store = SelectionStore(args.storage)
     code = 0
     if args.workers == 1:

@@ -14,7 +14,7 @@ from typing import Any
 
 from search.retrains import mean_steps
 from search.stats import Summary, summarize
-from storage.selection import SelectionStore
+from storage.selection import REDRAWN, SelectionStore, redrawn
 
 __all__ = ["SelectionGroup", "mark_checks", "selection_groups"]
 
@@ -33,7 +33,7 @@ class SelectionGroup:
     profile: str
     budget: str
     n_labeled: int
-    data_seed: int
+    data_seed: int  # REDRAWN when every run drew its own labeled subset
     accuracies: tuple[float, ...]
     seconds: float
     steps: int | None
@@ -55,10 +55,11 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
     """The selection runs of ``studies`` at ``url``, one group per candidate and selection,
     each selection's best mean marked ``chosen``; selections in stored order."""
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
-    for run in SelectionStore(url).runs():
+    for run in sorted(SelectionStore(url).runs(), key=lambda r: r["seed"]):
         if run["study_name"] in studies:
+            subset = REDRAWN if redrawn(run["data_seed"], run["seed"]) else run["data_seed"]
             grouped[(run["method"], run["study_name"], run["source_trial"], run["profile"],
-                     run["budget"], run["n_labeled"], run["data_seed"])].append(run)
+                     run["budget"], run["n_labeled"], subset)].append(run)
     groups = [
         SelectionGroup(method=method, study=study, trial=trial, profile=profile,
                        budget=budget, n_labeled=n_labeled, data_seed=data_seed,

@@ -1,12 +1,19 @@
-"""Storage: study databases (any SQLAlchemy URL, SQLite by default), retrain results and
-the selection runs that pick what is retrained."""
+"""Storage: study databases (any SQLAlchemy URL, SQLite by default), retrain results, the
+selection runs that pick what is retrained, and the checks of every path flag."""
 
+from storage.paths import (
+    PATH_CHECKS,
+    check_file_to_append,
+    check_file_to_read,
+    check_folder,
+    check_folder_to_read,
+    check_paths,
+)
 from storage.results import RETRAIN_TABLE, RetrainRun, RetrainStore, RunStore
 from storage.selection import SELECTION_TABLE, SelectionRun, SelectionStore
 from storage.urls import (
     DEFAULT_STORAGE,
     StorageError,
-    check_folder,
     create_engine,
     files_dir,
     mask_url,
@@ -19,6 +26,7 @@ from storage.urls import (
 
 __all__ = [
     "DEFAULT_STORAGE",
+    "PATH_CHECKS",
     "RETRAIN_TABLE",
     "RetrainRun",
     "RetrainStore",
@@ -27,7 +35,11 @@ __all__ = [
     "SelectionRun",
     "SelectionStore",
     "StorageError",
+    "check_file_to_append",
+    "check_file_to_read",
     "check_folder",
+    "check_folder_to_read",
+    "check_paths",
     "create_engine",
     "files_dir",
     "mask_url",

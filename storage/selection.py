@@ -1,5 +1,5 @@
-"""Selection runs: the search's top configurations re-trained with fresh model seeds and
-scored on validation only, so the winner is picked by its mean rather than by one lucky
+"""Selection runs: the search's top configurations re-trained with fresh seeds (model seed,
+and by default the labeled subset) and scored on validation only, so the winner is picked by its mean rather than by one lucky
 seed. Table ``ssl_hpo_selection_runs`` beside the studies (created on first write).
 
 =============== ===========================================================
@@ -14,7 +14,7 @@ params          the hyperparameters, JSON
 profile         training budget used
 budget          fingerprint of the profile's values
 n_labeled       labeled images
-data_seed       seed of the labeled subset (the search's)
+data_seed       seed of the labeled subset (the search's, or the run's own draw)
 seed            model seed of this run
 val_accuracy    accuracy on the 10,000 validation images
 epochs          epochs run
@@ -33,7 +33,19 @@ import sqlalchemy as sa
 
 from storage.results import RunStore, run_table
 
-__all__ = ["SELECTION_TABLE", "SelectionRun", "SelectionStore"]
+__all__ = ["REDRAWN", "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionRun",
+           "SelectionStore", "redrawn"]
+
+# Selection seeds start here, clear of the search's and the retrains' (the first K).
+SELECTION_SEED_BASE = 1000
+# The data seed a selection's summary shows when every run drew its own labeled subset.
+REDRAWN = -1
+
+
+def redrawn(data_seed: int, seed: int) -> bool:
+    """Whether a selection run drew its own labeled subset: a redrawing selection pairs
+    data seed and model seed, both from :data:`SELECTION_SEED_BASE` on."""
+    return data_seed == seed >= SELECTION_SEED_BASE
 
 SELECTION_TABLE = run_table(
     "ssl_hpo_selection_runs",

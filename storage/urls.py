@@ -67,26 +67,6 @@ def parse_storage_url(url: str) -> URL:
     return parsed
 
 
-def check_folder(folder: str | Path, what: str) -> Path:
-    """Checks that ``folder`` is, or can be made, a writable folder, creating nothing.
-
-    Args:
-        folder: The folder a command will write into.
-        what: How to name it in the error, e.g. ``"--out"``.
-
-    Raises:
-        StorageError: If a file stands on its path or the nearest existing folder on it
-            is not writable.
-    """
-    path = Path(folder).expanduser().resolve()
-    existing = next(p for p in (path, *path.parents) if p.exists())
-    if not existing.is_dir():
-        raise StorageError(f"{what} {folder}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise StorageError(f"{what} {folder}: {existing} is not writable")
-    return path
-
-
 def require_database(url: str) -> URL:
     """Checks that ``url`` names an existing, non-empty database before reading it.
 

@@ -47,6 +47,7 @@ from tests.conftest import run_cli
         (["--calibrate", "4", "--pruner", "none"], "with --pruner none there is nothing"),
         (["--calibrate", "30"], "would exceed --n-trials 20"),
         (["--tau-threshold", "0.5"], "only apply with --calibrate"),
+        (["--select-labels", "fixed"], "only apply with --retrain"),
         (["--calibrate", "4", "--retrain", "2"], "--calibrate applies to searches"),
     ],
 )

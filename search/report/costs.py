@@ -12,6 +12,7 @@ import numpy as np
 from search.report.figures import save_log_log
 from search.report.glance import errors_interval
 from search.report.tables import MethodRow, num
+from storage.selection import REDRAWN
 
 __all__ = ["budget_table", "compute_figure", "compute_points", "png_compute",
            "selection_table"]
@@ -43,8 +44,8 @@ def budget_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]
 
 def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]] | None:
     """Every candidate of every row's selection; ``None`` when no row ran one."""
-    head = ["method", "candidate", "selection profile", "labels (data seed)", "seeds",
-            "val accuracy (mean ± std)", "steps per run", "hours", "chosen"]
+    head = ["method", "candidate", "selection profile", "labels (data seed)", "runs",
+            "val accuracy (mean ± std)", "per run", "steps per run", "hours", "chosen"]
     body = []
     for r in rows:
         for g in sorted(r.selection, key=lambda g: (g.selection, -g.summary.mean)):
@@ -52,8 +53,10 @@ def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str
             body.append([r.method, f"{g.study}#{g.trial}",
                          (f"{g.profile} [{g.budget}]" if g.budget else g.profile)
                          + (" (fidelity check)" if g.check else ""),
-                         f"{g.n_labeled} ({g.data_seed})", str(s.n),
-                         f"{num(s.mean)} ± {num(s.std)}",
+                         f"{g.n_labeled} ("
+                         + ("redrawn per run" if g.data_seed == REDRAWN else str(g.data_seed))
+                         + ")", str(s.n), f"{num(s.mean)} ± {num(s.std)}",
+                         ", ".join(f"{a:.4f}" for a in g.accuracies),
                          "–" if g.steps is None else f"{g.steps:,}", f"{g.seconds / 3600:.2f}",
                          "yes" if g.chosen else ""])
     return (head, body) if body else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 
@@ -36,6 +37,52 @@ def test_plan_uses_fresh_seeds_on_the_search_subset(budget: Budget, params: dict
         (0, 1000), (0, 1001), (0, 1002), (1, 1000), (1, 1001), (1, 1002)]
     assert SELECTION_SEED_BASE == 1000 and {r.data_seed for r in planned} == {7}
     assert {r.budget for r in planned} == {budget.fingerprint}
+
+
+def test_a_redrawing_plan_draws_each_runs_labels_clear_of_search_and_retrain_seeds(
+        budget: Budget, params: dict) -> None:
+    planned = plan_selection(get_method("supervised"), _candidates(params), budget, 3, 100,
+                             0, redraw=True)
+    pairs = [(r.source_trial, r.data_seed, r.seed) for r in planned]
+    # The same three draws for each candidate, so candidates meet on the same labels.
+    assert pairs == [(0, 1000, 1000), (0, 1001, 1001), (0, 1002, 1002),
+                     (1, 1000, 1000), (1, 1001, 1001), (1, 1002, 1002)]
+    # Never the search's (data seed 0, model seed 0) nor a retrain's (seeds 0..K-1, data
+    # seed = seed when a retrain redraws its labels: the official protocol's 0-4).
+    retrains = set(range(SELECTION_SEED_BASE))
+    assert not {r.data_seed for r in planned} & retrains
+    assert not {r.seed for r in planned} & retrains
+
+
+def test_a_redrawing_selection_trains_each_run_on_its_own_subset(
+        tmp_path: Path, budget: Budget, params: dict) -> None:
+    from objectives.data import Split, make_search_data
+    from search.selections import selection_groups
+    from storage.selection import REDRAWN
+    from tests.conftest import synthetic_images
+
+    labels = (np.arange(800) % 10).astype(np.uint8)
+    images = synthetic_images(labels)
+    asked = []
+
+    def data(seed: int) -> SearchData:
+        asked.append(seed)
+        return make_search_data(images, labels, 100, seed, Split(pool=600, val=200))
+
+    method = get_method("supervised")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    planned = plan_selection(method, _candidates(params)[:1], budget, 2, 100, 0,
+                             redraw=True)
+    runs = run_selection(method, planned, data, budget, SelectionStore(url))
+    assert asked == [1000, 1001] and [r.data_seed for r in runs] == [1000, 1001]
+    assert data(1000).labeled_x.tobytes() != data(1001).labeled_x.tobytes()
+    # The report reads them as one candidate's runs over redrawn subsets.
+    (group,) = selection_groups(url, {"supervised-tpe"})
+    assert group.data_seed == REDRAWN and len(group.accuracies) == 2
+    # A fixed subset's data cannot serve a run of another subset.
+    fixed = replace(planned[0], study_name="x")
+    with pytest.raises(ValueError, match="data seed 1000"):
+        run_selection(method, [fixed], data(0), budget, SelectionStore(url))
 
 
 def test_rank_by_mean_not_by_the_search_value(budget: Budget, params: dict) -> None:
