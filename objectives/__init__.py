@@ -19,6 +19,7 @@ from objectives.data import (
     resolve_source,
 )
 from objectives.encoder import EncoderConfig, InfeasibleConfig, build_encoder
+from objectives.fixmatch import FixMatch
 from objectives.gan import Gan
 from objectives.objective import Objective
 from objectives.profiles import PROFILES, get_profile
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 METHODS: Registry[Method] = Registry("method")
-for _method in (Supervised(), Autoencoder(), Contrastive(), Gan()):
+for _method in (Supervised(), Autoencoder(), Contrastive(), Gan(), FixMatch()):
     METHODS.register(_method.name, _method)
 
 

@@ -119,7 +119,8 @@ class Method(abc.ABC):
     name: str
     space: SearchSpace
     reference_params: Mapping[str, Any] | None = None
-    unread_budget_fields: frozenset[str] = frozenset({"official_adam", "pretrain_max_macs"})
+    unread_budget_fields: frozenset[str] = frozenset({
+        "official_adam", "pretrain_max_macs", "consistency_epochs", "consistency_epoch_steps"})
 
     def budget_fingerprint(self, budget: Budget) -> str:
         """The fingerprint that tells this method's runs under ``budget`` from runs made

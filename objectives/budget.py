@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 
-__all__ = ["PRETRAIN_MIN_GAIN", "Budget", "budget_steps"]
+__all__ = ["CONSISTENCY_EPOCH_STEPS", "PRETRAIN_MIN_GAIN", "Budget", "budget_steps"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class Budget:
             (``objectives.optimizers.OfficialAdam``).
         test_curve_every: Retrain runs record test errors every this many epochs (a
             monitor, read by no decision); ``None`` for none.
+        consistency_epochs: Epochs of consistency training (FixMatch), each of
+            ``consistency_epoch_steps`` steps whatever the batch: its budget in steps.
+            ``None``: ``max_epochs`` epochs of 100 steps.
+        consistency_epoch_steps: Steps of one consistency-training epoch.
     """
 
     name: str
@@ -85,6 +89,8 @@ class Budget:
     pretrain_patience: int | None = None
     gan_epoch_steps: int | None = None
     pretrain_max_macs: int | None = None
+    consistency_epochs: int | None = None
+    consistency_epoch_steps: int | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -107,7 +113,10 @@ class Budget:
 
 
 # Fields added after runs were stored: hashed only when set, so old fingerprints hold.
-_LATER_FIELDS = ("pretrain_patience", "gan_epoch_steps", "pretrain_max_macs")
+_LATER_FIELDS = ("pretrain_patience", "gan_epoch_steps", "pretrain_max_macs",
+                 "consistency_epochs", "consistency_epoch_steps")
+# Steps of a consistency-training epoch when a profile sets none.
+CONSISTENCY_EPOCH_STEPS = 100
 # Relative improvement of the pretraining signal that counts as progress.
 PRETRAIN_MIN_GAIN = 0.005
 
@@ -123,4 +132,6 @@ def budget_steps(budget: Budget, batch_size: int = 100, pool: int = 50_000,
     per_unlabeled_epoch = -(-unlabeled // batch_size)
     return {"classifier": budget.max_epochs * per_labeled_epoch,
             "pretraining": budget.pretrain_epochs * per_unlabeled_epoch,
-            "gan": budget.gan_epochs * (budget.gan_epoch_steps or per_unlabeled_epoch)}
+            "gan": budget.gan_epochs * (budget.gan_epoch_steps or per_unlabeled_epoch),
+            "consistency": (budget.consistency_epochs or budget.max_epochs)
+            * (budget.consistency_epoch_steps or CONSISTENCY_EPOCH_STEPS)}

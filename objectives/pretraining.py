@@ -51,7 +51,8 @@ class PretrainMethod(Method):
     pretrain_params: tuple[str, ...] = ("learning_rate", "batch_size")
     pruning_signal: str | None = None
     plateau_signal: tuple[str, str] = ("loss", "min")
-    unread_budget_fields: frozenset[str] = frozenset({"official_adam"})
+    unread_budget_fields: frozenset[str] = frozenset({
+        "official_adam", "consistency_epochs", "consistency_epoch_steps"})
 
     def check(self, params: Mapping[str, Any], budget: Budget) -> None:
         super().check(params, budget)

@@ -33,6 +33,8 @@ PROFILES.register(
         gan_epochs=2,
         gan_patience=1,
         eval_batch_size=250,
+        consistency_epochs=2,
+        consistency_epoch_steps=3,
     ),
 )
 PROFILES.register(
@@ -53,6 +55,8 @@ PROFILES.register(
         gan_epochs=10,
         gan_patience=4,
         gan_max_macs=6_000_000,
+        consistency_epochs=20,
+        consistency_epoch_steps=100,
     ),
 )
 PROFILES.register(
@@ -107,6 +111,9 @@ PROFILES.register(
 #   (8,500-10,500 steps): loss_unl under 0.001, the generator's loss from 3-6 to over 100,
 #   validation accuracy falling from 0.928; with the official form seed 0 was at 0.9675
 #   and rising at epoch 30, loss_unl 0.43 (2026-11-30, results/README.md step 28).
+# FixMatch at `final`: 100 epochs of 100 steps, 10,000 steps, early stopping on
+# validation with the profile's patience (results/README.md measures what a run costs).
+CONSISTENCY_FINAL_EPOCHS = 100
 PROFILES.register(
     "final",
     Budget(
@@ -125,6 +132,8 @@ PROFILES.register(
         gan_epoch_steps=500,
         official_adam=True,
         pretrain_max_macs=6_000_000,
+        consistency_epochs=CONSISTENCY_FINAL_EPOCHS,
+        consistency_epoch_steps=100,
     ),
 )
 

@@ -1,6 +1,6 @@
 """Search spaces, one module per method, each a plain specification parsed into a SearchSpace."""
 
-from spaces import autoencoder, contrastive, gan, supervised
+from spaces import autoencoder, contrastive, fixmatch, gan, supervised
 from spaces.base import (
     CategoricalParam,
     Constraint,
@@ -33,6 +33,7 @@ SPACES.register("supervised", supervised.SPACE)
 SPACES.register("autoencoder", autoencoder.SPACE)
 SPACES.register("contrastive", contrastive.SPACE)
 SPACES.register("gan", gan.SPACE)
+SPACES.register("fixmatch", fixmatch.SPACE)
 
 
 def get_space(name: str) -> SearchSpace:

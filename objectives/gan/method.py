@@ -119,7 +119,8 @@ class Gan(Method):
     name = "gan"
     space = get_space("gan")
     reference_params = REFERENCE_PARAMS
-    unread_budget_fields: frozenset[str] = frozenset({"pretrain_max_macs"})
+    unread_budget_fields: frozenset[str] = frozenset({
+        "pretrain_max_macs", "consistency_epochs", "consistency_epoch_steps"})
 
     def pruning_steps(self, budget: Budget) -> int:
         return budget.gan_epochs

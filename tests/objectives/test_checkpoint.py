@@ -47,12 +47,12 @@ class Snapshot(keras.callbacks.Callback):
         self.slots = [[v.numpy() for v in o.variables] for o in optimizers]
 
 
-@pytest.mark.parametrize("name", ["supervised", "gan", "autoencoder"])
+@pytest.mark.parametrize("name", ["supervised", "gan", "autoencoder", "fixmatch"])
 def test_killed_run_resumes_where_it_stopped(name: str, tiny_data: SearchData, budget: Budget,
                                              params: dict, tmp_path: Path) -> None:
     method, params = get_method(name), {**params, **EXTRA.get(name, {})}
     budget = dataclasses.replace(budget, max_epochs=4, patience=4, gan_epochs=4,
-                                 gan_patience=4, unlabeled_limit=320)
+                                 gan_patience=4, unlabeled_limit=320, consistency_epochs=4)
     path = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
         train(method, params, tiny_data, budget,

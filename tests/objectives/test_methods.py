@@ -30,6 +30,8 @@ EXTRA = {
                     "augment": False},
     "gan": {**PAPER_PARAMS, "batch_size": 32, "mlp_width_scale": 0.5, "mlp_depth": 3,
             "ema_decay": 0.99},
+    "fixmatch": {"lr_schedule": "cosine", "mu": 2, "threshold": 0.9, "unlabeled_weight": 1.0,
+                 "strength": 0.5, "ema_decay": 0.99},
 }
 
 
@@ -37,7 +39,7 @@ def _params(method: str, base: dict) -> dict:
     return {**base, **EXTRA.get(method, {})}
 
 
-@pytest.mark.parametrize("name", ["autoencoder", "contrastive", "gan"])
+@pytest.mark.parametrize("name", ["autoencoder", "contrastive", "gan", "fixmatch"])
 def test_method_trial_reports_validation_and_retrains(
     name: str, tiny_data: SearchData, budget: Budget, params: dict, tmp_path: Path
 ) -> None:
@@ -45,7 +47,9 @@ def test_method_trial_reports_validation_and_retrains(
     budget = dataclasses.replace(budget, max_epochs=1, gan_epochs=2, pretrain_epochs=1,
                                  unlabeled_limit=320)
     study = optuna.create_study(direction="maximize")
-    study.enqueue_trial(_params(name, params))
+    # As a study enqueues a configuration: what it lacks at its first grid value.
+    configuration = method.space.point(_params(name, params))
+    study.enqueue_trial(configuration)
     trial = study.ask()
     objective = Objective(method, tiny_data, budget, seed=0,
                           pretrain_cache=PretrainCache(tmp_path / "cache"),
@@ -57,7 +61,7 @@ def test_method_trial_reports_validation_and_retrains(
     assert done.intermediate_values, "validation accuracy was reported"
     assert all(np.isfinite(v) for v in done.intermediate_values.values())
     # Every active parameter was stored, and nothing else (a paper GAN has no encoder).
-    assert done.params == method.space.active_values(_params(name, params))
+    assert done.params == configuration
     # Retrain path: same training loop, no pruning.
     result = train(method, done.params, tiny_data, budget, RunContext(seed=1))
     assert np.isfinite([h["loss"] for h in result.history]).all()
@@ -121,7 +125,7 @@ def test_pretraining_cache_hit_and_corrupt_entry(
 
 
 def test_all_methods_registered() -> None:
-    assert METHODS.names() == ["supervised", "autoencoder", "contrastive", "gan"]
+    assert METHODS.names() == ["supervised", "autoencoder", "contrastive", "gan", "fixmatch"]
 
 
 @pytest.mark.parametrize("name", ["autoencoder", "contrastive"])

@@ -1,0 +1,122 @@
+"""FixMatch's loss against a hand-worked example, its strong policy, and its training."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from objectives import get_method
+from objectives.budget import Budget
+from objectives.data import SearchData
+from objectives.fixmatch import fixmatch_losses, strong_view, weak_view
+from objectives.training import release, train
+from tests.objectives.test_methods import EXTRA
+
+LOG3 = float(np.log(3.0))
+
+
+def test_the_mask_keeps_confident_weak_views_and_the_loss_is_their_mean_cross_entropy(
+) -> None:
+    # Two classes. Labeled: logits (0, 0), label 0: CE = log 2.
+    # Weak views: (log 9, 0) -> p = (.9, .1), confident at tau .85, pseudo-label 0;
+    #             (0, log 3) -> p = (.25, .75), below tau: masked out.
+    # Strong views: (0, 0) against label 0: log 2; the second would be (log 3, 0)
+    # against label 1: log 4, but it is masked.
+    # loss_u = (log 2 + 0) / 2 over both unlabeled images; mask rate 1/2.
+    loss_x, loss_u, rate = fixmatch_losses(
+        np.array([[0.0, 0.0]]), np.array([0]),
+        np.array([[np.log(9.0), 0.0], [0.0, LOG3]]),
+        np.array([[0.0, 0.0], [LOG3, 0.0]]), threshold=0.85)
+    assert float(loss_x) == pytest.approx(np.log(2.0), rel=1e-6)
+    assert float(loss_u) == pytest.approx(np.log(2.0) / 2, rel=1e-6)
+    assert float(rate) == 0.5
+    # At tau .7 the second weak view (.75) passes too: (log 2 + log 4) / 2.
+    _, loss_u, rate = fixmatch_losses(
+        np.array([[0.0, 0.0]]), np.array([0]),
+        np.array([[np.log(9.0), 0.0], [0.0, LOG3]]),
+        np.array([[0.0, 0.0], [LOG3, 0.0]]), threshold=0.7)
+    assert float(loss_u) == pytest.approx((np.log(2.0) + np.log(4.0)) / 2, rel=1e-6)
+    assert float(rate) == 1.0
+
+
+def test_a_threshold_reached_exactly_counts_and_no_gradient_flows_into_the_targets() -> None:
+    import tensorflow as tf
+
+    weak = tf.Variable([[LOG3, 0.0]])  # p = (.75, .25)
+    with tf.GradientTape() as tape:
+        _, loss_u, rate = fixmatch_losses(tf.zeros((1, 2)), tf.constant([0]), weak,
+                                          tf.zeros((1, 2)), threshold=0.75)
+    assert float(rate) == 1.0 and tape.gradient(loss_u, weak) is None
+
+
+def _left_heavy(images: np.ndarray) -> np.ndarray:
+    """Per image: whether more of its bright pixels lie left of the middle of their
+    extent. Brightness and contrast move every pixel alike, so the image is first cut
+    at half its own range."""
+    flat = images[..., 0]
+    low, high = flat.min(axis=(1, 2), keepdims=True), flat.max(axis=(1, 2), keepdims=True)
+    bright = flat > (low + high) / 2
+    out = []
+    for mask in bright:
+        cols = np.nonzero(mask.any(axis=0))[0]
+        if cols.size == 0:
+            out.append(False)
+            continue
+        middle = (cols[0] + cols[-1]) / 2
+        mass = mask.sum(axis=0)
+        out.append(mass[: int(np.floor(middle)) + 1].sum() > mass[int(np.ceil(middle)):].sum())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("view", ["strong", "weak"])
+def test_no_view_ever_flips_a_digit(view: str) -> None:
+    keras.utils.set_random_seed(0)
+    layer = strong_view(1.0) if view == "strong" else weak_view()
+    flips = (keras.layers.RandomFlip, keras.layers.RandAugment)
+    assert not any(isinstance(op, flips) for op in layer.layers)
+    # A large block left of a small one. Rotation (up to 30 degrees), shear and shifts
+    # keep the large one on the left; a mirror would put it on the right.
+    images = np.zeros((256, 28, 28, 1), np.float32)
+    images[:, 10:19, 4:11] = 1.0
+    images[:, 12:17, 16:19] = 1.0
+    assert _left_heavy(images).all() and not _left_heavy(images[:, :, ::-1]).any()
+    seen = layer(images, training=True).numpy()
+    assert not np.allclose(seen, images)  # it did transform
+    # Every view keeps the order; with cutout a patch may hide part of the large block.
+    assert _left_heavy(seen).mean() >= (0.9 if view == "strong" else 1.0)
+
+
+def test_the_strength_is_checked_and_scales_the_policy() -> None:
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        strong_view(1.5)
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        strong_view(0.0)
+    assert strong_view(0.5).layers[0].factor[1] == pytest.approx(15 / 360)
+
+
+def test_it_trains_on_synthetic_data_and_evaluates_its_weight_average(
+        tiny_data: SearchData, budget: Budget, params: dict) -> None:
+    method = get_method("fixmatch")
+    budget = dataclasses.replace(budget, consistency_epochs=3, consistency_epoch_steps=4,
+                                 unlabeled_limit=320)
+    result = train(method, {**params, **EXTRA["fixmatch"]}, tiny_data, budget,
+                   _context())
+    last = result.history[-1]
+    assert all(np.isfinite(last[k]) for k in ("loss", "loss_x", "loss_u", "mask_rate"))
+    assert 0.0 <= last["mask_rate"] <= 1.0 and result.epochs == 3
+    model = result.model
+    assert int(model.optimizer.iterations) == 12
+    # What is evaluated is the average, and it is not the student's weights.
+    x = tiny_data.val_x[:8]
+    np.testing.assert_allclose(model(x).numpy(), model.average(x).numpy(), rtol=1e-6)
+    assert not np.allclose(model.average.get_weights()[0], model.student.get_weights()[0])
+    release()
+
+
+def _context():  # type: ignore[no-untyped-def]
+    from objectives.base import RunContext
+
+    return RunContext(seed=0)
