@@ -18,7 +18,8 @@ __all__ = ["SPACE", "SPEC"]
 
 SPEC = {
     **OPTIMIZER_PARAMS,
-    "lr_schedule": {"kind": "categorical", "choices": ["cosine", "constant"]},
+    "lr_schedule": {"kind": "categorical", "choices": ["cosine", "constant"],
+                    "grid": ["cosine"]},
     **ENCODER_PARAMS,
     # Unlabeled images per labeled image in a step (FixMatch: 7).
     "mu": {"kind": "categorical", "choices": [1, 2, 3, 5, 7], "grid": [3, 7]},

@@ -20,30 +20,34 @@ from spaces.parse import parse_space
 __all__ = ["LEVERS", "PAPER_LEVERS", "PAPER_PARAMS", "REFERENCE_PARAMS", "SPACE", "SPEC"]
 
 # The training levers of the records after the paper, and the paper's own alternatives
-# (§3.2, §3.3). Each one's first value (its grid's first, which ``SearchSpace.resolve``
-# gives a trial that lacks it) is the official code's behaviour, so the paper setting
-# stays a point of the space and the stored runs made before the levers keep their keys.
+# (§3.2, §3.3). Each one's grid is its official value alone: it is what
+# ``SearchSpace.resolve`` gives a trial that lacks it, so the paper setting stays a point
+# of the space and the stored runs made before the levers keep their keys, and the grid
+# sampler walks the same grid as before them. TPE and random search the whole range.
 LEVERS: dict[str, dict[str, Any]] = {
     # Constant, or held for two thirds of the run's steps and decayed linearly to 0.
-    "lr_schedule": {"kind": "categorical", "choices": ["constant", "decay_last_third"]},
-    "separate_g_lr": {"kind": "categorical", "choices": [False, True]},
+    "lr_schedule": {"kind": "categorical", "choices": ["constant", "decay_last_third"],
+                    "grid": ["constant"]},
+    "separate_g_lr": {"kind": "categorical", "choices": [False, True], "grid": [False]},
     "g_learning_rate": {"kind": "float", "low": 1e-4, "high": 1e-2, "log": True,
                         "grid": [1e-3], "when": {"separate_g_lr": True}},
-    "d_beta_1": {"kind": "categorical", "choices": [0.5, 0.0, 0.8]},
-    "g_beta_1": {"kind": "categorical", "choices": [0.5, 0.0, 0.8]},
-    "consistency": {"kind": "categorical", "choices": [False, True]},
+    "d_beta_1": {"kind": "categorical", "choices": [0.5, 0.0, 0.8], "grid": [0.5]},
+    "g_beta_1": {"kind": "categorical", "choices": [0.5, 0.0, 0.8], "grid": [0.5]},
+    "consistency": {"kind": "categorical", "choices": [False, True], "grid": [False]},
     "consistency_weight": {"kind": "float", "low": 0.01, "high": 1.0, "log": True,
                            "grid": [0.1], "when": {"consistency": True}},
-    "entropy": {"kind": "categorical", "choices": [False, True]},
+    "entropy": {"kind": "categorical", "choices": [False, True], "grid": [False]},
     "entropy_weight": {"kind": "float", "low": 0.03, "high": 1.0, "log": True,
                        "grid": [0.3], "when": {"entropy": True}},
     # Largest random shift of the labeled images, in pixels.
-    "label_shift": {"kind": "categorical", "choices": [0, 1, 2, 3]},
+    "label_shift": {"kind": "categorical", "choices": [0, 1, 2, 3], "grid": [0]},
     "technique": {"kind": "categorical",
-                  "choices": ["feature_matching", "minibatch_discrimination"]},
+                  "choices": ["feature_matching", "minibatch_discrimination"],
+                  "grid": ["feature_matching"]},
     "minibatch_kernels": {"kind": "categorical", "choices": [100, 50],
                           "when": {"technique": "minibatch_discrimination"}},
-    "historical_averaging": {"kind": "categorical", "choices": [False, True]},
+    "historical_averaging": {"kind": "categorical", "choices": [False, True],
+                             "grid": [False]},
     "historical_weight": {"kind": "float", "low": 1e-5, "high": 1e-1, "log": True,
                           "grid": [1e-3], "when": {"historical_averaging": True}},
 }

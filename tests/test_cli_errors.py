@@ -48,6 +48,11 @@ from tests.conftest import run_cli
         (["--calibrate", "30"], "would exceed --n-trials 20"),
         (["--tau-threshold", "0.5"], "only apply with --calibrate"),
         (["--select-labels", "fixed"], "only apply with --retrain"),
+        (["--method", "fixmatch", "--fix", "threshold=1.5"], "threshold=1.5: outside [0.5"),
+        (["--method", "fixmatch", "--fix", "threshold=0"], "threshold=0: outside [0.5"),
+        (["--method", "fixmatch", "--fix", "mu=0"], "mu=0: not among [1, 2, 3, 5, 7]"),
+        (["--method", "fixmatch", "--fix", "unlabeled_weight=-1"], "outside [0.1, 10.0]"),
+        (["--method", "fixmatch", "--fix", "strength=1.5"], "strength=1.5: outside [0.1, 1.0]"),
         (["--calibrate", "4", "--retrain", "2"], "--calibrate applies to searches"),
     ],
 )
