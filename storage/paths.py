@@ -77,22 +77,30 @@ def check_folder(folder: str | Path, what: str, shown: str | Path | None = None)
     return path
 
 
+def _check_to_read(given: str | Path, what: str, folder: bool) -> Path:
+    path = _resolve(given, what)
+    wanted, other = ("folder", "file") if folder else ("file", "folder")
+    try:
+        if not path.exists():
+            raise StorageError(f"{what} {given} does not exist")
+        if path.is_dir() != folder:
+            raise StorageError(f"{what} {given} is a {other}, not a {wanted}")
+        if folder:
+            next(os.scandir(path), None)
+        else:
+            path.open("rb").close()
+    except OSError as exc:
+        raise StorageError(f"{what} {given}: cannot read it ({_reason(exc)})") from None
+    return path
+
+
 def check_folder_to_read(folder: str | Path, what: str) -> Path:
     """Checks that ``folder`` is an existing folder whose entries can be listed.
 
     Raises:
         StorageError: If it is missing, a file, or unreadable.
     """
-    path = _resolve(folder, what)
-    try:
-        if not path.exists():
-            raise StorageError(f"{what} {folder} does not exist")
-        if not path.is_dir():
-            raise StorageError(f"{what} {folder} is a file, not a folder")
-        next(os.scandir(path), None)
-    except OSError as exc:
-        raise StorageError(f"{what} {folder}: cannot read it ({_reason(exc)})") from None
-    return path
+    return _check_to_read(folder, what, folder=True)
 
 
 def check_file_to_read(file: str | Path, what: str) -> Path:
@@ -101,15 +109,7 @@ def check_file_to_read(file: str | Path, what: str) -> Path:
     Raises:
         StorageError: If it is missing, a folder, or unreadable.
     """
-    path = _resolve(file, what)
-    try:
-        if not path.is_file():
-            raise StorageError(f"{what} {file} does not exist or is not a file")
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise StorageError(f"{what} {file}: cannot read it ({_reason(exc)})") from None
-    return path
+    return _check_to_read(file, what, folder=False)
 
 
 def check_file_to_append(file: str | Path, what: str) -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from objectives.averaged import EvaluatesAverage
 from objectives.classifier import Classifier
 
 __all__ = ["FixMatchModel", "fixmatch_losses"]
@@ -39,7 +40,7 @@ def fixmatch_losses(logits_lab: tf.Tensor, labels: tf.Tensor, logits_weak: tf.Te
     return loss_x, loss_u, tf.reduce_mean(mask)
 
 
-class FixMatchModel(keras.Model):
+class FixMatchModel(EvaluatesAverage):
     """A classifier trained by FixMatch, and the average of its weights that is evaluated.
 
     Args:
@@ -77,8 +78,6 @@ class FixMatchModel(keras.Model):
             part.build(input_shape)
         self.average.set_weights(self.student.get_weights())
 
-    def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.average(x, training=False)
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -110,11 +109,3 @@ class FixMatchModel(keras.Model):
             self.trackers[name].update_state(value)
         self.accuracy.update_state(y_lab, l_lab)
         return {m.name: m.result() for m in self.metrics}
-
-    def test_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        x, y = data
-        logits = self(x, training=False)
-        self.trackers["loss"].update_state(
-            tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)))
-        self.accuracy.update_state(y, logits)
-        return {"loss": self.trackers["loss"].result(), "accuracy": self.accuracy.result()}

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from objectives.averaged import EvaluatesAverage
 from objectives.gan.networks import Discriminator
 from objectives.gan.terms import (
     Levers,
@@ -40,7 +41,7 @@ def gan_losses(
     return loss_lab, loss_unl
 
 
-class FeatureMatchingGAN(keras.Model):
+class FeatureMatchingGAN(EvaluatesAverage):
     """Discriminator, its parameter average, and the generator, trained together.
 
     Args:
@@ -126,8 +127,6 @@ class FeatureMatchingGAN(keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         return [*self.trackers.values(), self.accuracy]
 
-    def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.average(x, training=False)
 
     def _update_average(self, d_vars: Sequence[tf.Variable]) -> None:
         """The official average, which starts at zero, read with Adam's debiasing.
@@ -228,12 +227,3 @@ class FeatureMatchingGAN(keras.Model):
             self.trackers[name].update_state(value)
         self.accuracy.update_state(y_lab, l_lab)
         return {m.name: m.result() for m in self.metrics}
-
-    def test_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        x, y = data
-        logits = self(x, training=False)
-        self.trackers["loss"].update_state(
-            tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
-        )
-        self.accuracy.update_state(y, logits)
-        return {"loss": self.trackers["loss"].result(), "accuracy": self.accuracy.result()}
