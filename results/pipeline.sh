@@ -30,6 +30,13 @@
 #                calibrated with 8 configurations (the paper setting and 7 drawn), then
 #                multivariate TPE with the calibrated Hyperband to $LEVER_TRIALS trials
 #                (default 40)
+#   levers-select  its top 3, each with 3 labeled draws at `final`, validation only, then
+#                the winner through the official protocol: `--profile official`, 5 runs with
+#                data seed = model seed = 0-4, the draws of results/official.db
+# The modern anchor (#35), in results/fixmatch.db (after the GAN's campaign: two cores):
+#   fixmatch     FixMatch searched at `final`: calibrated on 6, Hyperband, 16 trials; its
+#                top 3 selected over 3 redrawn labeled subsets; 5 retrains on the search's
+#                subset and 5 with the labels redrawn per run
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
 # The paper's protocol (#16), in results/official.db:
@@ -142,9 +149,26 @@ stage_levers() {
     --storage sqlite:///results/levers.db
 }
 
+stage_levers-select() {
+  local levers=(--method gan --study-name gan-levers --storage sqlite:///results/levers.db)
+  train gan-levers-select "${levers[@]}" --retrain 5 --select 3 --select-seeds 3 \
+    --select-labels redrawn --select-profile final --vary-labeled --profile official
+}
+
+stage_fixmatch() {
+  local fixmatch=(--method fixmatch --study-name fixmatch-final
+    --storage sqlite:///results/fixmatch.db)
+  train fixmatch-search "${fixmatch[@]}" --sampler tpe-multivariate --pruner hyperband \
+    --calibrate 6 --n-trials 16 --profile final
+  train fixmatch-retrain "${fixmatch[@]}" --retrain 5 --select 3 --select-seeds 3 \
+    --select-labels redrawn --select-profile final --profile final
+  train fixmatch-retrain "${fixmatch[@]}" --retrain 5 --select 3 --select-seeds 3 \
+    --select-labels redrawn --select-profile final --vary-labeled --profile final
+}
+
 stage_report() {
   local dbs=()
-  for db in comparison pipeline official calibration levers; do
+  for db in comparison pipeline official calibration levers fixmatch; do
     [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
   done
   step report python analyze.py "${dbs[@]}" --out results --screenshot \

@@ -140,3 +140,28 @@ def test_the_report_shows_each_calibration_and_keeps_measurement_studies_out_of_
     text = "\n".join(md)
     assert "| supervised-cal | 4 | epoch 2 (value at the rung, tau +1.00) |" in text
     assert "| epoch 1 | 4 | -1.00" in text and written[0].stat().st_size > 0
+
+
+@pytest.mark.parametrize(("start", "mode"), [(5, "best"), (None, "last")])
+def test_search_workers_take_their_pruner_from_the_stored_calibration(
+        tmp_path: Path, start: int | None, mode: str) -> None:
+    import argparse
+
+    from objectives import get_method, get_profile
+    from search.calibration import Calibration
+    from search.cli_calibrate import search_pruning
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = optuna.create_study(storage=open_storage(url), study_name="s",
+                                direction="maximize")
+    study.set_user_attr("calibration", json.dumps(Calibration(
+        0.6, mode, start, "" if start is None else f"epoch {start + 1}", [0, 1, 2],
+        rows={"last": [], "best": []}).to_dict()))
+    args = argparse.Namespace(storage=url, pruner="hyperband")
+    pruner, best = search_pruning(args, get_method("supervised"), get_profile("final"), "s")
+    assert best == (mode == "best")
+    if start is None:
+        assert isinstance(pruner, optuna.pruners.NopPruner)
+    else:
+        assert isinstance(pruner, optuna.pruners.HyperbandPruner)
+        assert pruner._min_resource == start and pruner._max_resource == 200
