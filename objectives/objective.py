@@ -23,6 +23,7 @@ from optuna_integration import KerasPruningCallback
 
 from objectives.base import Method, RunContext
 from objectives.budget import Budget
+from objectives.cache import cache_key
 from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
@@ -30,7 +31,17 @@ from objectives.progress import EpochProgress
 from objectives.training import EpochLog, release, train
 from storage.artifacts import record_file, upload
 
-__all__ = ["Objective", "StepOffsetPruning"]
+__all__ = ["Objective", "StepOffsetPruning", "trial_checkpoint_name"]
+
+
+def trial_checkpoint_name(number: int, config: Mapping[str, Any]) -> str:
+    """The file name of search trial ``number``'s checkpoint.
+
+    The name holds a hash of the trial's configuration: a study made anew under an old
+    name (its database lost, say) numbers its trials from 0 again, and its trial 3 must
+    not resume the old trial 3, another configuration, from its weights.
+    """
+    return f"trial{number}-{cache_key(config)[:12]}.ckpt"
 
 
 class StepOffsetPruning(KerasPruningCallback):
@@ -106,12 +117,16 @@ class Objective:
         self.best_so_far = best_so_far
         self.tags = dict(tags or {})
 
-    def _checkpoint(self, trial: optuna.Trial) -> Path | None:
+    def _checkpoint(self, trial: optuna.Trial, params: dict[str, Any]) -> Path | None:
         """The trial's checkpoint; a re-run of a killed trial takes over the killed one's."""
         if self.checkpoint_dir is None:
             return None
         folder = self.checkpoint_dir / trial.study.study_name
-        path = folder / f"trial{trial.number}.ckpt"
+        config = self._config(params)
+        path = folder / trial_checkpoint_name(trial.number, config)
+        for stale in folder.glob(f"trial{trial.number}-*.ckpt"):
+            if stale not in (path, pretrain_checkpoint(path)):  # an older study's trial
+                stale.unlink(missing_ok=True)
         # The last trial of the retry chain is the one that ran (and checkpointed) last.
         frozen = next(t for t in trial.study.get_trials(deepcopy=False)
                       if t.number == trial.number)
@@ -119,7 +134,7 @@ class Objective:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             history = RetryHeartbeatStaleTrialCallback.retry_history(frozen)
         if history:
-            killed = folder / f"trial{history[-1]}.ckpt"
+            killed = folder / trial_checkpoint_name(history[-1], config)
             for source, target in ((killed, path), (pretrain_checkpoint(killed),
                                                    pretrain_checkpoint(path))):
                 if source.exists():  # type: ignore[union-attr]
@@ -146,7 +161,7 @@ class Objective:
         progress: list[keras.callbacks.Callback] = [EpochProgress(label)] if self.progress else []
         context = RunContext(seed=self.seed, pretrain_cache=self.pretrain_cache,
                              pruning=pruning, artifact_path=artifact,
-                             checkpoint=self._checkpoint(trial), callbacks=progress)
+                             checkpoint=self._checkpoint(trial, params), callbacks=progress)
         try:
             result = train(self.method, params, self.data, self.budget, context, log=log)
             if result.stop_reason:

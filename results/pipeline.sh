@@ -37,6 +37,8 @@
 #   fixmatch     FixMatch searched at `final`: calibrated on 6, Hyperband, 16 trials; its
 #                top 3 selected over 3 redrawn labeled subsets; 5 retrains on the search's
 #                subset and 5 with the labels redrawn per run
+#   snapshot     copies every database of $DB_DIR into results/ (SQLite's online backup: a
+#                consistent copy while a campaign writes), to commit; nothing if $DB_DIR is results
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
 # The paper's protocol (#16), in results/official.db:
@@ -47,6 +49,12 @@
 #   benchmarks   epoch throughput, overhead, parallel scaling, the paper GAN over 3 seeds,
 #                Keras' against the official Adam form for the GAN at `final`
 #   search-benchmarks  sampler efficiency and pruning on the baseline (results/bench-search.db)
+#
+# The databases live in $DB_DIR (default results/). A long campaign is better run with
+# DB_DIR=~/ssl-hpo-live: outside the work tree it outlives a work tree laid anew, and a
+# `snapshot` stage puts its consistent copy into results/ for each commit. A database that
+# is in results/ but not yet in $DB_DIR is copied there first, so a fresh machine goes on
+# from the committed state.
 #
 # Every stage resumes: studies top up to their trial counts, stored retrain and selection
 # runs are reused, and an interrupted run restarts from its last epoch's checkpoint (kept
@@ -60,6 +68,12 @@ set -u
 cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
 WORKERS="${WORKERS:-2}"
+DB_DIR="${DB_DIR:-results}"
+mkdir -p "$DB_DIR"
+for committed in results/*.db; do
+  [ -f "$committed" ] || continue
+  [ -f "$DB_DIR/${committed#results/}" ] || cp "$committed" "$DB_DIR/"
+done
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
 SWEEP_RUNS="${SWEEP_RUNS:-5}"
@@ -79,7 +93,7 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
     --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
 }
 
-comparison=(--storage sqlite:///results/comparison.db)
+comparison=(--storage sqlite:///$DB_DIR/comparison.db)
 declare -A CALIBRATION_N=([supervised]=8 [autoencoder]=6 [contrastive]=6 [gan]=8)
 read -r -a CALIBRATE <<< "${CALIBRATE:-supervised autoencoder contrastive}"
 
@@ -128,7 +142,7 @@ stage_fidelity() {
   # the same fingerprint at both, so its selection runs are reused and it costs nothing.
   for study in "${STUDIES[@]}"; do
     step selection-fidelity nice -n 10 python benchmarks/selection_fidelity.py \
-      --storage sqlite:///results/comparison.db --study-name "$study" \
+      --storage sqlite:///$DB_DIR/comparison.db --study-name "$study" \
       --checkpoint-dir "$CHECKPOINTS" --threads "$WORKERS" --append results/benchmarks.md
   done
 }
@@ -138,7 +152,7 @@ stage_calibrate() {
     local n="${CALIBRATION_N[$method]}"
     train "calibration-$method" --method "$method" --sampler tpe --pruner hyperband \
       --calibrate "$n" --n-trials "$n" --profile final --study-name "$method-calibration" \
-      --storage sqlite:///results/calibration.db
+      --storage sqlite:///$DB_DIR/calibration.db
   done
 }
 
@@ -146,18 +160,18 @@ stage_levers() {
   train gan-levers-search --method gan --sampler tpe-multivariate --pruner hyperband \
     --calibrate 8 --n-trials "${LEVER_TRIALS:-40}" --profile final --fix preset=paper \
     --fix mlp_depth=5 --fix mlp_width_scale=1.0 --study-name gan-levers \
-    --storage sqlite:///results/levers.db
+    --storage sqlite:///$DB_DIR/levers.db
 }
 
 stage_levers-select() {
-  local levers=(--method gan --study-name gan-levers --storage sqlite:///results/levers.db)
+  local levers=(--method gan --study-name gan-levers --storage sqlite:///$DB_DIR/levers.db)
   train gan-levers-select "${levers[@]}" --retrain 5 --select 3 --select-seeds 3 \
     --select-labels redrawn --select-profile final --vary-labeled --profile official
 }
 
 stage_fixmatch() {
   local fixmatch=(--method fixmatch --study-name fixmatch-final
-    --storage sqlite:///results/fixmatch.db)
+    --storage sqlite:///$DB_DIR/fixmatch.db)
   train fixmatch-search "${fixmatch[@]}" --sampler tpe-multivariate --pruner hyperband \
     --calibrate 6 --n-trials 16 --profile final
   train fixmatch-retrain "${fixmatch[@]}" --retrain 5 --select 3 --select-seeds 3 \
@@ -166,10 +180,20 @@ stage_fixmatch() {
     --select-labels redrawn --select-profile final --vary-labeled --profile final
 }
 
+stage_snapshot() {
+  [ "$(realpath "$DB_DIR")" = "$(realpath results)" ] && return
+  for live in "$DB_DIR"/*.db; do
+    python -c 'import sqlite3, sys
+source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+source.backup(target)
+target.close()' "$live" "results/${live##*/}"
+  done
+}
+
 stage_report() {
   local dbs=()
   for db in comparison pipeline official calibration levers fixmatch; do
-    [ -f "results/$db.db" ] && dbs+=(--storage "sqlite:///results/$db.db")
+    [ -f "$DB_DIR/$db.db" ] && dbs+=(--storage "sqlite:///$DB_DIR/$db.db")
   done
   step report python analyze.py "${dbs[@]}" --out results --screenshot \
     --curve-log results/logs/gan-paper-seeds-after.log --data-dir "$MNIST_DIR"
@@ -177,11 +201,11 @@ stage_report() {
 
 stage_official() {
   train official-gan-retrain --method gan --retrain 5 --reference --vary-labeled \
-    --profile official --storage sqlite:///results/official.db
+    --profile official --storage sqlite:///$DB_DIR/official.db
 }
 
 stage_bench() {
-  local bench=(--profile bench --storage sqlite:///results/pipeline.db)
+  local bench=(--profile bench --storage sqlite:///$DB_DIR/pipeline.db)
   step pipeline-gan-search python run_study.py --method gan --sampler tpe --pruner median \
     --n-trials 12 --timeout 3600 "${bench[@]}" --threads 1
   step pipeline-supervised-search python run_study.py --method supervised --sampler tpe \
@@ -203,7 +227,7 @@ stage_bench-sweep() {
     for labels in 20 50 100 200; do
       step "sweep-$method" python run_study.py --method "$method" --retrain 5 --select 1 \
         --vary-labeled --n-labeled "$labels" --profile bench \
-        --storage sqlite:///results/pipeline.db --threads 1
+        --storage sqlite:///$DB_DIR/pipeline.db --threads 1
     done
   done
 }

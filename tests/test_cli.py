@@ -30,11 +30,14 @@ def test_search_resume_retrain_end_to_end(
                         "--select-seeds", "2")
     assert code == 0 and "test accuracy" in out and "labeled subset fixed" in out
     assert "device: CPU (" in out
-    # The three trials were re-evaluated with seeds 1000 and 1001 on validation first, and
-    # the best mean is the configuration that was retrained.
-    assert "selecting among the 3 best trials: 2 fresh model seeds" in out
+    # The three trials were re-evaluated on validation first, each on two fresh draws
+    # (labeled subset and model seed 1000 and 1001), and the best mean is the
+    # configuration that was retrained.
+    assert ("selecting among the 3 best trials: 2 runs each (labeled subset and model seed "
+            "redrawn per run") in out
     selection = SelectionStore(url).runs()
     assert len(selection) == 6 and {r["seed"] for r in selection} == {1000, 1001}
+    assert all(r["data_seed"] == r["seed"] for r in selection)
     means = {t: sum(r["val_accuracy"] for r in selection if r["source_trial"] == t) / 2
              for t in {r["source_trial"] for r in selection}}
     runs = RetrainStore(url).runs()

@@ -13,6 +13,7 @@ import optuna
 import pytest
 
 from objectives import Objective, get_method
+from objectives.objective import trial_checkpoint_name
 from objectives.base import RunContext
 from objectives.budget import Budget
 from objectives.checkpoint import load_checkpoint, pretrain_checkpoint
@@ -121,7 +122,8 @@ def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, b
     params = {**params, "augment": False}  # every parameter of the space, fixed
     study = optuna.create_study(direction="maximize", study_name="s")
     killed = study.ask(method.space.distributions(params))
-    path = tmp_path / "s" / f"trial{killed.number}.ckpt"
+    objective = Objective(method, tiny_data, budget, seed=0, checkpoint_dir=tmp_path)
+    path = tmp_path / "s" / trial_checkpoint_name(killed.number, objective._config(params))
     with pytest.raises(KeyboardInterrupt):
         train(method, params, tiny_data, budget,
               RunContext(seed=0, checkpoint=path, callbacks=[Kill(2)]))
@@ -133,13 +135,35 @@ def test_rerun_of_a_killed_trial_resumes_its_checkpoint(tiny_data: SearchData, b
         system_attrs={"failed_trial": killed.number, "retry_history": [killed.number]},
         intermediate_values={0: 0.5, 1: 0.6}))
     retry = study.ask()
-    objective = Objective(method, tiny_data, budget, seed=0, checkpoint_dir=tmp_path)
     study.tell(retry, objective(retry))
     done = study.trials[retry.number]
     assert done.user_attrs["resumed_from_epoch"] == 2 and done.user_attrs["epochs"] == 4
     # With the killed trial's reports (heartbeat recovery copies them), the curve is whole.
     assert sorted(done.intermediate_values) == [0, 1, 2, 3]
     assert not list(tmp_path.rglob("*.ckpt"))
+
+
+def test_a_study_made_anew_does_not_resume_an_old_trial_of_its_number(
+        tiny_data: SearchData, budget: Budget, params: dict, tmp_path: Path) -> None:
+    # The database of study "s" was lost; its trial 0 had been killed after two epochs.
+    budget = dataclasses.replace(budget, max_epochs=3, patience=3)
+    method = get_method("supervised")
+    old = {**params, "augment": False}
+    objective = Objective(method, tiny_data, budget, seed=0, checkpoint_dir=tmp_path)
+    stale = tmp_path / "s" / trial_checkpoint_name(0, objective._config(old))
+    with pytest.raises(KeyboardInterrupt):
+        train(method, old, tiny_data, budget,
+              RunContext(seed=0, checkpoint=stale, callbacks=[Kill(2)]))
+    release()
+    assert stale.exists()
+    study = optuna.create_study(direction="maximize", study_name="s")
+    trial = study.ask(method.space.distributions(old))
+    new = {**old, "learning_rate": old["learning_rate"] * 2}
+    study.tell(trial, objective.run(trial, new))
+    done = study.trials[0]
+    assert "resumed_from_epoch" not in done.user_attrs and done.user_attrs["epochs"] == 3
+    assert not list(tmp_path.rglob("*.ckpt"))  # the old trial's checkpoint is gone too
+    release()
 
 
 class Recorder(keras.callbacks.Callback):

@@ -95,9 +95,12 @@ def test_registries_hold_the_baseline_and_profiles() -> None:
             official.fold_validation, official.official_adam,
             official.test_curve_every) == (300, None, False, True, True, 10)
     assert not any(p.fold_validation for p in (smoke, bench, paper, final))
-    # Stored runs are found by these fingerprints: a new Budget field must not move them.
-    assert [p.fingerprint for p in (smoke, bench, paper, official)] == [
-        "0a08512a9687", "f473ee21fa59", "910f1d460a6b", "c61dbfcec051"]
+    # Stored runs are found by their method's fingerprints: a new Budget field, set for
+    # a new method only (FixMatch's steps at smoke and bench), must not move the others'.
+    for name in ("supervised", "autoencoder", "contrastive", "gan"):
+        assert [get_method(name).budget_fingerprint(p) for p in (smoke, bench, paper)] == [
+            "0a08512a9687", "f473ee21fa59", "910f1d460a6b"]
+    assert get_method("fixmatch").budget_fingerprint(smoke) != "0a08512a9687"
     # `final` took the official Adam for the GAN and a cap on pretrained encoders after
     # the baseline's runs were stored: the baseline reads neither and keeps the
     # fingerprints those runs carry; the GAN's moved with its Adam, not with the cap.
@@ -113,7 +116,8 @@ def test_budgets_in_steps() -> None:
     # The paper's schedule: 300 epochs of 600 steps of 100 over 60,000 images.
     assert budget_steps(PROFILES.get("official"))["gan"] == 180_000
     final = budget_steps(PROFILES.get("final"))
-    assert final == {"classifier": 200 * 20, "pretraining": 50 * 500, "gan": 120 * 500}
+    assert final == {"classifier": 200 * 20, "pretraining": 50 * 500, "gan": 120 * 500,
+                     "consistency": 100 * 100}
     assert budget_steps(PROFILES.get("bench"), batch_size=32)["gan"] == 10 * 313
     # At `final` a GAN epoch is 500 steps whatever the batch: 60,000 steps for every trial.
     assert budget_steps(PROFILES.get("final"), batch_size=16)["gan"] == 60_000
