@@ -38,7 +38,7 @@
 #                top 3 selected over 3 redrawn labeled subsets; 5 retrains on the search's
 #                subset and 5 with the labels redrawn per run
 #   snapshot     copies every database of $DB_DIR into results/ (SQLite's online backup: a
-#                consistent copy while a campaign writes), to commit; nothing if $DB_DIR is results
+#                consistent copy while a campaign writes) if it changed since, to commit
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
 #                report.png, summary.md, studies.csv, retrain.csv, plots/
 # The paper's protocol (#16), in results/official.db:
@@ -72,7 +72,7 @@ DB_DIR="${DB_DIR:-results}"
 mkdir -p "$DB_DIR"
 for committed in results/*.db; do
   [ -f "$committed" ] || continue
-  [ -f "$DB_DIR/${committed#results/}" ] || cp "$committed" "$DB_DIR/"
+  [ -f "$DB_DIR/${committed#results/}" ] || cp -p "$committed" "$DB_DIR/"
 done
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
@@ -183,6 +183,8 @@ stage_fixmatch() {
 stage_snapshot() {
   [ "$(realpath "$DB_DIR")" = "$(realpath results)" ] && return
   for live in "$DB_DIR"/*.db; do
+    # Only what a campaign wrote since: an unchanged database keeps its committed bytes.
+    [ "$live" -nt "results/${live##*/}" ] || continue
     python -c 'import sqlite3, sys
 source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
 source.backup(target)
