@@ -114,7 +114,8 @@ def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
 
     # A parallel retrain splits the seeds between the workers: each is trained once.
     retrain = ("--method", "supervised", "--profile", "smoke", "--storage", url,
-               "--data-dir", str(mnist_dir), "--retrain", "3", "--workers", "2")
+               "--data-dir", str(mnist_dir), "--retrain", "3", "--workers", "2",
+               "--select", "1")  # the split of retrains is the point, not selection
     code, out, _ = run_cli(capsys, *retrain)
     assert code == 0 and "2 worker(s)" in out
     # Seeds 1-3: seed 0 would repeat the search trials' own runs.
