@@ -3,7 +3,7 @@
 
 Writes under ``--out``: ``REPORT.md`` and ``report.html`` (methods compared with the
 baseline, paper anchors, the paper's protocol measured, per-study plots), ``summary.md``,
-``studies.csv``, ``retrain.csv`` and ``plots/``. Thin entry point over ``search/analysis.py``
+``studies.csv``, ``retrain.csv`` and ``plots/``. Thin entry point over ``search/report/readers/study_reader.py``
 and ``search/report/``.
 """
 
@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from search.analysis import EmptyStorage, collect, retrain_rows, write_tables
-from search.selections import selection_groups
+from search.report.readers.study_reader import EmptyStorage, collect, retrain_rows, write_tables
+from search.report.readers.selection_reader import selection_groups
 from storage import DEFAULT_STORAGE, StorageError, check_paths, mask_url
 
 # Every path flag of analyze.py and what it is for (``storage.paths``).

@@ -1,13 +1,13 @@
 #!/usr/bin/env python
 """Search a method's hyperparameters, or retrain its best configurations (``--retrain K``).
 
-Thin entry point; see ``python run_study.py --help`` and ``search/cli.py`` (with its
-commands in ``search/cli_search.py`` and ``search/cli_retrain.py``).
+Thin entry point; see ``python run_study.py --help`` and ``search/cli/main.py`` (with its
+commands in ``search/cli/search_command.py`` and ``search/cli/retrain_command.py``).
 """
 
 import sys
 
-from search.runtime import configure_tensorflow
+from search.running.runtime import configure_tensorflow
 
 configure_tensorflow()  # oneDNN and quiet logs, before TensorFlow is first imported
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from search.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()  # before TensorFlow is first imported
 
@@ -47,7 +47,7 @@ from objectives.gan import PAPER_WIDTHS, Gan, gan_dataset  # noqa: E402
 from objectives.macs import decoder_macs, encoder_macs, mlp_macs  # noqa: E402
 from objectives.optimizers import adam  # noqa: E402
 from objectives.profiles import get_profile  # noqa: E402
-from search.runtime import device_line  # noqa: E402
+from search.running.runtime import device_line  # noqa: E402
 from spaces.gan import PAPER_PARAMS  # noqa: E402
 
 ENCODER = {"kernel_size": 5, "depth": 2, "filters": 32, "latent_width": 128,

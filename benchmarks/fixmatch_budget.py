@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from search.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()
 
@@ -28,7 +28,7 @@ from objectives.encoder import EncoderConfig  # noqa: E402
 from objectives.macs import encoder_macs  # noqa: E402
 from objectives.training import release, train  # noqa: E402
 from search.cli import set_threads  # noqa: E402
-from search.runtime import device_line  # noqa: E402
+from search.running.runtime import device_line  # noqa: E402
 
 BASE = {"learning_rate": 3e-3, "lr_schedule": "cosine", "kernel_size": 3, "depth": 2,
         "latent_width": 128, "downsample": "max_pool", "padding": "same", "dropout": 0.0,

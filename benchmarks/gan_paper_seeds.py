@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from search.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()  # before TensorFlow is first imported
 
@@ -32,7 +32,7 @@ from objectives import get_method, get_profile, make_search_data, make_test_data
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
 from search.cli import set_threads  # noqa: E402
-from search.scoring import count_errors  # noqa: E402
+from search.winners.scoring import count_errors  # noqa: E402
 from spaces.gan import PAPER_PARAMS  # noqa: E402
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from search.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()  # before TensorFlow is first imported
 
@@ -35,9 +35,9 @@ from benchmarks.common import (  # noqa: E402
 )
 from objectives import InfeasibleConfig, get_method, get_profile  # noqa: E402
 from objectives.budget import Budget  # noqa: E402
-from search.pruners import make_pruner  # noqa: E402
-from search.samplers import make_sampler  # noqa: E402
-from search.study import open_study, study_tags, summarize_study  # noqa: E402
+from search.running.pruners import make_pruner  # noqa: E402
+from search.running.samplers import make_sampler  # noqa: E402
+from search.running.study import open_study, study_tags, summarize_study  # noqa: E402
 from storage import open_storage  # noqa: E402
 
 METHOD, SAMPLER, PRUNER, STUDY = "supervised", "random", "none", "scaling"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from search.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()  # before TensorFlow is first imported
 

@@ -19,7 +19,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from benchmarks.common import ROOT, run_study
-from search.study import FINISHED
+from search.running.study import FINISHED
 
 METHOD = "supervised"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from search.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()
 
@@ -31,9 +31,9 @@ from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, resolve_source  # noqa: E402
 from objectives.cache import PretrainCache  # noqa: E402
 from search.cli import set_threads  # noqa: E402
-from search.retrain import Candidate  # noqa: E402
-from search.selection import plan_selection, rank, run_selection  # noqa: E402
-from search.study import best_trials  # noqa: E402
+from search.winners.retraining import Candidate  # noqa: E402
+from search.winners.select import plan_selection, rank, run_selection  # noqa: E402
+from search.running.study import best_trials  # noqa: E402
 from storage import SelectionStore, files_dir, open_storage  # noqa: E402
 
 

@@ -1,42 +1,42 @@
-"""The search: samplers, pruners, studies, retraining of the winners, and analysis.
+"""The search, in rooms of one concern each:
 
-Public names are loaded on first use, so that TensorFlow-free parts (``search.analysis``,
-``search.stats``) do not pay for importing TensorFlow.
+- ``running``: creating, resuming and running studies (samplers, pruners, workers);
+- ``calibration``: which cheap evaluation ranks like the full budget, per study;
+- ``winners``: the protocol after the search, the only code that reads the test set;
+- ``report``: the readers of a database and the report built from them, TensorFlow-free;
+- ``cli``: the command line of ``run_study.py``;
+- ``stats``: the statistics of repeated runs, which ``winners`` and ``report`` share.
+
+Public names are loaded on first use (``search.lazy``), so that the TensorFlow-free parts
+do not pay for importing TensorFlow.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from search.lazy import lazy_exports
 
 _EXPORTS = {
-    "PRUNERS": "search.pruners",
-    "make_pruner": "search.pruners",
-    "SAMPLERS": "search.samplers",
-    "make_sampler": "search.samplers",
-    "Candidate": "search.retrain",
-    "count_errors": "search.scoring",
-    "retrain": "search.retrain",
-    "configure_tensorflow": "search.runtime",
-    "device_line": "search.runtime",
-    "Summary": "search.stats",
-    "summarize": "search.stats",
-    "FINISHED": "search.study",
-    "SearchError": "search.study",
-    "SearchOutcome": "search.study",
-    "best_trials": "search.study",
-    "default_study_name": "search.study",
-    "finished_count": "search.study",
-    "method_studies": "search.study",
-    "open_study": "search.study",
-    "run_search": "search.runner",
-    "summarize_study": "search.study",
+    "PRUNERS": "running.pruners",
+    "make_pruner": "running.pruners",
+    "SAMPLERS": "running.samplers",
+    "make_sampler": "running.samplers",
+    "Candidate": "winners.retraining",
+    "count_errors": "winners.scoring",
+    "retrain": "winners.retraining",
+    "configure_tensorflow": "running.runtime",
+    "device_line": "running.runtime",
+    "Summary": "stats",
+    "summarize": "stats",
+    "FINISHED": "running.study",
+    "SearchError": "running.study",
+    "SearchOutcome": "running.study",
+    "best_trials": "running.study",
+    "default_study_name": "running.study",
+    "finished_count": "running.study",
+    "method_studies": "running.study",
+    "open_study": "running.study",
+    "run_search": "running.runner",
+    "summarize_study": "running.study",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'search' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__all__, __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -8,7 +8,7 @@ import pytest
 
 import analyze
 from search.report.browser import chromium
-from tests.search.test_analysis import _fabricate
+from tests.search.report.readers.test_study_reader import _fabricate
 
 
 @pytest.mark.skipif(chromium() is None, reason="no Chromium here (.ci/run installs Debian's)")

@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search.calibration.rungs import Calibration, candidate_steps, choose, measure
-from search.study import counts
+from search.running.study import counts
 from spaces.base import SearchSpace
 
 __all__ = [

@@ -12,7 +12,7 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from search.analysis import RetrainRow
+from search.report.readers.study_reader import RetrainRow
 from search.report.protocol import Series as CurveSeries
 from storage.artifacts import resolve_file
 

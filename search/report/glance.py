@@ -16,7 +16,7 @@ from optuna.trial import TrialState
 from search.report.figures import save_log_log
 from search.report.protocol import ProtocolResult
 from search.report.tables import PAPER_ANCHORS, MethodRow
-from search.retrains import RetrainRow
+from search.report.readers.retrain_reader import RetrainRow
 
 __all__ = ["errors_interval", "errors_points", "methods_figure", "png_methods", "png_val_curves",
            "slice_grid", "val_curve_series"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import optuna
 
-from search.analysis import RetrainRow, StudyRow
+from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.calibration import calibration_sections
 from search.report.figures import (
     gan_grid,
@@ -32,7 +32,7 @@ from search.report.tables import (
     main_table,
     num,
 )
-from search.retrains import repeats_note
+from search.report.readers.retrain_reader import repeats_note
 
 __all__ = ["write_report"]
 

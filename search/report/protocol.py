@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from search.retrains import RetrainRow, ensemble_errors
+from search.report.readers.retrain_reader import RetrainRow, ensemble_errors
 from search.stats import summarize
 from storage.urls import StorageError
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from search.analysis import RetrainRow, StudyRow
+from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.markup import figure_page, html_table, md_table
 from search.report.sections import Section
 from search.report.tables import BASELINE, baseline_first, num, p_text, welch

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from search.analysis import RetrainRow, StudyRow
-from search.selections import SelectionGroup, mark_checks
+from search.report.readers.study_reader import RetrainRow, StudyRow
+from search.report.readers.selection_reader import SelectionGroup, mark_checks
 
 __all__ = ["BASELINE", "PAPER_ANCHORS", "MethodRow", "baseline_first", "method_rows", "num",
            "p_text", "welch"]

@@ -17,7 +17,7 @@ from search.calibration import (
     enqueue_calibration,
     stored_calibration,
 )
-from search.runner import run_search
+from search.running.runner import run_search
 from spaces import get_space
 from storage import open_storage
 from tests.conftest import run_cli
@@ -121,7 +121,7 @@ def test_the_command_calibrates_once_then_searches_with_the_calibrated_pruner(
 
 def test_the_report_shows_each_calibration_and_keeps_measurement_studies_out_of_the_rows(
         tmp_path: Path) -> None:
-    from search.analysis import collect
+    from search.report.readers.study_reader import collect
     from search.report.calibration import calibration_sections
     from search.report.tables import method_rows
 
@@ -149,7 +149,7 @@ def test_search_workers_take_their_pruner_from_the_stored_calibration(
 
     from objectives import get_method, get_profile
     from search.calibration import Calibration
-    from search.cli_calibrate import search_pruning
+    from search.cli.calibrate_command import search_pruning
 
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = optuna.create_study(storage=open_storage(url), study_name="s",

@@ -1,0 +1,52 @@
+"""What the commands of ``run_study.py`` share: the usage error, TensorFlow's thread
+pools, the checkpoint folder, and the note of a guard that stopped a run.
+
+It imports no command and nothing of ``search.cli.main``, so that the commands import it
+and nothing imports its importer.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["UsageError", "checkpoint_dir", "set_threads", "stopped_by"]
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+def stopped_by(notes: dict[str, Any]) -> str:
+    """The log-line suffix that says why a guard ended a run early, or ``""``.
+
+    Args:
+        notes: A stored run's notes; ``stop_reason`` is set only when a guard (a GAN's
+            collapse) ended the run before its budget or early stopping did.
+    """
+    reason = notes.get("stop_reason")
+    return f" (stopped by {reason})" if reason else ""
+
+
+def set_threads(threads: int) -> None:
+    """Sizes TensorFlow's thread pools; must run before TensorFlow executes any op."""
+    import tensorflow as tf
+
+    # Retracing warnings are expected: every trial builds a new model.
+    tf.get_logger().setLevel("ERROR")
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    except RuntimeError:
+        # TensorFlow already ran in this process (main() called twice, as in the tests):
+        # its pools keep the size they were started with.
+        pass
+
+
+def checkpoint_dir(args: argparse.Namespace) -> Path:
+    """Where trials and retrain runs keep their per-epoch checkpoints."""
+    from storage import files_dir  # imports SQLAlchemy: only when asked
+
+    return Path(args.checkpoint_dir) if args.checkpoint_dir else (
+        files_dir(args.storage) / "checkpoints")

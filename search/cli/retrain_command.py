@@ -1,0 +1,172 @@
+"""``run_study.py``'s retrain command: the best trials (or the method's reference
+configuration) retrained with several seeds and scored once on the test set."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+
+__all__ = ["retrain_command", "retrain_worker"]
+
+
+class _RetrainInputs:
+    """What every retrain process needs: data, test set, store and caches."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from objectives import make_search_data, make_test_data, resolve_source
+        from objectives.cache import PretrainCache
+        from storage import RetrainStore, files_dir
+
+        source = resolve_source(args.data_dir)
+        self.images, self.labels = source.load_train()
+        self.test = make_test_data(*source.load_test())
+        self.store = RetrainStore(args.storage)
+        files = files_dir(args.storage)
+        self.pretrain_cache = PretrainCache(files / "pretrain-cache")
+        self.artifact_dir = files / "artifacts"
+        self.checkpoint_dir = checkpoint_dir(args)
+        self._n_labeled = args.n_labeled
+        self._data: dict[int, object] = {}
+        self._make = make_search_data
+
+    def search_data(self, seed: int):  # type: ignore[no-untyped-def]
+        if seed not in self._data:
+            self._data[seed] = self._make(self.images, self.labels, self._n_labeled, seed)
+        return self._data[seed]
+
+    def run(self, args: argparse.Namespace, planned) -> list:  # type: ignore[no-untyped-def]
+        from objectives import get_method, get_profile
+        from search.winners.retraining import retrain
+
+        return retrain(get_method(args.method), planned, self.search_data, self.test,
+                       get_profile(args.profile), self.store, on_run=_report_run,
+                       pretrain_cache=self.pretrain_cache, artifact_dir=self.artifact_dir,
+                       checkpoint_dir=self.checkpoint_dir)
+
+
+def _report_run(run) -> None:  # type: ignore[no-untyped-def]
+    print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
+          f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
+          f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s"
+          + stopped_by(run.notes), flush=True)
+
+
+def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> None:
+    """One retrain worker; module level, so a parallel retrain can spawn it."""
+    set_threads(threads)
+    _RetrainInputs(args).run(args, planned)
+
+
+def _best_candidates(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
+                     count: int):
+    """The ``count`` best finished trials of the method's studies (or ``--study-name``)."""
+    import optuna
+
+    from search.winners.retraining import Candidate
+    from search.running.study import best_trials, method_studies
+    from storage import mask_url, open_storage, require_database
+
+    require_database(args.storage)
+    storage = open_storage(args.storage)
+    if args.study_name:
+        try:
+            studies = [optuna.load_study(study_name=args.study_name, storage=storage)]
+        except KeyError:
+            raise UsageError(f"no study {args.study_name!r} in {mask_url(args.storage)}") from None
+    else:
+        studies = method_studies(storage, method.name, args.sampler)
+    ranked = sorted(
+        (Candidate(s.study_name, t, dict(s.user_attrs))
+         for s in studies for t in best_trials(s, count)),
+        key=lambda c: c.trial.value,
+        reverse=True,
+    )[:count]
+    if not ranked:
+        raise UsageError(
+            f"no finished trial of method {method.name!r} in {mask_url(args.storage)}; "
+            "run a search first"
+        )
+    return ranked
+
+
+def retrain_command(args: argparse.Namespace) -> int:
+    """``run_study.py --retrain K``: the chosen configurations trained K times, on test."""
+    from objectives import InfeasibleConfig, get_method, get_profile
+    from search.winners.retraining import Candidate, pending_shares, plan_runs
+    from search.running.runtime import device_line
+    from search.stats import summarize
+    from search.running.workers import run_parallel
+    from storage import parse_storage_url
+
+    method = get_method(args.method)
+    budget = get_profile(args.profile)
+    if args.sampler is not None:
+        from search.running.samplers import SAMPLERS
+
+        SAMPLERS.get(args.sampler)
+    parse_storage_url(args.storage)
+    if args.reference:
+        if method.reference_params is None:
+            raise UsageError(f"method {method.name!r} has no reference configuration")
+        ranked = [Candidate.reference(method)]
+    else:
+        ranked = _best_candidates(args, method, max(args.top, args.select))
+    for candidate in ranked:
+        try:
+            method.check(candidate.trial.params, budget)
+        except InfeasibleConfig as exc:
+            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
+                             f"retrained under profile {budget.name!r}: {exc}") from None
+    inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
+    print(device_line(), flush=True)
+    selected_at = None
+    if len(ranked) > 1 and args.select > 1 and not args.reference:
+        from search.cli.select_command import select_command
+
+        ranked, code, selected_at = select_command(args, method, ranked)
+        if code:
+            return code
+    ranked = ranked[: args.top]
+    planned = plan_runs(method, ranked, budget, args.retrain, args.n_labeled, args.data_seed,
+                        args.vary_labeled, len(inputs.test.y), selected_at)
+    labeled = "labeled subset redrawn per run" if args.vary_labeled else (
+        f"labeled subset fixed (data seed {args.data_seed})")
+    print(f"retraining {len(ranked)} configuration(s) x {args.retrain} seeds, "
+          f"profile {budget.name}, {labeled}, {args.workers} worker(s)", flush=True)
+    for candidate in ranked:
+        seeds = {r.seed for r in planned if r.source_trial == candidate.trial.number
+                 and r.study_name == candidate.study_name}
+        for seed in sorted(set(range(max(seeds) + 1)) - seeds):
+            print(f"  seed {seed} left out: {candidate.study_name}#{candidate.trial.number}"
+                  " was searched with it, on these labels and profile (its test score "
+                  "would carry the search's luck)", flush=True)
+    code = 0
+    if args.workers == 1:
+        runs = inputs.run(args, planned)
+    else:
+        shares = [share for share in pending_shares(planned, inputs.store, args.workers)
+                  if share]
+        inputs.store.ensure_schema()  # once, before workers race to create it
+        threads = max(1, args.threads // max(1, len(shares)))
+        if shares:
+            code = run_parallel(args.storage, [], retrain_worker,
+                                [(args, share, threads) for share in shares])
+        found = [inputs.store.find(run) for run in planned]
+        runs = [run for run in found if run is not None]
+        if len(runs) < len(planned):
+            print(f"{len(planned) - len(runs)} run(s) missing: a worker failed; rerun the "
+                  "same command to train them", file=sys.stderr)
+            code = code or 1
+    for candidate in ranked:
+        mine = [r for r in runs if r.source_trial == candidate.trial.number
+                and r.study_name == candidate.study_name]
+        if not mine:
+            continue
+        acc = summarize([r.test_accuracy for r in mine])
+        err = summarize([r.test_errors for r in mine])
+        print(f"{candidate.study_name}#{candidate.trial.number}: test accuracy "
+              f"{acc.mean:.4f} (95% CI {acc.ci_low:.4f}..{acc.ci_high:.4f}, n={acc.n}); "
+              f"test errors {err.mean:.1f} +- {err.std:.1f} / {mine[0].test_size}")
+    return code

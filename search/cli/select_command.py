@@ -1,0 +1,119 @@
+"""``run_study.py --retrain``'s selection step: the top ``--select`` trials re-trained
+``--select-seeds`` times (each run on a redrawn labeled subset, or with
+``--select-labels fixed`` on the search's), scored on validation only, ranked by their
+mean."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+
+__all__ = ["select_command", "select_worker"]
+
+
+def _searched(ranked: list, key: str):  # type: ignore[no-untyped-def]
+    """The one value of study tag ``key`` the candidates share."""
+    values = {c.searched.get(key) for c in ranked}
+    if len(values) != 1 or None in values:
+        raise UsageError(f"the candidates were searched under different {key} values "
+                         f"{sorted(map(str, values))}: select within one setting "
+                         "(--study-name)")
+    return values.pop()
+
+
+def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped-def]
+    """The selection's budget: ``--select-profile``, else the one the studies searched
+    under, so that selection costs what a trial cost."""
+    from objectives import get_profile
+
+    return get_profile(args.select_profile or _searched(ranked, "profile"))
+
+
+def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
+    """Trains (or reuses) ``planned`` in this process, each run on its labeled subset."""
+    from functools import lru_cache
+
+    from objectives import get_method, get_profile, make_search_data, resolve_source
+    from objectives.cache import PretrainCache
+    from search.winners.select import run_selection
+    from storage import SelectionStore, files_dir
+
+    images, labels = resolve_source(args.data_dir).load_train()
+
+    @lru_cache(maxsize=None)
+    def data(seed: int):  # type: ignore[no-untyped-def]
+        return make_search_data(images, labels, planned[0].n_labeled, seed)
+
+    return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
+                         SelectionStore(args.storage), on_run=_report,
+                         pretrain_cache=PretrainCache(files_dir(args.storage)
+                                                      / "pretrain-cache"),
+                         checkpoint_dir=checkpoint_dir(args))
+
+
+def _report(run) -> None:  # type: ignore[no-untyped-def]
+    print(f"  {run.study_name}#{run.source_trial} selection seed {run.seed}: val "
+          f"{run.val_accuracy:.4f}, {run.epochs} epochs, {run.seconds:.1f} s"
+          + stopped_by(run.notes), flush=True)
+
+
+def select_worker(args: argparse.Namespace, budget_name: str, planned: list,
+                  threads: int) -> None:
+    """One selection worker; module level, so a parallel selection can spawn it."""
+    set_threads(threads)
+    _run(args, budget_name, planned)
+
+
+def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
+                   ranked: list) -> tuple[list, int, str]:
+    """Runs (or tops up) the selection of ``ranked``; returns them best mean first, the
+    exit code (non-zero when a worker failed and runs are missing) and the selection's
+    profile, which the retrains record."""
+    from objectives import InfeasibleConfig
+    from search.winners.retraining import pending_shares
+    from search.winners.select import plan_selection, rank
+    from search.running.workers import run_parallel
+    from storage import SelectionStore
+
+    budget = _profile(args, ranked)
+    for candidate in ranked:
+        try:
+            method.check(candidate.trial.params, budget)
+        except InfeasibleConfig as exc:
+            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
+                             f"selected under profile {budget.name!r}: {exc}") from None
+    # On the labeled subset the studies searched on, whatever this retrain's labels: a
+    # label sweep retrains the configuration chosen at the search's setting.
+    redraw = args.select_labels == "redrawn"
+    planned = plan_selection(method, ranked, budget, args.select_seeds,
+                             int(_searched(ranked, "n_labeled")),
+                             int(_searched(ranked, "data_seed")), redraw=redraw)
+    what = ("labeled subset and model seed redrawn per run, the same draws for every "
+            "candidate" if redraw else "fresh model seeds on the search's labeled subset")
+    print(f"selecting among the {len(ranked)} best trials: {args.select_seeds} runs each "
+          f"({what}), validation only, profile {budget.name}", flush=True)
+    store = SelectionStore(args.storage)
+    code = 0
+    if args.workers == 1:
+        runs = _run(args, budget.name, planned)
+    else:
+        shares = [s for s in pending_shares(planned, store, args.workers) if s]
+        store.ensure_schema()  # once, before workers race to create it
+        threads = max(1, args.threads // max(1, len(shares)))
+        if shares:
+            code = run_parallel(args.storage, [], select_worker,
+                                [(args, budget.name, share, threads) for share in shares])
+        runs = [r for r in (store.find(p) for p in planned) if r is not None]
+        if len(runs) < len(planned):
+            print(f"{len(planned) - len(runs)} selection run(s) missing: a worker failed; "
+                  "rerun the same command to train them", file=sys.stderr)
+            return ranked, code or 1, budget.name
+    order = rank(ranked, runs)
+    for i, chosen in enumerate(order):
+        s = chosen.summary
+        print(f"  {chosen.label}: search {chosen.candidate.trial.value:.4f}, selection "
+              f"{s.mean:.4f} ± {s.std:.4f} (n={s.n}){'  <- chosen' if i < args.top else ''}",
+              flush=True)
+    return [s.candidate for s in order], code, budget.name

@@ -1,0 +1,27 @@
+"""The protocol after a search, the only code that reads the test set: the top
+configurations re-evaluated on validation (``select``), the winner retrained K times
+(``retraining``) and scored on test (``scoring``). Names load on first use."""
+
+from __future__ import annotations
+
+from search.lazy import lazy_exports
+
+_EXPORTS = {
+    "Candidate": "retraining",
+    "SELECTION_SEED_BASE": "select",
+    "Selected": "select",
+    "TestCurve": "scoring",
+    "count_errors": "scoring",
+    "errors_of": "scoring",
+    "pending_shares": "retraining",
+    "plan_runs": "retraining",
+    "plan_selection": "select",
+    "rank": "select",
+    "retrain": "retraining",
+    "run_key": "retraining",
+    "run_selection": "select",
+    "softmax": "scoring",
+    "test_logits": "scoring",
+}
+
+__all__, __getattr__ = lazy_exports(__name__, _EXPORTS)

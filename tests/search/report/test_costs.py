@@ -1,0 +1,83 @@
+"""The report's cost table (search, selection and retrain hours; steps per run) and its
+winner-selection table, checked by hand on fabricated studies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import analyze
+from search.report.readers.study_reader import retrain_rows
+from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore
+from tests.search.report.readers.test_study_reader import _fabricate
+
+
+def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    store = SelectionStore(url)
+    for trial, accuracies in ((1, [0.88, 0.86]), (0, [0.89, 0.89])):
+        for seed, acc in enumerate(accuracies):
+            store.add(SelectionRun("supervised-tpe", "supervised", trial, {}, "smoke", "",
+                                   100, 0, 1000 + seed, acc, 5, 900.0,
+                                   notes={"steps": 50 * (seed + 1)}))
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out), "--no-plots"]) == 0
+    assert not (out / "REPORT.md").exists()
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    # Search 3 x 1800 s, selection 4 x 900 s, retrains 3 x 2 s: 1.5 + 1.0 + 0.00167 h.
+    budget = report[report.index("## What each result cost"):].splitlines()
+    row = next(line for line in budget if line.startswith("| supervised |"))
+    assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
+    gan = next(line for line in budget if line.startswith("| gan |"))
+    assert gan.endswith("| 0.10 | 0.00 | 0.00 | 0.10 |")
+    table = report[report.index("## Winner selection"):].splitlines()
+    chosen = [line for line in table if line.startswith("| supervised |")]
+    assert chosen[0].startswith("| supervised | supervised-tpe#0 |")
+    assert "0.8900 ± 0.0000 | 0.8900, 0.8900 | 75 | 0.50 |" in chosen[0] and chosen[0].endswith("| yes |")
+    assert "0.8700 ± 0.0141" in chosen[1] and chosen[1].endswith("|  |")
+    # The main table's compute hours count the selection too.
+    main = next(line for line in report.splitlines() if line.startswith("| supervised | 4"))
+    assert main.endswith("| 2.50 |")
+    assert (out / "plots" / "compute.png").read_bytes()[:4] == b"\x89PNG"
+    assert "supervised (n=3)" in (out / "plots" / "compute.html").read_text()
+
+
+def test_a_selection_at_the_retrains_profile_beside_a_cheaper_one_is_a_check(
+    tmp_path: Path
+) -> None:
+    # The pipeline selects at a cheaper profile ("bench") and retrains at "smoke"; the
+    # fidelity benchmark then reruns the selection at "smoke", where trial 1 ranks first.
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    store = SelectionStore(url)
+    for profile, trial, accuracies in (("bench", 1, [0.88, 0.86]), ("bench", 0, [0.89, 0.89]),
+                                       ("smoke", 1, [0.95, 0.95]), ("smoke", 0, [0.90, 0.90])):
+        for seed, acc in enumerate(accuracies):
+            store.add(SelectionRun("supervised-tpe", "supervised", trial, {}, profile, "",
+                                   100, 0, 1000 + seed, acc, 5, 900.0))
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    table = report[report.index("## Winner selection"):].splitlines()
+    assert "A fidelity check reruns" in table[2]
+    rows = {tuple(cell.strip() for cell in line.split("|")[2:4]): line for line in table
+            if line.startswith("| supervised |")}
+    assert rows[("supervised-tpe#0", "bench")].endswith("| yes |")
+    assert rows[("supervised-tpe#1", "smoke (fidelity check)")].endswith("|  |")
+    assert not any(line.endswith("| yes |") for key, line in rows.items() if "check" in key[1])
+    # Hours: the bench selection's 4 runs of 900 s; the check's 4 runs are left out.
+    budget = report[report.index("## What each result cost"):].splitlines()
+    row = next(line for line in budget if line.startswith("| supervised |"))
+    assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
+
+
+def test_steps_per_run_count_pretraining_and_skip_runs_without_steps(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    store = RetrainStore(url)
+    for seed, notes in enumerate([{"steps": 1000, "pretrain_steps": 4000}, {"steps": 1200},
+                                  {}]):
+        store.add(RetrainRun("autoencoder-tpe", "autoencoder", 0, {}, "final", 100, seed, 0,
+                             False, 0.9, 0.95, 500, 10_000, 5, 2.0, notes=notes))
+    (row,) = retrain_rows(url, ["autoencoder-tpe"])
+    assert row.steps_per_run() == round((5000 + 1200) / 2)

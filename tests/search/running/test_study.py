@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from objectives import Objective, get_method
+from objectives.budget import Budget
+from objectives.data import SearchData
+from search.running.grid import PointGridSampler
+from search.running.pruners import PRUNERS, make_pruner
+from search.running.runner import run_search
+from search.running.samplers import SAMPLERS, make_sampler
+from search.running.study import (
+    SearchError,
+    best_trials,
+    default_study_name,
+    finished_count,
+    infeasible,
+    method_studies,
+    open_study,
+    repeats_search,
+    study_tags,
+)
+from spaces import parse_space
+from spaces.base import Constraint
+from storage import open_storage
+
+TAGS = {"method": "supervised", "sampler": "tpe", "pruner": "none", "profile": "smoke"}
+
+
+def _study(url: str, name: str = "supervised-tpe", sampler: str = "tpe",
+           pruner: str = "none", budget: Budget | None = None) -> optuna.Study:
+    method = get_method("supervised")
+    return open_study(open_storage(url), name, make_sampler(sampler, method.space, 0),
+                      make_pruner(pruner, budget) if budget else optuna.pruners.NopPruner(),
+                      {**TAGS, "sampler": sampler})
+
+
+def test_registries() -> None:
+    assert SAMPLERS.names() == ["tpe", "tpe-multivariate", "random", "grid"]
+    assert PRUNERS.names() == ["median", "hyperband", "successive-halving", "none"]
+    space = get_method("supervised").space
+    assert isinstance(make_sampler("grid", space, 0), PointGridSampler)
+    assert isinstance(make_sampler("random", space, 0), optuna.samplers.RandomSampler)
+    assert default_study_name("supervised", "tpe") == "supervised-tpe"
+
+
+def test_three_trials_end_to_end_then_resume_tops_up(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget
+) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    objective = Objective(get_method("supervised"), tiny_data, budget, seed=0)
+    outcome = run_search(_study(url), objective, n_trials=3)
+    assert outcome.complete + outcome.pruned == 3
+    study = _study(url)
+    assert finished_count(study) == 3
+    trial = study.get_trials(states=(TrialState.COMPLETE,))[0]
+    assert {"config", "epochs", "seconds", "n_params"} <= set(trial.user_attrs)
+    config = json.loads(trial.user_attrs["config"])
+    assert config["params"] == trial.params and config["profile"] == budget.name
+    assert 0.0 <= trial.value <= 1.0
+    # Rerunning the same study resumes it and tops it up to the new target.
+    run_search(_study(url), objective, n_trials=5)
+    assert finished_count(_study(url)) == 5
+    run_search(_study(url), objective, n_trials=5)
+    assert finished_count(_study(url)) == 5
+    assert [s.study_name for s in method_studies(open_storage(url), "supervised")] == [
+        "supervised-tpe"
+    ]
+
+
+def test_infeasible_trial_is_refused_in_one_line_and_does_not_count(
+    tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict,
+) -> None:
+    study = _study(f"sqlite:///{tmp_path / 's.db'}")
+    study.enqueue_trial({**params, "padding": "valid", "kernel_size": 7, "depth": 3})
+    # What a user sees is one emitted line per log call. A handler of the test's own on
+    # Optuna's logger receives each call exactly once, whatever handlers the root logger
+    # or pytest's capture attach elsewhere (caplog saw every line twice on some machines).
+    shown = io.StringIO()
+    handler = logging.StreamHandler(shown)
+    logger = logging.getLogger("optuna")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        outcome = run_search(study, Objective(get_method("supervised"), tiny_data, budget,
+                                              0), 2)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    (refused,) = [t for t in study.get_trials() if infeasible(t)]
+    # Pruned with a constraint, which TPE ranks among its worst; it logged one line.
+    assert refused.state == TrialState.PRUNED and refused.constraints == {"feasible": 1.0}
+    assert refused.user_attrs["fail_reason"].startswith("infeasible: feature map shrinks")
+    assert refused.user_attrs["epochs"] == 0
+    lines = [line for line in shown.getvalue().splitlines()
+             if f"Trial {refused.number} " in line]
+    assert len(lines) == 1 and "pruned" in lines[0] and "Traceback" not in shown.getvalue()
+    # It does not count: two trained trials besides it.
+    assert finished_count(study) == 2 and outcome.infeasible == 1
+    assert outcome.complete + outcome.pruned == 2
+
+
+def _infeasible_proposals(mode: str, seed: int) -> int:
+    """Infeasible proposals of TPE after its 10 random startup trials, of 50, when refused
+    trials are told as the objective tells them ("constraint") or as failures."""
+    space = parse_space("t", {
+        "lr": {"kind": "float", "low": 1e-4, "high": 1e-1, "log": True, "grid": [1e-3]},
+        "k": {"kind": "categorical", "choices": [1, 2, 3, 4, 5, 6]},
+        "pad": {"kind": "categorical", "choices": ["same", "valid"]},
+    }, [Constraint("fits", ("k", "pad"), lambda p: float(p["pad"] == "valid" and p["k"] >= 3),
+                   lambda p: "too big")])
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    proposals = 0
+    for number in range(60):
+        trial = study.ask()
+        values = space.suggest(trial)
+        if space.infeasibility(values) is None:
+            # Larger k scores better: the infeasible region borders the best one.
+            study.tell(trial, -(math.log10(values["lr"]) + 2.5) ** 2 + 0.1 * values["k"])
+            continue
+        proposals += number >= 10
+        if mode == "constraint":
+            trial.set_constraint("feasible", 1.0)
+            study.tell(trial, state=TrialState.PRUNED)
+        else:
+            study.tell(trial, state=TrialState.FAIL)
+    return proposals
+
+
+def test_tpe_learns_to_avoid_infeasible_regions() -> None:
+    # A third of the space is infeasible. Failed trials teach TPE nothing (16-47 of 50
+    # proposals land there for seeds 0-2); refused trials told with a constraint do.
+    told = sum(_infeasible_proposals("constraint", seed) for seed in range(3))
+    failed = sum(_infeasible_proposals("fail", seed) for seed in range(3))
+    assert told < failed / 2, (told, failed)
+
+
+def test_pruning_stops_a_hopeless_trial(tiny_data: SearchData, budget: Budget,
+                                        params: dict) -> None:
+    study = optuna.create_study(
+        direction="maximize",
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
+    )
+    for _ in range(2):  # two earlier trials that were perfect at every epoch
+        trial = study.ask()
+        for step in range(budget.max_epochs):
+            trial.report(1.0, step)
+        study.tell(trial, 1.0)
+    trial = study.ask()
+    hopeless = {**params, "learning_rate": 1e-4}
+    objective = Objective(get_method("supervised"), tiny_data, budget, seed=0)
+    with pytest.raises(optuna.TrialPruned):
+        objective.run(trial, hopeless)
+    study.tell(trial, state=TrialState.PRUNED)
+    pruned = study.trials[-1]
+    assert pruned.state == TrialState.PRUNED
+    assert pruned.user_attrs["epochs"] == 1  # cut after the first epoch
+    assert pruned.user_attrs["fail_reason"].startswith("pruned")
+    assert pruned.intermediate_values[0] < 1.0
+
+
+def test_grid_sampler_walks_the_space_grid(tmp_path: Path, tiny_data: SearchData,
+                                           budget: Budget) -> None:
+    study = _study(f"sqlite:///{tmp_path / 'g.db'}", name="supervised-grid", sampler="grid")
+    run_search(study, Objective(get_method("supervised"), tiny_data, budget, 0), 2)
+    grid = get_method("supervised").space.grid()
+    for trial in study.trials:
+        for name, value in trial.params.items():
+            assert value in grid[name]
+
+
+def test_study_of_another_method_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    storage = open_storage(url)
+    optuna.create_study(storage=storage, study_name="x").set_user_attr("method", "gan")
+    with pytest.raises(SearchError, match="with method='gan', not 'supervised'"):
+        open_study(storage, "x", optuna.samplers.RandomSampler(), optuna.pruners.NopPruner(),
+                   TAGS)
+
+
+def test_resuming_under_another_profile_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    _study(url)
+    with pytest.raises(SearchError, match="profile='smoke', not 'bench'"):
+        open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
+                   optuna.pruners.NopPruner(), {**TAGS, "profile": "bench"})
+
+
+def test_resuming_with_another_model_seed_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
+               optuna.pruners.NopPruner(), {**TAGS, "seed": 0})
+    with pytest.raises(SearchError, match="seed=0, not 1"):
+        open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
+                   optuna.pruners.NopPruner(), {**TAGS, "seed": 1})
+
+
+def test_hyperband_top_rung_is_the_methods_full_budget() -> None:
+    from objectives.profiles import get_profile
+
+    final = get_profile("final")
+    for name, steps in (("supervised", 200), ("autoencoder", 50 + 200), ("gan", 120)):
+        method = get_method(name)
+        assert method.pruning_steps(final) == steps
+        pruner = make_pruner("hyperband", final, method.pruning_steps(final))
+        assert pruner._max_resource == steps
+
+
+def test_best_trials_count_a_configuration_once() -> None:
+    study = optuna.create_study(direction="maximize")
+    lr = {"lr": optuna.distributions.FloatDistribution(0.0, 1.0)}
+    for value_of_lr, value in [(0.1, 0.9), (0.2, 0.8), (0.1, 0.9), (0.3, 0.7)]:
+        study.enqueue_trial({"lr": value_of_lr})
+        study.tell(study.ask(lr), value)
+    assert [t.number for t in best_trials(study, 3)] == [0, 1, 3]
+
+
+def test_a_run_repeats_the_search_only_with_all_four_settings_the_same() -> None:
+    tags = study_tags("gan", "tpe", "hyperband", "final", 100, 0, 0)
+    assert repeats_search(tags, "final", 100, 0, 0)
+    for other in [("select", 100, 0, 0), ("final", 50, 0, 0), ("final", 100, 1, 0),
+                  ("final", 100, 0, 1)]:
+        assert not repeats_search(tags, *other)
+    # A study tagged before the seeds were: nothing is known to repeat it.
+    assert not repeats_search({"profile": "final", "n_labeled": 100}, "final", 100, 0, 0)
