@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Reference retrains (trial -1) belong to a method, not to a study.
         references = (set() if args.study else None if args.method is None
                       else {args.method})
-        studies, rows, retrains, selections, study_urls = [], [], [], [], {}
+        studies, rows, retrains, selections = [], [], [], []
+        study_urls: dict[str, str] = {}
         for url in urls:
             try:
                 found, found_rows = collect(url, method=args.method, study=args.study)

@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,6 +32,7 @@ from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, make_test_data  # noqa: E402
 from objectives import release, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
+from objectives.data import TestData  # noqa: E402
 from search.cli import set_threads  # noqa: E402
 from search.winners.scoring import count_errors  # noqa: E402
 from spaces.gan import PAPER_PARAMS  # noqa: E402
@@ -39,11 +41,13 @@ from spaces.gan import PAPER_PARAMS  # noqa: E402
 class TestErrors(keras.callbacks.Callback):
     """Counts test errors after each epoch (the averaged discriminator)."""
 
-    def __init__(self, test, log):  # type: ignore[no-untyped-def]
+    def __init__(self, test: TestData, log: TextIO) -> None:
         super().__init__()
-        self.test, self.log, self.errors = test, log, []
+        self.test, self.log = test, log
+        self.errors: list[int] = []
 
-    def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
         errors = count_errors(self.model, self.test, 1000)
         self.errors.append(errors)
         print(f"  epoch {epoch + 1}: test errors {errors}, loss_lab "

@@ -31,6 +31,8 @@ import optuna  # noqa: E402
 from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import Objective, get_method, get_profile, make_search_data  # noqa: E402
 from objectives import resolve_source, release  # noqa: E402
+from objectives.budget import Budget  # noqa: E402
+from objectives.data import SearchData  # noqa: E402
 from storage import open_storage  # noqa: E402
 
 PARAMS = {
@@ -46,7 +48,7 @@ PARAMS = {
 }
 
 
-def bare_keras(data, budget, seed: int) -> float:  # type: ignore[no-untyped-def]
+def bare_keras(data: SearchData, budget: Budget, seed: int) -> float:
     """What a user would write by hand for the same configuration."""
     started = time.perf_counter()
     keras.utils.set_random_seed(seed)
@@ -83,7 +85,7 @@ def bare_keras(data, budget, seed: int) -> float:  # type: ignore[no-untyped-def
     return seconds
 
 
-def framework(data, budget, seed: int, study: optuna.Study) -> float:  # type: ignore[no-untyped-def]
+def framework(data: SearchData, budget: Budget, seed: int, study: optuna.Study) -> float:
     """The same run as one ssl-hpo trial on SQLite storage."""
     started = time.perf_counter()
     method = get_method("supervised")

@@ -24,7 +24,7 @@ import pickle
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 import keras
 
@@ -67,7 +67,15 @@ def discard_checkpoint(path: Path | None) -> None:
     from them (``None``: none kept)."""
     if path is not None:
         path.unlink(missing_ok=True)
-        pretrain_checkpoint(path).unlink(missing_ok=True)  # type: ignore[union-attr]
+        pretrain_checkpoint(path).unlink(missing_ok=True)
+
+
+@overload
+def pretrain_checkpoint(path: Path) -> Path: ...
+
+
+@overload
+def pretrain_checkpoint(path: None) -> None: ...
 
 
 def pretrain_checkpoint(path: Path | None) -> Path | None:

@@ -137,8 +137,8 @@ class Objective:
             killed = folder / trial_checkpoint_name(history[-1], config)
             for source, target in ((killed, path), (pretrain_checkpoint(killed),
                                                    pretrain_checkpoint(path))):
-                if source.exists():  # type: ignore[union-attr]
-                    source.replace(target)  # type: ignore[union-attr,arg-type]
+                if source.exists():
+                    source.replace(target)
         return path
 
     def __call__(self, trial: optuna.Trial) -> float:

@@ -107,8 +107,9 @@ def validation_sets(
     data: SearchData, budget: Budget
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The monitored subset (scored every epoch) and the scored set (scored at the end)."""
-    scored = _limit(budget.val_limit, data.val_x, data.val_y)
-    return _limit(budget.val_monitor, *scored), scored  # type: ignore[return-value]
+    scored_x, scored_y = _limit(budget.val_limit, data.val_x, data.val_y)
+    monitor_x, monitor_y = _limit(budget.val_monitor, scored_x, scored_y)
+    return (monitor_x, monitor_y), (scored_x, scored_y)
 
 
 def train(

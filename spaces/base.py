@@ -184,12 +184,13 @@ class SearchSpace:
                     raise SpaceError(f"cannot fix {name}={raw}: not among {list(choices)}")
                 fixed[param.name] = match[0]
                 continue
+            numeric: FloatParam | IntParam = param  # type: ignore[assignment]  # no choices: a range
             try:
-                value = type(param.low)(raw)  # type: ignore[union-attr]
+                value = type(numeric.low)(raw)
             except ValueError:
                 raise SpaceError(f"cannot fix {name}={raw}: not a number") from None
-            if not param.low <= value <= param.high:  # type: ignore[union-attr]
-                raise SpaceError(f"cannot fix {name}={raw}: outside [{param.low}, "  # type: ignore[union-attr]
-                                 f"{param.high}]")  # type: ignore[union-attr]
+            if not numeric.low <= value <= numeric.high:
+                raise SpaceError(f"cannot fix {name}={raw}: outside [{numeric.low}, "
+                                 f"{numeric.high}]")
             fixed[param.name] = value
         return fixed

@@ -68,7 +68,7 @@ def parse_space(name: str, spec: Mapping[str, Mapping[str, Any]],
     for param_name, param_spec in spec.items():
         where = f"space {name!r}, parameter {param_name!r}"
         kind = param_spec.get("kind")
-        parser = PARSERS.get(kind)  # type: ignore[arg-type]
+        parser = PARSERS.get(kind) if isinstance(kind, str) else None
         if parser is None:
             raise SpaceError(
                 f"{where}: unknown parameter kind {kind!r}; use one of {sorted(PARSERS)}"

@@ -136,15 +136,17 @@ class MnistSource:
         return train if part == "train" else test
 
     def _load_idx(self, part: str) -> tuple[np.ndarray, np.ndarray]:
-        images_path = self.data_dir / IDX_FILES[f"{part}_images"]  # type: ignore[operator]
-        labels_path = self.data_dir / IDX_FILES[f"{part}_labels"]  # type: ignore[operator]
+        assert self.data_dir is not None  # only a folder source reads files
+        images_path = self.data_dir / IDX_FILES[f"{part}_images"]
+        labels_path = self.data_dir / IDX_FILES[f"{part}_labels"]
         return (
             _parse_idx(_read_gz(images_path), IMAGE_MAGIC, images_path),
             _parse_idx(_read_gz(labels_path), LABEL_MAGIC, labels_path),
         )
 
     def _load_npz(self, part: str) -> tuple[np.ndarray, np.ndarray]:
-        path = self.data_dir / NPZ_FILE  # type: ignore[operator]
+        assert self.data_dir is not None  # only a folder source reads files
+        path = self.data_dir / NPZ_FILE
         try:
             # np.load reads members lazily, so loading "train" never touches the test arrays.
             with np.load(path, allow_pickle=False) as archive:

@@ -205,8 +205,8 @@ def choose(table: Mapping[str, Sequence[RungRow]], threshold: float
                 if start is not None and r.step >= start.step and not math.isnan(r.tau)]
         return float(np.mean(taus)) if taus else -math.inf
 
-    reaching = [m for m in MODES if found.get(m) is not None]
-    if not reaching:
+    reached = {m: row for m in MODES if (row := found.get(m)) is not None}
+    if not reached:
         return MODES[0], None
-    mode = min(reaching, key=lambda m: (found[m].step, -later_mean(m)))  # type: ignore[union-attr]
-    return mode, found[mode]
+    mode = min(reached, key=lambda m: (reached[m].step, -later_mean(m)))
+    return mode, reached[mode]

@@ -9,6 +9,7 @@ without pruning, then :func:`finish_calibration` measures and stores the outcome
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 import optuna
@@ -66,7 +67,7 @@ def plan_calibration(args: argparse.Namespace, method: Any, budget: Any,
         print(describe(study.study_name, stored), flush=True)
         return None
 
-    def feasible(params: dict[str, Any]) -> bool:
+    def feasible(params: Mapping[str, Any]) -> bool:
         from objectives.encoder import InfeasibleConfig
 
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["UsageError", "checkpoint_dir", "set_threads", "stopped_by"]
@@ -18,7 +19,7 @@ class UsageError(ValueError):
     """Bad command-line input."""
 
 
-def stopped_by(notes: dict[str, Any]) -> str:
+def stopped_by(notes: Mapping[str, Any]) -> str:
     """The log-line suffix that says why a guard ended a run early, or ``""``.
 
     Args:

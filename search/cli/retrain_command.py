@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+
+if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
+    from objectives.base import Method
+    from objectives.data import SearchData
+    from search.winners.retraining import Candidate
+    from storage.results import RetrainRun
 
 __all__ = ["retrain_command", "retrain_worker"]
 
@@ -28,15 +35,17 @@ class _RetrainInputs:
         self.artifact_dir = files / "artifacts"
         self.checkpoint_dir = checkpoint_dir(args)
         self._n_labeled = args.n_labeled
-        self._data: dict[int, object] = {}
+        self._data: dict[int, SearchData] = {}
         self._make = make_search_data
 
-    def search_data(self, seed: int):  # type: ignore[no-untyped-def]
+    def search_data(self, seed: int) -> SearchData:
+        """The search split with labeled subset ``seed``, made once per seed."""
         if seed not in self._data:
             self._data[seed] = self._make(self.images, self.labels, self._n_labeled, seed)
         return self._data[seed]
 
-    def run(self, args: argparse.Namespace, planned) -> list:  # type: ignore[no-untyped-def]
+    def run(self, args: argparse.Namespace, planned: list[RetrainRun]) -> list[RetrainRun]:
+        """Trains (or reuses) ``planned`` in this process."""
         from objectives import get_method, get_profile
         from search.winners.retraining import retrain
 
@@ -46,21 +55,26 @@ class _RetrainInputs:
                        checkpoint_dir=self.checkpoint_dir)
 
 
-def _report_run(run) -> None:  # type: ignore[no-untyped-def]
+def _report_run(run: RetrainRun) -> None:
     print(f"  {run.study_name}#{run.source_trial} seed {run.seed} data seed "
           f"{run.data_seed}: val {run.val_accuracy:.4f}, test {run.test_accuracy:.4f} "
           f"({run.test_errors} errors), {run.epochs} epochs, {run.seconds:.1f} s"
           + stopped_by(run.notes), flush=True)
 
 
-def retrain_worker(args: argparse.Namespace, planned: list, threads: int) -> None:
+def retrain_worker(args: argparse.Namespace, planned: list[RetrainRun], threads: int) -> None:
     """One retrain worker; module level, so a parallel retrain can spawn it."""
     set_threads(threads)
     _RetrainInputs(args).run(args, planned)
 
 
-def _best_candidates(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
-                     count: int):
+def _value(candidate: Candidate) -> float:
+    """A candidate's search value (``best_trials`` returns finished trials only)."""
+    assert candidate.trial.value is not None
+    return candidate.trial.value
+
+
+def _best_candidates(args: argparse.Namespace, method: Method, count: int) -> list[Candidate]:
     """The ``count`` best finished trials of the method's studies (or ``--study-name``)."""
     import optuna
 
@@ -80,7 +94,7 @@ def _best_candidates(args: argparse.Namespace, method,  # type: ignore[no-untype
     ranked = sorted(
         (Candidate(s.study_name, t, dict(s.user_attrs))
          for s in studies for t in best_trials(s, count)),
-        key=lambda c: c.trial.value,
+        key=_value,
         reverse=True,
     )[:count]
     if not ranked:

@@ -6,8 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 
 from search.cli.common import UsageError, checkpoint_dir, set_threads
+
+if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
+    import optuna
+
+    from objectives import Objective
+    from objectives.data import MnistSource, SearchData
 
 __all__ = ["load_search_data", "search_command", "search_worker"]
 
@@ -23,15 +30,16 @@ def _method_names(text: str) -> list[str]:
     return names
 
 
-def load_search_data(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def load_search_data(args: argparse.Namespace) -> tuple[MnistSource, SearchData]:
+    """The data source of ``--data-dir`` and the search's split of its training images."""
     from objectives import make_search_data, resolve_source
 
     source = resolve_source(args.data_dir)
     return source, make_search_data(*source.load_train(), args.n_labeled, args.data_seed)
 
 
-def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore[no-untyped-def]
-               progress: bool = False, **options):
+def _objective(args: argparse.Namespace, method_name: str, data: SearchData,
+               progress: bool = False, **options: Any) -> Objective:
     from objectives import Objective, get_method, get_profile
     from objectives.cache import PretrainCache
     from storage import files_dir
@@ -45,7 +53,8 @@ def _objective(args: argparse.Namespace, method_name: str, data,  # type: ignore
     )
 
 
-def _fixed(sampler, fixed: dict):  # type: ignore[no-untyped-def]
+def _fixed(sampler: optuna.samplers.BaseSampler, fixed: dict[str, Any]
+           ) -> optuna.samplers.BaseSampler:
     """``sampler``, or Optuna's partial-fixed wrapper of it when parameters are held."""
     import optuna
 
@@ -54,7 +63,7 @@ def _fixed(sampler, fixed: dict):  # type: ignore[no-untyped-def]
 
 def search_worker(args: argparse.Namespace, method_name: str, study_name: str, index: int,
                   threads: int, quiet: bool = False,
-                  data=None) -> None:  # type: ignore[no-untyped-def]
+                  data: SearchData | None = None) -> None:
     """One search worker; module level, so a parallel search can spawn it.
 
     ``quiet`` silences the per-trial log lines (the parent shows progress bars instead);
@@ -77,7 +86,7 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
     calibrating = getattr(args, "phase", "search") == "calibrate"
     if calibrating:
         pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
-        options = {"tags": {"calibration": True}}
+        options: dict[str, Any] = {"tags": {"calibration": True}}
     else:
         pruner, best = search_pruning(args, method, budget, study_name)
         options = {"best_so_far": best}
@@ -95,8 +104,8 @@ def search_worker(args: argparse.Namespace, method_name: str, study_name: str, i
                timeout=args.timeout)
 
 
-def _run_workers(args: argparse.Namespace, runs: list[tuple[str, str, int]], data,  # type: ignore[no-untyped-def]
-                 phase: str) -> int:
+def _run_workers(args: argparse.Namespace, runs: list[tuple[str, str, int]],
+                 data: SearchData | None, phase: str) -> int:
     """Runs ``(method, study, target)`` each on ``args.workers`` workers: in this process
     when that is one worker, else as processes sharing ``args.threads``."""
     from search.running.workers import progress_of, run_parallel
@@ -177,9 +186,9 @@ def search_command(args: argparse.Namespace) -> int:
             if pending(study):  # interrupted: the rerun finishes it
                 return code or 1
             finish_calibration(args, method, budget, study)
-    if len(runs) * args.workers > 1:
-        del data  # each worker loads its own copy
-        data = None
-    code = _run_workers(args, runs, data, "search") or code
+    # Several workers load their own copies; this process's goes before they start.
+    shared: SearchData | None = data if len(runs) * args.workers == 1 else None
+    del data
+    code = _run_workers(args, runs, shared, "search") or code
     print(f"{time.perf_counter() - started:.1f} s")
     return code

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+
+if TYPE_CHECKING:  # the commands import TensorFlow only once the input is checked
+    from objectives.base import Method
+    from objectives.budget import Budget
+    from objectives.data import SearchData
+    from search.winners.retraining import Candidate
+    from storage.selection import SelectionRun
 
 __all__ = ["select_command", "select_worker"]
 
 
-def _searched(ranked: list, key: str):  # type: ignore[no-untyped-def]
+def _searched(ranked: list[Candidate], key: str) -> Any:
     """The one value of study tag ``key`` the candidates share."""
     values = {c.searched.get(key) for c in ranked}
     if len(values) != 1 or None in values:
@@ -23,7 +31,7 @@ def _searched(ranked: list, key: str):  # type: ignore[no-untyped-def]
     return values.pop()
 
 
-def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped-def]
+def _profile(args: argparse.Namespace, ranked: list[Candidate]) -> Budget:
     """The selection's budget: ``--select-profile``, else the one the studies searched
     under, so that selection costs what a trial cost."""
     from objectives import get_profile
@@ -31,7 +39,8 @@ def _profile(args: argparse.Namespace, ranked: list):  # type: ignore[no-untyped
     return get_profile(args.select_profile or _searched(ranked, "profile"))
 
 
-def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
+def _run(args: argparse.Namespace, budget_name: str,
+         planned: list[SelectionRun]) -> list[SelectionRun]:
     """Trains (or reuses) ``planned`` in this process, each run on its labeled subset."""
     from functools import lru_cache
 
@@ -43,7 +52,7 @@ def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
     images, labels = resolve_source(args.data_dir).load_train()
 
     @lru_cache(maxsize=None)
-    def data(seed: int):  # type: ignore[no-untyped-def]
+    def data(seed: int) -> SearchData:
         return make_search_data(images, labels, planned[0].n_labeled, seed)
 
     return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
@@ -53,21 +62,21 @@ def _run(args: argparse.Namespace, budget_name: str, planned: list) -> list:
                          checkpoint_dir=checkpoint_dir(args))
 
 
-def _report(run) -> None:  # type: ignore[no-untyped-def]
+def _report(run: SelectionRun) -> None:
     print(f"  {run.study_name}#{run.source_trial} selection seed {run.seed}: val "
           f"{run.val_accuracy:.4f}, {run.epochs} epochs, {run.seconds:.1f} s"
           + stopped_by(run.notes), flush=True)
 
 
-def select_worker(args: argparse.Namespace, budget_name: str, planned: list,
+def select_worker(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
                   threads: int) -> None:
     """One selection worker; module level, so a parallel selection can spawn it."""
     set_threads(threads)
     _run(args, budget_name, planned)
 
 
-def select_command(args: argparse.Namespace, method,  # type: ignore[no-untyped-def]
-                   ranked: list) -> tuple[list, int, str]:
+def select_command(args: argparse.Namespace, method: Method, ranked: list[Candidate]
+                   ) -> tuple[list[Candidate], int, str]:
     """Runs (or tops up) the selection of ``ranked``; returns them best mean first, the
     exit code (non-zero when a worker failed and runs are missing) and the selection's
     profile, which the retrains record."""

@@ -7,6 +7,7 @@ import math
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import optuna
@@ -15,6 +16,10 @@ from optuna.trial import TrialState
 from search.report.readers.study_reader import RetrainRow
 from search.report.protocol import Series as CurveSeries
 from storage.artifacts import resolve_file
+
+if TYPE_CHECKING:  # pyplot loads only when a figure is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["curve_figure", "png_curve", "sampler_figure", "save_log_log", "study_figures"]
 
@@ -65,20 +70,20 @@ def png_curve(series: Sequence[CurveSeries], paper: tuple[int, float, float],
                         "Test errors against steps (mean ± std over seeds, each seed faint; a monitor)")
 
 
-def save_log_log(fig: object, ax: object, path: Path, xlabel: str, ylabel: str,
+def save_log_log(fig: Figure, ax: Axes, path: Path, xlabel: str, ylabel: str,
                  title: str) -> Path:
     """Finishes a curve plot on log-log axes with a grid and a legend, saves and closes it."""
     import matplotlib.pyplot as plt
 
-    ax.set_xscale("log")  # type: ignore[attr-defined]
-    ax.set_yscale("log")  # type: ignore[attr-defined]
-    ax.set_xlabel(xlabel)  # type: ignore[attr-defined]
-    ax.set_ylabel(ylabel)  # type: ignore[attr-defined]
-    ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]
-    ax.grid(True, which="both", alpha=0.3)  # type: ignore[attr-defined]
-    ax.legend(fontsize=8)  # type: ignore[attr-defined]
-    fig.tight_layout()  # type: ignore[attr-defined]
-    fig.savefig(path, dpi=90)  # type: ignore[attr-defined]
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
@@ -124,7 +129,8 @@ def sampler_figure(studies: Sequence[optuna.Study], method: str) -> object | Non
                         key=lambda t: t.number)
         if not trials:
             continue
-        best, xs, ts, elapsed = [], [], [], 0.0
+        best: list[float] = []
+        xs, ts, elapsed = [], [], 0.0
         for t in trials:
             best.append(max(t.value, best[-1]) if best else t.value)
             elapsed += float(t.user_attrs.get("seconds", 0.0))

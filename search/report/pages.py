@@ -45,7 +45,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                  rows: Sequence[MethodRow], retrains: Sequence[RetrainRow],
                  study_urls: Mapping[str, str] | None = None,
                  protocol: Sequence[ProtocolResult] = (),
-                 beside_curves: Mapping[str, Any] | None = None) -> dict[str, Path]:
+                 beside_curves: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Writes ``REPORT.md``, ``report.html`` and the figures under ``out``.
 
     Args:
@@ -163,10 +163,10 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     # would not make the report standalone, since its images live in plots/ as well.
     script = (f'<script src="plots/{PLOTLY_JS}"></script>'
               if any(p.suffix == ".html" for p in written) else "")
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>ssl-hpo report</title>"
+    document = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>ssl-hpo report</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style>"
             f"{script}</head><body><h1>ssl-hpo report</h1>"
             + "".join(sections) + "</body></html>")
-    (out / "report.html").write_text(page)
-    return {"md": out / "REPORT.md", "html": out / "report.html", "plots": written}  # type: ignore[dict-item]
+    (out / "report.html").write_text(document)
+    return {"md": out / "REPORT.md", "html": out / "report.html", "plots": written}

@@ -110,7 +110,7 @@ def protocol_results(retrains: Sequence[RetrainRow],
                                                  equal_var=False).pvalue)
         saved = row.saved_members()
         truth = labels() if saved else None
-        confusions = {m.seed: top_confusions(np.load(m.softmax), truth)  # type: ignore[arg-type]
+        confusions = {m.seed: top_confusions(np.load(m.softmax), truth)  # type: ignore[arg-type]  # saved: a file, and truth loaded
                       for m in saved}
         out.append(ProtocolResult(row, p, ensemble_errors(row, truth)
                                   if len(saved) >= 2 else None, confusions))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import count, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import optuna
@@ -33,9 +33,12 @@ from objectives.training import release, train
 from search.winners.scoring import TestCurve, errors_of, softmax, test_logits
 from search.running.study import repeats_search
 from storage.artifacts import record_file, upload_to_study
-from storage.results import RetrainRun, RetrainStore
+from storage.results import RetrainRun, RetrainStore, RunStore
 
 __all__ = ["Candidate", "pending_shares", "plan_runs", "retrain", "run_key"]
+
+# A planned run of either store: a retrain, or a selection's validation-only run.
+Run = TypeVar("Run")
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,8 @@ def run_key(run: RetrainRun) -> str:
                       "data_seed": run.data_seed})[:16]
 
 
-def pending_shares(planned: Sequence[RetrainRun], store: RetrainStore,
-                   workers: int) -> list[list[RetrainRun]]:
+def pending_shares(planned: Sequence[Run], store: RunStore,
+                   workers: int) -> list[list[Run]]:
     """Splits the planned runs not stored yet between ``workers`` processes, round robin.
 
     The split is made once, before any worker starts, so two workers never train the same

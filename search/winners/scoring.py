@@ -59,9 +59,9 @@ def errors_of(logits: np.ndarray, test: TestData) -> int:
     return int(np.sum(np.argmax(logits, axis=1) != test.y))
 
 
-def test_logits(model: object, test: TestData, batch_size: int) -> np.ndarray:
+def test_logits(model: keras.Model, test: TestData, batch_size: int) -> np.ndarray:
     """The model's logits on the test images."""
-    return model.predict(test.x, batch_size=batch_size, verbose=0)  # type: ignore[attr-defined]
+    return model.predict(test.x, batch_size=batch_size, verbose=0)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

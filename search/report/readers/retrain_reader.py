@@ -117,7 +117,7 @@ class RetrainRow:
 
     def saved_softmax(self) -> list[Path]:
         """The runs' saved test softmax files that are still on disk."""
-        return [m.softmax for m in self.saved_members()]  # type: ignore[misc]
+        return [m.softmax for m in self.saved_members() if m.softmax is not None]
 
     def steps_per_run(self) -> int | None:
         """Optimiser steps of a run (see :func:`mean_steps`)."""
