@@ -2,8 +2,8 @@
 hands the work to one command module (search, retrain, with selection and calibration as
 their steps); ``common`` holds what the commands share."""
 
-from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+from search.cli.common import UsageError, check_feasible, checkpoint_dir, set_threads, stopped_by
 from search.cli.main import PATH_FLAGS, build_parser, main
 
-__all__ = ["PATH_FLAGS", "UsageError", "build_parser", "checkpoint_dir", "main", "set_threads",
-           "stopped_by"]
+__all__ = ["PATH_FLAGS", "UsageError", "build_parser", "check_feasible", "checkpoint_dir", "main",
+           "set_threads", "stopped_by"]

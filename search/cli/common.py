@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["UsageError", "checkpoint_dir", "set_threads", "stopped_by"]
+if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
+    from objectives.base import Method
+    from objectives.budget import Budget
+    from search.winners.retraining import Candidate
+
+__all__ = ["UsageError", "check_feasible", "checkpoint_dir", "set_threads", "stopped_by"]
 
 
 class UsageError(ValueError):
@@ -51,3 +56,17 @@ def checkpoint_dir(args: argparse.Namespace) -> Path:
 
     return Path(args.checkpoint_dir) if args.checkpoint_dir else (
         files_dir(args.storage) / "checkpoints")
+
+
+def check_feasible(method: Method, candidates: Sequence[Candidate], budget: Budget,
+                   doing: str) -> None:
+    """Refuses, before anything trains, a candidate that ``budget`` cannot train (a cap
+    on model size, say): ``doing`` is what would have been done with it."""
+    from objectives import InfeasibleConfig
+
+    for candidate in candidates:
+        try:
+            method.check(candidate.trial.params, budget)
+        except InfeasibleConfig as exc:
+            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
+                             f"{doing} under profile {budget.name!r}: {exc}") from None

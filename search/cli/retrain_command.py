@@ -7,7 +7,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+from search.cli.common import (
+    UsageError, check_feasible, checkpoint_dir, set_threads, stopped_by)
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from objectives.base import Method
@@ -107,7 +108,7 @@ def _best_candidates(args: argparse.Namespace, method: Method, count: int) -> li
 
 def retrain_command(args: argparse.Namespace) -> int:
     """``run_study.py --retrain K``: the chosen configurations trained K times, on test."""
-    from objectives import InfeasibleConfig, get_method, get_profile
+    from objectives import get_method, get_profile
     from search.winners.retraining import Candidate, pending_shares, plan_runs
     from search.running.runtime import device_line
     from search.stats import summarize
@@ -127,12 +128,7 @@ def retrain_command(args: argparse.Namespace) -> int:
         ranked = [Candidate.reference(method)]
     else:
         ranked = _best_candidates(args, method, max(args.top, args.select))
-    for candidate in ranked:
-        try:
-            method.check(candidate.trial.params, budget)
-        except InfeasibleConfig as exc:
-            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
-                             f"retrained under profile {budget.name!r}: {exc}") from None
+    check_feasible(method, ranked, budget, "retrained")
     inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
     print(device_line(), flush=True)
     selected_at = None

@@ -9,7 +9,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from search.cli.common import UsageError, checkpoint_dir, set_threads, stopped_by
+from search.cli.common import (
+    UsageError, check_feasible, checkpoint_dir, set_threads, stopped_by)
 
 if TYPE_CHECKING:  # the commands import TensorFlow only once the input is checked
     from objectives.base import Method
@@ -80,19 +81,13 @@ def select_command(args: argparse.Namespace, method: Method, ranked: list[Candid
     """Runs (or tops up) the selection of ``ranked``; returns them best mean first, the
     exit code (non-zero when a worker failed and runs are missing) and the selection's
     profile, which the retrains record."""
-    from objectives import InfeasibleConfig
     from search.winners.retraining import pending_shares
     from search.winners.select import plan_selection, rank
     from search.running.workers import run_parallel
     from storage import SelectionStore
 
     budget = _profile(args, ranked)
-    for candidate in ranked:
-        try:
-            method.check(candidate.trial.params, budget)
-        except InfeasibleConfig as exc:
-            raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
-                             f"selected under profile {budget.name!r}: {exc}") from None
+    check_feasible(method, ranked, budget, "selected")
     # On the labeled subset the studies searched on, whatever this retrain's labels: a
     # label sweep retrains the configuration chosen at the search's setting.
     redraw = args.select_labels == "redrawn"
