@@ -184,7 +184,9 @@ stage_snapshot() {
   [ "$(realpath "$DB_DIR")" = "$(realpath results)" ] && return
   for live in "$DB_DIR"/*.db; do
     # Only what a campaign wrote since: an unchanged database keeps its committed bytes.
-    [ "$live" -nt "results/${live##*/}" ] || continue
+    # (A writer in WAL mode appends to <db>-wal; the database file changes at checkpoints.)
+    [ "$live" -nt "results/${live##*/}" ] || [ "$live-wal" -nt "results/${live##*/}" ] \
+      || continue
     python -c 'import sqlite3, sys
 source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
 source.backup(target)
