@@ -12,6 +12,7 @@ import optuna
 
 from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.calibration import calibration_sections
+from search.report.paired import paired_sections
 from search.report.figures import (
     gan_grid,
     grid_groups,
@@ -70,12 +71,14 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     overview_md, overview_html, drawn = overview(rows, protocol, plots)
     costs_md, costs_html, spent = costs(rows, plots)
     calibration_md, calibration_html, measured = calibration_sections(studies, plots)
-    written += drawn + spent + measured
+    ensembles = {(p.row.study, p.row.trial): p.ensemble for p in protocol if p.ensemble}
+    paired_md, paired_html, paired = paired_sections(retrains, ensembles, plots)
+    written += drawn + spent + measured + paired
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
           "the official 10,000 images (touched only by retraining).", "", *overview_md,
           "## Methods compared (ours, measured)", "", md_table(head, body), "",
           *costs_md, *calibration_md, "## Paper anchors (MNIST, 100 labels)", "",
-          md_table(anchor_head, anchor_body), "", *protocol_md]
+          md_table(anchor_head, anchor_body), "", *protocol_md, *paired_md]
     if retrains:
         md += ["## All retrain groups", "", md_table(
             ["method", "config", "profile", "labels", "labeled subset", "runs", "test acc",
@@ -93,7 +96,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                 f"<h2>Methods compared (ours, measured)</h2>{html_table(head, body)}",
                 *costs_html, *calibration_html,
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
-                f"{html_table(anchor_head, anchor_body)}", *protocol_html]
+                f"{html_table(anchor_head, anchor_body)}", *protocol_html, *paired_html]
     sweep_md, sweep_html, drawn = sweep_sections(retrains, study_rows, plots)
     md += sweep_md
     sections += sweep_html

@@ -1,0 +1,80 @@
+"""The reference against a searched configuration, draw by draw: pairs by hand, the paired
+t-test by its formula, and the section in the report."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from search.report.paired import paired_sections, pairings
+from search.report.readers.retrain_reader import retrain_rows
+from storage.results import RetrainRun, RetrainStore
+
+REFERENCE = [100, 120, 236, 95, 90]
+WINNER = [80, 100, 130, 85, 88]
+
+
+def _runs(store: RetrainStore, study: str, trial: int, errors: list[int], profile: str,
+          vary: bool = True, budget: str = "c61dbfcec051") -> None:
+    for seed, e in enumerate(errors):
+        store.add(RetrainRun(study, "gan", trial, {"lr": 3e-4 if trial < 0 else 1e-3},
+                             profile, 100, seed, seed if vary else 0, vary, 0.98,
+                             1 - e / 10_000, e, 10_000, 300, 60.0, budget=budget,
+                             notes={"test_curve": {"10": 3 * e, "300": e},
+                                    "steps_per_epoch": 600}))
+
+
+@pytest.fixture()
+def url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = RetrainStore(url)
+    _runs(store, "gan-reference", -1, REFERENCE, "official")
+    _runs(store, "gan-levers", 7, WINNER, "official")
+    _runs(store, "gan-levers", 8, [90, 90], "final")  # another profile: no pair
+    _runs(store, "gan-levers", 9, [70, 75, 72], "official", vary=False)  # one subset
+    _runs(store, "gan-levers", 10, [99], "official")  # one draw only
+    return url
+
+
+def test_pairs_only_the_same_draws_under_the_same_profile(url: str) -> None:
+    rows = retrain_rows(url, ["gan-levers"])
+    (pairing,) = pairings(rows)
+    assert (pairing.reference.trial, pairing.challenger.trial) == (-1, 7)
+    assert [(s, r.test_errors, c.test_errors) for s, r, c in pairing.draws] == list(
+        zip(range(5), REFERENCE, WINNER, strict=True))
+    assert pairing.differences == [-20, -20, -106, -10, -2] and pairing.wins == 5
+
+
+def test_paired_t_test_by_its_formula(url: str) -> None:
+    (pairing,) = pairings(retrain_rows(url, ["gan-levers"]))
+    d = [w - r for w, r in zip(WINNER, REFERENCE, strict=True)]
+    n = len(d)
+    mean = sum(d) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+    t = mean / (sd / math.sqrt(n))
+    assert pairing.p_value == pytest.approx(2 * stats.t.sf(abs(t), n - 1))
+
+
+def test_no_test_when_every_difference_is_the_same(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    store = RetrainStore(url)
+    _runs(store, "gan-reference", -1, [100, 110], "official")
+    _runs(store, "gan-levers", 7, [90, 100], "official")
+    (pairing,) = pairings(retrain_rows(url, ["gan-levers"]))
+    assert pairing.p_value is None and pairing.wins == 2
+
+
+def test_the_section_shows_draws_ensembles_and_curves(url: str, tmp_path: Path) -> None:
+    rows = retrain_rows(url, ["gan-levers"])
+    md, parts, written = paired_sections(rows, {("gan-levers", 7): (75, 5)}, tmp_path)
+    text = "\n".join(md)
+    assert "the reference against gan-levers#7" in text
+    assert "| 2 | 236 | 130 | -106 |" in text
+    assert "| gan-levers#7 | 96.6 ± 20.1 | 75 (5 models) |" in text
+    assert "| reference | 128.2 ± 61.3 | – |" in text
+    assert "better on 5 of 5 draws; paired t-test p = " in text
+    assert [p.name for p in written] == ["paired_curves_0.png"] and written[0].stat().st_size
+    assert len(parts) == 1
