@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scipy import stats
 
@@ -52,6 +52,11 @@ class MethodRow:
     selection_hours: float = 0.0
     retrain_hours: float = 0.0
     selection: tuple[SelectionGroup, ...] = ()
+    # Against the row with the fewest mean test errors under the same profile (for that
+    # row itself, the runner-up): whichever method leads, each other is tested against it.
+    leader: str | None = None
+    errors_diff_to_leader: float | None = None
+    leader_welch_p: float | None = None
 
     @property
     def compute_hours(self) -> float:
@@ -129,6 +134,27 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
             retrain_hours=sum(r.seconds for r in retrains if r.study in names) / 3600.0,
             selection=tuple(mine),
         ))
+    return _against_leaders(out, [by_label[label][0].profile for label in order])
+
+
+def _against_leaders(rows: list[MethodRow], profiles: Sequence[str]) -> list[MethodRow]:
+    """Each row's Welch test against the leader of its profile: the row with the fewest
+    mean test errors over at least two runs; the leader is tested against the runner-up."""
+    out = []
+    for row, profile in zip(rows, profiles, strict=True):
+        rivals = sorted(((g.test_errors_mean, i, r.method, g)
+                         for i, (r, p) in enumerate(zip(rows, profiles, strict=True))
+                         if p == profile and r is not row
+                         and (g := r.retrain) is not None and g.runs >= 2),
+                        key=lambda rival: rival[:2])
+        mine = row.retrain
+        if not rivals or mine is None or mine.runs < 2:
+            out.append(row)
+            continue
+        _, _, leader, group = rivals[0]
+        diff, p_value = welch(mine.errors, group.errors)
+        out.append(replace(row, leader=leader, errors_diff_to_leader=diff,
+                           leader_welch_p=p_value))
     return out
 
 
@@ -148,7 +174,7 @@ def p_text(p: float | None) -> str:
 def main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
     head = ["method", "finished / pruned / failed", "best val acc", "test acc (95 % CI)",
             "test errors /10k (mean ± std, n)", "Δ errors vs baseline (Welch p)",
-            "compute h"]
+            "Δ errors vs the leader (Welch p)", "compute h"]
     body = []
     for r in rows:
         g = r.retrain
@@ -163,8 +189,11 @@ def main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
                f" ({g.labeled_subset} labels)") if g else "–"
         diff = "–" if r.errors_diff_to_baseline is None else (
             f"{r.errors_diff_to_baseline:+.1f} ({p_text(r.welch_p)})")
+        lead = "–" if r.errors_diff_to_leader is None else (
+            f"{r.errors_diff_to_leader:+.1f} vs {r.leader} ({p_text(r.leader_welch_p)})")
         body.append([r.method, f"{r.complete + r.pruned} / {r.pruned} / {r.failed}",
-                     num(r.best_val_accuracy), acc, err, diff, f"{r.compute_hours:.2f}"])
+                     num(r.best_val_accuracy), acc, err, diff, lead,
+                     f"{r.compute_hours:.2f}"])
     return head, body
 
 

@@ -11,6 +11,7 @@ from scipy import stats
 import analyze
 from search.report.readers.study_reader import collect, retrain_rows
 from search.report import label_sweeps, method_rows
+from search.report.tables import main_table
 from storage import RetrainRun, RetrainStore, open_storage
 
 
@@ -148,6 +149,16 @@ def test_method_table_welch_and_ci_by_hand(tmp_path: Path) -> None:
         stats.ttest_ind(gan_errors, base_errors, equal_var=False).pvalue)
     assert gan.retrain.labeled_subset == "varied per run"
     assert base.compute_hours == pytest.approx(1.5 + 6.0 / 3600)
+    # Against the leader (the GAN, fewest errors): the baseline is tested against it, and
+    # the leader against the runner-up, the same test the other way round.
+    assert (base.leader, gan.leader) == ("gan", "supervised")
+    assert base.errors_diff_to_leader == pytest.approx(900.0 - np.mean(gan_errors))
+    assert gan.errors_diff_to_leader == pytest.approx(-base.errors_diff_to_leader)
+    assert base.leader_welch_p == pytest.approx(gan.welch_p)
+    assert gan.leader_welch_p == pytest.approx(gan.welch_p)
+    head, body = main_table(table)
+    assert head[6] == "Δ errors vs the leader (Welch p)"
+    assert body[0][6] == f"+{900.0 - np.mean(gan_errors):.1f} vs gan (p = {gan.welch_p:.3f})"
 
 
 def test_filters(tmp_path: Path) -> None:
