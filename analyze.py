@@ -98,11 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(write_tables(out, rows, retrains))
     if not args.no_plots:
         from search.report import method_rows, write_report
+        from search.report.ablation import ablations
 
         beside = {log.stem: read_epoch_log(log) for log in args.curve_log}
+        ablated = [a for a in ablations(urls) if a.study in study_urls]
         written = write_report(out, studies, rows, method_rows(rows, retrains, selections),
                                retrains,
-                               study_urls=study_urls, protocol=protocol, beside_curves=beside)
+                               study_urls=study_urls, protocol=protocol, beside_curves=beside,
+                               ablations=ablated)
         print(f"wrote {written['md']}, {written['html']} and {len(written['plots'])} plot "
               f"files in {out / 'plots'}")
         if args.screenshot:

@@ -33,6 +33,9 @@
 #   levers-select  its top 3, each with 3 labeled draws at `final`, validation only, then
 #                the winner through the official protocol: `--profile official`, 5 runs with
 #                data seed = model seed = 0-4, the draws of results/official.db
+#   levers-ablate  the path from the paper setting to the winner (trial $ABLATE_TRIAL):
+#                each changed parameter reverted alone, 2 redrawn draws each, validation
+#                only, at $ABLATE_PROFILE (default select: 30 of 120 epochs)
 # The modern anchor (#35), in results/fixmatch.db (after the GAN's campaign: two cores):
 #   fixmatch     FixMatch searched at `final`: calibrated on 6, Hyperband, 16 trials; its
 #                top 3 selected over 3 redrawn labeled subsets; 5 retrains on the search's
@@ -167,6 +170,18 @@ stage_levers-select() {
   local levers=(--method gan --study-name gan-levers --storage sqlite:///$DB_DIR/levers.db)
   train gan-levers-select "${levers[@]}" --retrain 5 --select 3 --select-seeds 3 \
     --select-labels redrawn --select-profile final --vary-labeled --profile official
+}
+
+stage_levers-ablate() {
+  # The winner is the trial levers-select retrained (its retrain runs' source trial);
+  # the profile, the cheapest that the calibration shows ranks like `final`.
+  if [ -z "${ABLATE_TRIAL:-}" ]; then
+    echo "pipeline.sh: levers-ablate needs \$ABLATE_TRIAL, the winner's trial number" >&2
+    exit 2
+  fi
+  train gan-levers-ablate --method gan --study-name gan-levers \
+    --storage "sqlite:///$DB_DIR/levers.db" --ablate "$ABLATE_TRIAL" --select-seeds 2 \
+    --select-profile "${ABLATE_PROFILE:-select}"
 }
 
 stage_fixmatch() {

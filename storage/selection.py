@@ -33,13 +33,22 @@ import sqlalchemy as sa
 
 from storage.results import RunStore, run_table
 
-__all__ = ["REDRAWN", "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionRun",
-           "SelectionStore", "redrawn"]
+__all__ = ["ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN", "SELECTION_SEED_BASE",
+           "SELECTION_TABLE", "SelectionRun", "SelectionStore", "ablation_study", "redrawn"]
 
 # Selection seeds start here, clear of the search's and the retrains' (the first K).
 SELECTION_SEED_BASE = 1000
 # The data seed a selection's summary shows when every run drew its own labeled subset.
 REDRAWN = -1
+# An ablation's runs (``search.winners.ablation``) are selection runs of the study
+# ``<study>-ablation``, each noting the parameter it reverted, or this for none.
+ABLATION_SUFFIX = "-ablation"
+ABLATION_WINNER = "winner"
+
+
+def ablation_study(study_name: str) -> str:
+    """The study name under which ``study_name``'s ablation runs are stored."""
+    return f"{study_name}{ABLATION_SUFFIX}"
 
 
 def redrawn(data_seed: int, seed: int) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from search.cli.common import (
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # the commands import TensorFlow only once the input is check
     from search.winners.retraining import Candidate
     from storage.selection import SelectionRun
 
-__all__ = ["select_command", "select_worker"]
+__all__ = ["select_command", "select_worker", "train_selection"]
 
 
 def _searched(ranked: list[Candidate], key: str) -> Any:
@@ -40,9 +41,11 @@ def _profile(args: argparse.Namespace, ranked: list[Candidate]) -> Budget:
     return get_profile(args.select_profile or _searched(ranked, "profile"))
 
 
-def _run(args: argparse.Namespace, budget_name: str,
-         planned: list[SelectionRun]) -> list[SelectionRun]:
-    """Trains (or reuses) ``planned`` in this process, each run on its labeled subset."""
+def train_selection(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
+                    on_run: Callable[[SelectionRun], None] | None = None
+                    ) -> list[SelectionRun]:
+    """Trains (or reuses) ``planned`` in this process, each run on its labeled subset;
+    ``on_run`` prints each (default: the selection's line)."""
     from functools import lru_cache
 
     from objectives import get_method, get_profile, make_search_data, resolve_source
@@ -57,7 +60,7 @@ def _run(args: argparse.Namespace, budget_name: str,
         return make_search_data(images, labels, planned[0].n_labeled, seed)
 
     return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
-                         SelectionStore(args.storage), on_run=_report,
+                         SelectionStore(args.storage), on_run=on_run or _report,
                          pretrain_cache=PretrainCache(files_dir(args.storage)
                                                       / "pretrain-cache"),
                          checkpoint_dir=checkpoint_dir(args))
@@ -73,7 +76,7 @@ def select_worker(args: argparse.Namespace, budget_name: str, planned: list[Sele
                   threads: int) -> None:
     """One selection worker; module level, so a parallel selection can spawn it."""
     set_threads(threads)
-    _run(args, budget_name, planned)
+    train_selection(args, budget_name, planned)
 
 
 def select_command(args: argparse.Namespace, method: Method, ranked: list[Candidate]
@@ -101,7 +104,7 @@ def select_command(args: argparse.Namespace, method: Method, ranked: list[Candid
     store = SelectionStore(args.storage)
     code = 0
     if args.workers == 1:
-        runs = _run(args, budget.name, planned)
+        runs = train_selection(args, budget.name, planned)
     else:
         shares = [s for s in pending_shares(planned, store, args.workers) if s]
         store.ensure_schema()  # once, before workers race to create it

@@ -11,6 +11,7 @@ from typing import Any
 import optuna
 
 from search.report.readers.study_reader import RetrainRow, StudyRow
+from search.report.ablation import Ablation, ablation_sections
 from search.report.calibration import calibration_sections
 from search.report.paired import paired_sections
 from search.report.figures import (
@@ -46,7 +47,8 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                  rows: Sequence[MethodRow], retrains: Sequence[RetrainRow],
                  study_urls: Mapping[str, str] | None = None,
                  protocol: Sequence[ProtocolResult] = (),
-                 beside_curves: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 beside_curves: Mapping[str, Any] | None = None,
+                 ablations: Sequence[Ablation] = ()) -> dict[str, Any]:
     """Writes ``REPORT.md``, ``report.html`` and the figures under ``out``.
 
     Args:
@@ -58,6 +60,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
         study_urls: Study name to the storage URL its trials' files are recorded against.
         protocol: Official-protocol results, shown beside the paper's figures.
         beside_curves: Named per-seed (step, test errors) curves drawn beside theirs.
+        ablations: The ablations of the reported studies (``search.report.ablation``).
 
     Returns:
         ``{"md": ..., "html": ..., "plots": [...]}`` paths.
@@ -73,12 +76,13 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     calibration_md, calibration_html, measured = calibration_sections(studies, plots)
     ensembles = {(p.row.study, p.row.trial): p.ensemble for p in protocol if p.ensemble}
     paired_md, paired_html, paired = paired_sections(retrains, ensembles, plots)
+    ablation_md, ablation_html, _ = ablation_sections(ablations)
     written += drawn + spent + measured + paired
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
           "the official 10,000 images (touched only by retraining).", "", *overview_md,
           "## Methods compared (ours, measured)", "", md_table(head, body), "",
           *costs_md, *calibration_md, "## Paper anchors (MNIST, 100 labels)", "",
-          md_table(anchor_head, anchor_body), "", *protocol_md, *paired_md]
+          md_table(anchor_head, anchor_body), "", *protocol_md, *paired_md, *ablation_md]
     if retrains:
         md += ["## All retrain groups", "", md_table(
             ["method", "config", "profile", "labels", "labeled subset", "runs", "test acc",
@@ -96,7 +100,8 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                 f"<h2>Methods compared (ours, measured)</h2>{html_table(head, body)}",
                 *costs_html, *calibration_html,
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
-                f"{html_table(anchor_head, anchor_body)}", *protocol_html, *paired_html]
+                f"{html_table(anchor_head, anchor_body)}", *protocol_html, *paired_html,
+                *ablation_html]
     sweep_md, sweep_html, drawn = sweep_sections(retrains, study_rows, plots)
     md += sweep_md
     sections += sweep_html

@@ -24,6 +24,7 @@ from typing import Any
 
 from objectives.base import Method, RunContext
 from objectives.budget import Budget
+from objectives.cache import cache_key
 from objectives.data import SearchData
 from objectives.progress import EpochProgress
 from objectives.training import release, train
@@ -99,9 +100,12 @@ def run_selection(
         if run is None:
             checkpoint = None
             if checkpoint_dir is not None:
+                # The parameters' hash tells apart runs of one trial under other
+                # parameters (an ablation's variants).
                 checkpoint = (checkpoint_dir / planned_run.study_name
                               / f"select-trial{planned_run.source_trial}"
-                                f"-{planned_run.budget}-seed{planned_run.seed}.ckpt")
+                                f"-{planned_run.budget}-seed{planned_run.seed}"
+                                f"-{cache_key(dict(planned_run.params))[:8]}.ckpt")
             label = (f"{planned_run.study_name}#{planned_run.source_trial} selection seed "
                      f"{planned_run.seed}")
             context = RunContext(seed=planned_run.seed, pretrain_cache=pretrain_cache,
@@ -110,7 +114,7 @@ def run_selection(
                            budget, context)
             run = replace(planned_run, val_accuracy=result.val_accuracy,
                           epochs=result.epochs, seconds=result.seconds,
-                          notes=dict(context.notes))
+                          notes={**planned_run.notes, **context.notes})
             store.add(run)
             release()
         on_run(run)

@@ -1,0 +1,101 @@
+"""``run_study.py --ablate TRIAL``: the path from the method's reference to a trial of the
+study, each differing parameter reverted alone, trained on redrawn labeled draws and
+scored on validation only (``search.winners.ablation``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from search.cli.common import UsageError, check_feasible, set_threads
+
+if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
+    from storage.selection import SelectionRun
+
+__all__ = ["ablate_command", "ablate_worker"]
+
+
+def _report(run: SelectionRun) -> None:
+    print(f"  {run.notes.get('ablation')} seed {run.seed}: val {run.val_accuracy:.4f}, "
+          f"{run.epochs} epochs, {run.seconds:.1f} s", flush=True)
+
+
+def ablate_worker(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
+                  threads: int) -> None:
+    """One ablation worker; module level, so a parallel ablation can spawn it."""
+    from search.cli.select_command import train_selection
+
+    set_threads(threads)
+    train_selection(args, budget_name, planned, _report)
+
+
+def ablate_command(args: argparse.Namespace) -> int:
+    """Plans (or tops up) the ablation of trial ``args.ablate`` and prints its table."""
+    import optuna
+
+    from objectives import get_method, get_profile
+    from search.cli.select_command import train_selection
+    from search.running.workers import run_parallel
+    from search.winners.ablation import WINNER, plan_ablation, variants
+    from search.winners.retraining import Candidate, pending_shares
+    from search.stats import summarize
+    from storage import SelectionStore, mask_url, open_storage, require_database
+
+    method = get_method(args.method)
+    if method.reference_params is None:
+        raise UsageError(f"method {method.name!r} has no reference configuration to "
+                         "ablate towards")
+    if not args.study_name:
+        raise UsageError("--ablate needs --study-name: the study that holds the trial")
+    require_database(args.storage)
+    try:
+        study = optuna.load_study(study_name=args.study_name,
+                                  storage=open_storage(args.storage))
+    except KeyError:
+        raise UsageError(f"no study {args.study_name!r} in {mask_url(args.storage)}") from None
+    trial = next((t for t in study.get_trials(deepcopy=False) if t.number == args.ablate),
+                 None)
+    if trial is None or not trial.params:
+        raise UsageError(f"{args.study_name} has no trial #{args.ablate} with parameters")
+    budget = get_profile(args.select_profile or args.profile)
+    configurations = variants(method.space, trial.params, method.reference_params)
+    if len(configurations) == 1:
+        raise UsageError(f"{args.study_name}#{args.ablate} is the reference configuration: "
+                         "nothing to ablate")
+    candidates = [Candidate(args.study_name, optuna.trial.create_trial(
+        state=optuna.trial.TrialState.WAITING, params=params,
+        distributions=method.space.distributions(params))) for _, params in configurations]
+    for candidate in candidates:
+        candidate.trial.number = args.ablate  # a refusal names the winner's trial
+    check_feasible(method, candidates, budget, "ablated")
+    planned = plan_ablation(method, args.study_name, args.ablate, configurations, budget,
+                            args.select_seeds, args.n_labeled)
+    print(f"ablating {args.study_name}#{args.ablate} towards the reference: "
+          f"{len(configurations) - 1} parameter(s) reverted one at a time, "
+          f"{args.select_seeds} redrawn labeled draws each, validation only, profile "
+          f"{budget.name}", flush=True)
+    store = SelectionStore(args.storage)
+    code = 0
+    if args.workers == 1:
+        runs = train_selection(args, budget.name, planned, _report)
+    else:
+        shares = [s for s in pending_shares(planned, store, args.workers) if s]
+        store.ensure_schema()  # once, before workers race to create it
+        threads = max(1, args.threads // max(1, len(shares)))
+        if shares:
+            code = run_parallel(args.storage, [], ablate_worker,
+                                [(args, budget.name, share, threads) for share in shares])
+        runs = [r for r in (store.find(p) for p in planned) if r is not None]
+    if len(runs) < len(planned):
+        print(f"{len(planned) - len(runs)} ablation run(s) missing: a worker failed; rerun "
+              "the same command to train them", file=sys.stderr)
+        return code or 1
+    by_label = {label: summarize([r.val_accuracy for r in runs
+                                  if r.notes.get("ablation") == label])
+                for label, _ in configurations}
+    winner = by_label[WINNER].mean
+    for label, summary in by_label.items():
+        change = "" if label == WINNER else f"  ({summary.mean - winner:+.4f} vs the winner)"
+        print(f"  {label}: val {summary.mean:.4f} ± {summary.std:.4f} (n={summary.n}){change}")
+    return code
