@@ -115,9 +115,11 @@ def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
     # A parallel retrain splits the seeds between the workers: each is trained once.
     retrain = ("--method", "supervised", "--profile", "smoke", "--storage", url,
                "--data-dir", str(mnist_dir), "--retrain", "3", "--workers", "2",
-               "--select", "1")  # the split of retrains is the point, not selection
+               "--select", "2", "--select-seeds", "1")
     code, out, _ = run_cli(capsys, *retrain)
     assert code == 0 and "2 worker(s)" in out
+    # The selection's two runs were split between the workers too.
+    assert len(SelectionStore(url).runs()) == 2
     # Seeds 1-3: seed 0 would repeat the search trials' own runs.
     assert sorted(r["seed"] for r in RetrainStore(url).runs()) == [1, 2, 3]
     # Nothing left to train: no worker starts, and the summary covers the stored seeds.

@@ -35,12 +35,11 @@ def ablate_command(args: argparse.Namespace) -> int:
     import optuna
 
     from objectives import get_method, get_profile
-    from search.cli.select_command import train_selection
-    from search.running.workers import run_parallel
-    from search.winners.ablation import WINNER, plan_ablation, variants
-    from search.winners.retraining import Candidate, pending_shares
+    from search.cli.select_command import train_planned
     from search.stats import summarize
-    from storage import SelectionStore, mask_url, open_storage, require_database
+    from search.winners.ablation import WINNER, plan_ablation, variants
+    from search.winners.retraining import Candidate
+    from storage import mask_url, open_storage, require_database
 
     method = get_method(args.method)
     if method.reference_params is None:
@@ -75,18 +74,7 @@ def ablate_command(args: argparse.Namespace) -> int:
           f"{len(configurations) - 1} parameter(s) reverted one at a time, "
           f"{args.select_seeds} redrawn labeled draws each, validation only, profile "
           f"{budget.name}", flush=True)
-    store = SelectionStore(args.storage)
-    code = 0
-    if args.workers == 1:
-        runs = train_selection(args, budget.name, planned, _report)
-    else:
-        shares = [s for s in pending_shares(planned, store, args.workers) if s]
-        store.ensure_schema()  # once, before workers race to create it
-        threads = max(1, args.threads // max(1, len(shares)))
-        if shares:
-            code = run_parallel(args.storage, [], ablate_worker,
-                                [(args, budget.name, share, threads) for share in shares])
-        runs = [r for r in (store.find(p) for p in planned) if r is not None]
+    runs, code = train_planned(args, budget.name, planned, ablate_worker, _report)
     if len(runs) < len(planned):
         print(f"{len(planned) - len(runs)} ablation run(s) missing: a worker failed; rerun "
               "the same command to train them", file=sys.stderr)

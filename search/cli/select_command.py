@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the commands import TensorFlow only once the input is check
     from search.winners.retraining import Candidate
     from storage.selection import SelectionRun
 
-__all__ = ["select_command", "select_worker", "train_selection"]
+__all__ = ["select_command", "select_worker", "train_planned", "train_selection"]
 
 
 def _searched(ranked: list[Candidate], key: str) -> Any:
@@ -79,15 +79,36 @@ def select_worker(args: argparse.Namespace, budget_name: str, planned: list[Sele
     train_selection(args, budget_name, planned)
 
 
+def train_planned(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
+                  worker: Callable[..., None],
+                  on_run: Callable[[SelectionRun], None] | None = None
+                  ) -> tuple[list[SelectionRun], int]:
+    """Trains (or reuses) ``planned``: in this process with one worker, else split between
+    ``args.workers`` processes running ``worker(args, budget_name, share, threads)``.
+    Returns the stored runs (fewer than planned if a worker failed) and the exit code."""
+    from search.running.workers import run_parallel
+    from search.winners.retraining import pending_shares
+    from storage import SelectionStore
+
+    if args.workers == 1:
+        return train_selection(args, budget_name, planned, on_run), 0
+    store = SelectionStore(args.storage)
+    shares = [s for s in pending_shares(planned, store, args.workers) if s]
+    store.ensure_schema()  # once, before workers race to create it
+    threads = max(1, args.threads // max(1, len(shares)))
+    code = 0
+    if shares:
+        code = run_parallel(args.storage, [], worker,
+                            [(args, budget_name, share, threads) for share in shares])
+    return [r for r in (store.find(p) for p in planned) if r is not None], code
+
+
 def select_command(args: argparse.Namespace, method: Method, ranked: list[Candidate]
                    ) -> tuple[list[Candidate], int, str]:
     """Runs (or tops up) the selection of ``ranked``; returns them best mean first, the
     exit code (non-zero when a worker failed and runs are missing) and the selection's
     profile, which the retrains record."""
-    from search.winners.retraining import pending_shares
     from search.winners.select import plan_selection, rank
-    from search.running.workers import run_parallel
-    from storage import SelectionStore
 
     budget = _profile(args, ranked)
     check_feasible(method, ranked, budget, "selected")
@@ -101,22 +122,11 @@ def select_command(args: argparse.Namespace, method: Method, ranked: list[Candid
             "candidate" if redraw else "fresh model seeds on the search's labeled subset")
     print(f"selecting among the {len(ranked)} best trials: {args.select_seeds} runs each "
           f"({what}), validation only, profile {budget.name}", flush=True)
-    store = SelectionStore(args.storage)
-    code = 0
-    if args.workers == 1:
-        runs = train_selection(args, budget.name, planned)
-    else:
-        shares = [s for s in pending_shares(planned, store, args.workers) if s]
-        store.ensure_schema()  # once, before workers race to create it
-        threads = max(1, args.threads // max(1, len(shares)))
-        if shares:
-            code = run_parallel(args.storage, [], select_worker,
-                                [(args, budget.name, share, threads) for share in shares])
-        runs = [r for r in (store.find(p) for p in planned) if r is not None]
-        if len(runs) < len(planned):
-            print(f"{len(planned) - len(runs)} selection run(s) missing: a worker failed; "
-                  "rerun the same command to train them", file=sys.stderr)
-            return ranked, code or 1, budget.name
+    runs, code = train_planned(args, budget.name, planned, select_worker)
+    if len(runs) < len(planned):
+        print(f"{len(planned) - len(runs)} selection run(s) missing: a worker failed; "
+              "rerun the same command to train them", file=sys.stderr)
+        return ranked, code or 1, budget.name
     order = rank(ranked, runs)
     for i, chosen in enumerate(order):
         s = chosen.summary
