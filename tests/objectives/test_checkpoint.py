@@ -189,13 +189,13 @@ def test_killed_pretraining_resumes_and_reports_every_step(
     with pytest.raises(KeyboardInterrupt):
         train(method, params, tiny_data, budget,
               RunContext(seed=0, checkpoint=path, pretrain_callbacks=[Kill(2)]))
-    saved = load_checkpoint(pretrain_checkpoint(path))  # type: ignore[arg-type]
+    saved = load_checkpoint(pretrain_checkpoint(path))
     assert saved is not None and saved["epoch"] == 2 and not path.exists()
     release()
     # As if the two epochs before the cut had taken 1,000 s: the run's time counts them.
     (clock,) = [state for state in saved["callbacks"] if "seconds" in state]
     clock["seconds"] = 1000.0
-    pretrain_checkpoint(path).write_bytes(pickle.dumps(saved))  # type: ignore[union-attr]
+    pretrain_checkpoint(path).write_bytes(pickle.dumps(saved))
 
     reports: list[tuple[int, float]] = []
     context = RunContext(seed=0, checkpoint=path,

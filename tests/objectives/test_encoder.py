@@ -9,7 +9,7 @@ def _config(**overrides: object) -> EncoderConfig:
     base = dict(kernel_size=3, depth=2, filters=8, latent_width=16, downsample="max_pool",
                 padding="same", dropout=0.0)
     base.update(overrides)
-    return EncoderConfig(**base)  # type: ignore[arg-type]
+    return EncoderConfig(**base)  # type: ignore[arg-type]  # a dict of mixed values
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def test_plateau_stops_once_the_signal_flattens() -> None:
         stop_training = False
 
     plateau = Plateau("loss", "min", patience=2, min_gain=0.01)
-    plateau.set_model(Model())  # type: ignore[arg-type]
+    plateau.set_model(Model())  # type: ignore[arg-type]  # a stand-in with the attributes read
     # 1.0 -> 0.9 is progress; 0.895 and 0.894 are under 1 % better than 0.9: two flat
     # epochs stop it.
     for epoch, loss in enumerate([1.0, 0.9, 0.895]):
@@ -170,7 +170,7 @@ def test_plateau_stops_once_the_signal_flattens() -> None:
     plateau.on_epoch_end(3, {"loss": 0.894})
     assert plateau.model.stop_training
     rising = Plateau("knn_accuracy", "max", patience=1, min_gain=0.005)
-    rising.set_model(Model())  # type: ignore[arg-type]
+    rising.set_model(Model())  # type: ignore[arg-type]  # a stand-in with the attributes read
     for epoch, acc in enumerate([0.5, 0.6, 0.7]):
         rising.on_epoch_end(epoch, {"knn_accuracy": acc})
     assert not rising.model.stop_training

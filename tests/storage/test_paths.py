@@ -72,7 +72,7 @@ def test_an_unusable_path_is_one_line_exit_2_and_creates_nothing(
     _, run = ENTRIES[entry]
     argv = [flag, bad.replace("{tmp}", str(scratch))]
     args = (argv, capsys, monkeypatch) if entry == "benchmarks" else (argv, capsys)
-    code, err = run(*args)  # type: ignore[operator]
+    code, err = run(*args)  # type: ignore[operator]  # the entries take 2 or 3 arguments
     assert code == 2, err
     assert err.count("\n") == 1 and flag in err and "Traceback" not in err
     assert sorted(p.name for p in scratch.iterdir()) == before

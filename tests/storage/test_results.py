@@ -13,7 +13,7 @@ def _run(**overrides: object) -> RetrainRun:
                 val_accuracy=0.9, test_accuracy=0.91, test_errors=900, test_size=10_000,
                 epochs=4, seconds=1.5)
     base.update(overrides)
-    return RetrainRun(**base)  # type: ignore[arg-type]
+    return RetrainRun(**base)  # type: ignore[arg-type]  # a dict of mixed values
 
 
 def test_store_round_trip_and_filters(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from objectives import get_method
+from objectives.base import RunContext
 from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.fixmatch import fixmatch_losses, strong_view, weak_view
@@ -116,7 +117,5 @@ def test_it_trains_on_synthetic_data_and_evaluates_its_weight_average(
     release()
 
 
-def _context():  # type: ignore[no-untyped-def]
-    from objectives.base import RunContext
-
+def _context() -> RunContext:
     return RunContext(seed=0)

@@ -25,7 +25,7 @@ def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget
     class _Model:
         stop_training = False
 
-    guard.set_model(_Model())  # type: ignore[arg-type]
+    guard.set_model(_Model())  # type: ignore[arg-type]  # a stand-in with the attributes read
     for epoch, value in enumerate([0.3, 0.005, 0.004]):
         guard.on_epoch_end(epoch, {"loss_unl": value})
     assert guard.model.stop_training and guard.stop_reason.startswith("collapse")
@@ -34,12 +34,12 @@ def test_collapse_guard_prunes_with_reason(tiny_data: SearchData, budget: Budget
     # accuracy, which the parameter average keeps rising for epochs after a collapse,
     # does not save a run whose loss_unl stays down.
     wobble = CollapseGuard(threshold=0.01, patience=2)
-    wobble.set_model(_Model())  # type: ignore[arg-type]
+    wobble.set_model(_Model())  # type: ignore[arg-type]  # a stand-in with the attributes read
     for epoch, value in enumerate([0.3, 0.005, 0.3, 0.004, 0.2]):
         wobble.on_epoch_end(epoch, {"loss_unl": value, "val_accuracy": 0.9})
     assert not wobble.model.stop_training and wobble.stop_reason is None
     rising = CollapseGuard(threshold=0.01, patience=2)
-    rising.set_model(_Model())  # type: ignore[arg-type]
+    rising.set_model(_Model())  # type: ignore[arg-type]  # a stand-in with the attributes read
     for epoch, acc in enumerate([0.90, 0.91]):
         rising.on_epoch_end(epoch, {"loss_unl": 0.001, "val_accuracy": acc})
     assert rising.model.stop_training and "(epoch 2)" in rising.stop_reason

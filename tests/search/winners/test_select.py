@@ -10,6 +10,7 @@ import optuna
 import pytest
 
 from objectives import get_method
+from objectives.base import Method, RunContext
 from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.training import RunResult
@@ -121,7 +122,8 @@ def test_a_guard_s_early_end_is_stored_and_printed(
     # it ended early and why, or its short run reads as a full one.
     reason = "collapse: loss_unl 0.0008 < 0.01 for 2 epochs (epoch 15)"
 
-    def collapsed(method, params, data, budget, context):  # type: ignore[no-untyped-def]
+    def collapsed(method: Method, params: dict, data: SearchData, budget: Budget,
+                  context: RunContext) -> RunResult:
         context.notes.update(steps=7500, stop_reason=reason)  # as train() writes them
         return RunResult(model=None, val_accuracy=0.88, epochs=15, seconds=1.0, n_params=1,
                          stop_reason=reason)
