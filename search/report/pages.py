@@ -13,7 +13,7 @@ import optuna
 from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.ablation import Ablation, ablation_sections
 from search.report.calibration import calibration_sections
-from search.report.paired import paired_sections
+from search.report.paired import paired_sections, pairings
 from search.report.figures import (
     gan_grid,
     grid_groups,
@@ -41,6 +41,13 @@ __all__ = ["write_report"]
 
 # A study's figures shown in report.html besides its slice grid; the rest are linked.
 _SHOWN = ("history", "importances", "contour_width_depth")
+
+
+def _importances(study: optuna.Study) -> dict[str, float]:
+    """The study's parameter importances; none below two finished trials."""
+    finished = [t for t in study.get_trials(deepcopy=False)
+                if t.state == optuna.trial.TrialState.COMPLETE]
+    return optuna.importance.get_param_importances(study) if len(finished) >= 2 else {}
 
 
 def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],
@@ -75,7 +82,10 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     costs_md, costs_html, spent = costs(rows, plots)
     calibration_md, calibration_html, measured = calibration_sections(studies, plots)
     ensembles = {(p.row.study, p.row.trial): p.ensemble for p in protocol if p.ensemble}
-    paired_md, paired_html, paired = paired_sections(retrains, ensembles, plots)
+    challengers = {pairing.challenger.study for pairing in pairings(retrains)}
+    importances = {s.study_name: _importances(s) for s in studies
+                   if s.study_name in challengers}
+    paired_md, paired_html, paired = paired_sections(retrains, ensembles, plots, importances)
     ablation_md, ablation_html, _ = ablation_sections(ablations)
     written += drawn + spent + measured + paired
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "

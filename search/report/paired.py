@@ -22,7 +22,7 @@ from search.report.markup import html_table, md_table
 from search.report.readers.retrain_reader import RetrainRow, RunRecord
 from search.stats import summarize
 
-__all__ = ["Pairing", "paired_sections", "pairings", "png_paired_curves"]
+__all__ = ["Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves"]
 
 Section = tuple[list[str], list[str], list[Path]]
 
@@ -149,10 +149,19 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     return path
 
 
+def importance_table(importances: Mapping[str, float], top: int = 10
+                     ) -> tuple[list[str], list[list[str]]]:
+    """The ``top`` most important parameters, most first, with their shares."""
+    ranked = sorted(importances.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return ["parameter", "importance"], [[name, f"{share:.3f}"] for name, share in ranked]
+
+
 def paired_sections(rows: Sequence[RetrainRow],
                     ensembles: Mapping[tuple[str, int], tuple[int, int]],
-                    plots: Path) -> Section:
-    """Markdown lines, HTML parts and files: one section per pairing."""
+                    plots: Path,
+                    importances: Mapping[str, Mapping[str, float]] | None = None) -> Section:
+    """Markdown lines, HTML parts and files: one section per pairing, with the
+    challenger's study's parameter importances where ``importances`` has them."""
     md: list[str] = []
     parts: list[str] = []
     written: list[Path] = []
@@ -170,5 +179,13 @@ def paired_sections(rows: Sequence[RetrainRow],
                    "The curves are monitors: no decision read them.", ""]
             section += f'<img alt="curves per draw" src="plots/{png.name}">'
             written.append(png)
+        shares = (importances or {}).get(pairing.challenger.study)
+        if shares:
+            caption = (f"What mattered in {pairing.challenger.study}: its parameters' "
+                       "importances for validation accuracy (Optuna's PED-ANOVA, over its "
+                       "finished trials).")
+            table = importance_table(shares)
+            md += [caption, "", md_table(*table), ""]
+            section += f"<p>{html.escape(caption)}</p>{html_table(*table)}"
         parts.append(section)
     return md, parts, written

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from search.report.paired import paired_sections, pairings
+from search.report.paired import importance_table, paired_sections, pairings
 from search.report.readers.retrain_reader import retrain_rows
 from storage.results import RetrainRun, RetrainStore
 
@@ -78,3 +78,14 @@ def test_the_section_shows_draws_ensembles_and_curves(url: str, tmp_path: Path) 
     assert "better on 5 of 5 draws; paired t-test p = " in text
     assert [p.name for p in written] == ["paired_curves_0.png"] and written[0].stat().st_size
     assert len(parts) == 1
+
+
+def test_the_section_shows_the_challenger_study_s_importances(url: str, tmp_path: Path) -> None:
+    assert importance_table({"b": 0.2, "a": 0.2, "lr": 0.6}, top=2) == (
+        ["parameter", "importance"], [["lr", "0.600"], ["a", "0.200"]])
+    rows = retrain_rows(url, ["gan-levers"])
+    md, _, _ = paired_sections(rows, {}, tmp_path, {"gan-levers": {"lr": 0.7, "z_dim": 0.3}})
+    text = "\n".join(md)
+    assert "What mattered in gan-levers" in text and "| lr | 0.700 |" in text
+    md, _, _ = paired_sections(rows, {}, tmp_path, {"other-study": {"lr": 1.0}})
+    assert "What mattered" not in "\n".join(md)
