@@ -37,8 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--top only applies with --retrain")
         if args.reference and args.retrain is None:
             raise UsageError("--reference only applies with --retrain")
-        if args.fix and args.retrain is not None:
-            raise UsageError("--fix applies to searches; a retrain takes the study's trials")
+        if args.fix and (args.retrain is not None or args.ablate is not None):
+            raise UsageError("--fix applies to searches; a retrain or an ablation takes the "
+                             "study's trials")
         if args.ablate is not None and (args.retrain is not None or args.calibrate):
             raise UsageError("--ablate is a command of its own: not with --retrain or "
                              "--calibrate")

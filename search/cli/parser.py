@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_study.py",
         description=(
             "Search the hyperparameters of a semi-supervised MNIST method with Optuna, "
-            "or (--retrain) retrain its best configurations and score them on the test set."
+            "or (--retrain) retrain its best configurations and score them on the test set, "
+            "or (--ablate) measure what each change of a trial from the method's reference "
+            "is worth."
         ),
     )
     parser.add_argument("--method", required=True,
