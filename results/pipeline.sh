@@ -72,11 +72,6 @@ cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
 WORKERS="${WORKERS:-2}"
 DB_DIR="${DB_DIR:-results}"
-mkdir -p "$DB_DIR"
-for committed in results/*.db; do
-  [ -f "$committed" ] || continue
-  [ -f "$DB_DIR/${committed#results/}" ] || cp -p "$committed" "$DB_DIR/"
-done
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
 SWEEP_RUNS="${SWEEP_RUNS:-5}"
@@ -271,32 +266,44 @@ stage_search-benchmarks() {
     --append results/benchmarks.md
 }
 
-[ $# -gt 0 ] || { sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2; }
-for study in "${STUDIES[@]}"; do
-  if [ -z "${STUDY_METHOD[$study]:-}" ]; then
-    echo "pipeline.sh: unknown study '$study' in \$STUDIES (known: ${!STUDY_METHOD[*]})" >&2
-    exit 2
-  fi
-done
-for method in "${CALIBRATE[@]}"; do
-  if [ -z "${CALIBRATION_N[$method]:-}" ]; then
-    echo "pipeline.sh: unknown method '$method' in \$CALIBRATE" >&2
-    exit 2
-  fi
-done
-for labels in "${SWEEP_LABELS[@]}"; do
-  if ! [[ "$labels" =~ ^[1-9][0-9]*$ ]]; then
-    echo "pipeline.sh: \$SWEEP_LABELS holds '$labels', not a label count" >&2
-    exit 2
-  fi
-done
-for stage in "$@"; do
-  if ! declare -F "stage_$stage" > /dev/null; then
-    echo "pipeline.sh: unknown stage '$stage'" >&2
-    exit 2
-  fi
-done
-for stage in "$@"; do
-  echo "$(date -u) stage $stage" >> results/logs/pipeline.log
-  "stage_$stage"
-done
+# The whole run is one function, read in full before it starts: bash reads a script as it
+# runs it, and a script edited under a long campaign would otherwise go on from a shifted
+# offset of the new text.
+main() {
+  [ $# -gt 0 ] || { sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2; }
+  for study in "${STUDIES[@]}"; do
+    if [ -z "${STUDY_METHOD[$study]:-}" ]; then
+      echo "pipeline.sh: unknown study '$study' in \$STUDIES (known: ${!STUDY_METHOD[*]})" >&2
+      exit 2
+    fi
+  done
+  for method in "${CALIBRATE[@]}"; do
+    if [ -z "${CALIBRATION_N[$method]:-}" ]; then
+      echo "pipeline.sh: unknown method '$method' in \$CALIBRATE" >&2
+      exit 2
+    fi
+  done
+  for labels in "${SWEEP_LABELS[@]}"; do
+    if ! [[ "$labels" =~ ^[1-9][0-9]*$ ]]; then
+      echo "pipeline.sh: \$SWEEP_LABELS holds '$labels', not a label count" >&2
+      exit 2
+    fi
+  done
+  for stage in "$@"; do
+    if ! declare -F "stage_$stage" > /dev/null; then
+      echo "pipeline.sh: unknown stage '$stage'" >&2
+      exit 2
+    fi
+  done
+  mkdir -p "$DB_DIR"
+  for committed in results/*.db; do
+    [ -f "$committed" ] || continue
+    [ -f "$DB_DIR/${committed#results/}" ] || cp -p "$committed" "$DB_DIR/"
+  done
+  for stage in "$@"; do
+    echo "$(date -u) stage $stage" >> results/logs/pipeline.log
+    "stage_$stage"
+  done
+}
+
+main "$@"; exit
