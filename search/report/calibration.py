@@ -14,7 +14,7 @@ import optuna
 from search.calibration import Calibration, stored_calibration
 from search.report.markup import html_table, md_table
 
-__all__ = ["calibration_sections", "png_tau"]
+__all__ = ["calibration_sections", "cut_before_start", "png_tau"]
 
 Section = tuple[list[str], list[str], list[Path]]
 _READING = {"last": "value at the rung", "best": "best value so far"}
@@ -61,6 +61,35 @@ def png_tau(name: str, c: Calibration, path: Path) -> Path:
     return path
 
 
+def cut_before_start(calibration: Calibration, study: optuna.Study) -> tuple[list[int], int]:
+    """The trials of ``study`` (uncalibrated, the same method and profile) that its pruner
+    cut before ``calibration``'s start, and how many it pruned in all: a pruner started
+    where the calibration says would have run those on at least to its start (all of them
+    when pruning is off). Refused infeasible trials, which report nothing, do not count."""
+    pruned = [t for t in study.get_trials(deepcopy=False)
+              if t.state == optuna.trial.TrialState.PRUNED and t.intermediate_values]
+    start = math.inf if calibration.start is None else calibration.start
+    return [t.number for t in pruned if max(t.intermediate_values) < start], len(pruned)
+
+
+def _old_cuts(name: str, c: Calibration, studies: Sequence[optuna.Study]) -> list[str]:
+    calibrated = next(s for s in studies if s.study_name == name)
+    setting = {k: calibrated.user_attrs.get(k) for k in ("method", "profile")}
+    lines = []
+    for other in studies:
+        if (other.study_name == name or stored_calibration(other) is not None
+                or any(other.user_attrs.get(k) != v for k, v in setting.items())):
+            continue
+        cut, pruned = cut_before_start(c, other)
+        if pruned:
+            where = "pruning off" if c.start is None else f"the start, {c.start_label}"
+            listed = ", ".join(f"#{n}" for n in cut) or "none"
+            lines.append(f"{other.study_name}: {len(cut)} of its {pruned} pruned trials were "
+                         f"cut before {where} ({listed}); started there, its pruner would "
+                         "have run them on at least that far.")
+    return lines
+
+
 def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Section:
     """A summary of every calibrated study (with its hours), then per study its tau table
     and plot; nothing when no study was calibrated."""
@@ -89,11 +118,13 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
                      for last, best in zip(c.rows["last"], c.rows["best"])]
         png = png_tau(name, c, plots / f"{name}__calibration.png")
         written.append(png)
+        cuts = _old_cuts(name, c, studies)
         md += [f"### {name}: calibration", "", md_table(rung_head, rung_body), "",
-               f"Pruning starts at: {_start(c)}.", "", f"![tau against steps](plots/{png.name})",
-               ""]
+               f"Pruning starts at: {_start(c)}.", "", *[x for line in cuts for x in (line, "")],
+               f"![tau against steps](plots/{png.name})", ""]
         parts.append(f"<h3>{html.escape(name)}: calibration</h3>"
                      + html_table(rung_head, rung_body)
                      + f"<p>Pruning starts at: {html.escape(_start(c))}.</p>"
+                     + "".join(f"<p>{html.escape(line)}</p>" for line in cuts)
                      + f'<img alt="tau against steps" src="plots/{png.name}">')
     return md, parts, written

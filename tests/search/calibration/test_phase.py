@@ -140,6 +140,20 @@ def test_the_report_shows_each_calibration_and_keeps_measurement_studies_out_of_
     text = "\n".join(md)
     assert "| supervised-cal | 4 | epoch 2 (value at the rung, tau +1.00) |" in text
     assert "| epoch 1 | 4 | -1.00" in text and written[0].stat().st_size > 0
+    # An older, uncalibrated study of the method: which of its cuts came before the start.
+    old = optuna.create_study(storage=open_storage(url), study_name="supervised-old",
+                              direction="maximize")
+    old.set_user_attr("method", "supervised")
+    dist = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    for state, curve in [(TrialState.PRUNED, {0: 0.5}), (TrialState.PRUNED, {0: 0.5, 3: 0.6}),
+                         (TrialState.COMPLETE, {0: 0.5, 4: 0.9}), (TrialState.PRUNED, {})]:
+        old.add_trial(optuna.trial.create_trial(
+            state=state, params={"x": 0.5}, distributions=dist, intermediate_values=curve,
+            value=0.9 if state == TrialState.COMPLETE else None))
+    studies, _ = collect(url)
+    text = "\n".join(calibration_sections(studies, tmp_path)[0])
+    assert ("supervised-old: 1 of its 2 pruned trials were cut before the start, epoch 2 "
+            "(#0); started there, its pruner would have run them on at least that far.") in text
 
 
 @pytest.mark.parametrize(("start", "mode"), [(5, "best"), (None, "last")])
