@@ -120,3 +120,17 @@ def test_the_command_ablates_a_gan_trial_and_tops_up(tmp_path: Path, mnist_dir: 
     assert "  learning_rate: val " in out and "vs the winner" in out
     code, out, _ = run_cli(capsys, *argv)  # stored: nothing trains again
     assert code == 0 and SelectionStore(url).runs() == runs
+
+
+def test_the_reference_itself_has_nothing_to_ablate(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    method = get_method("gan")
+    params = method.space.point(method.reference_params)
+    study = optuna.create_study(storage=open_storage(url), study_name="gan-levers")
+    study.add_trial(optuna.trial.create_trial(
+        params=params, distributions=method.space.distributions(params), value=0.9))
+    code, _, err = run_cli(capsys, "--method", "gan", "--ablate", "0", "--study-name",
+                           "gan-levers", "--storage", url)
+    assert code == 2 and "is the reference configuration: nothing to ablate" in err
+    assert len(err.strip().splitlines()) == 1
