@@ -57,7 +57,10 @@ def ablate_command(args: argparse.Namespace) -> int:
                  None)
     if trial is None or not trial.params:
         raise UsageError(f"{args.study_name} has no trial #{args.ablate} with parameters")
-    budget = get_profile(args.select_profile or args.profile)
+    # As a selection does: the profile and label count the study searched under.
+    budget = get_profile(args.select_profile or study.user_attrs.get("profile")
+                         or args.profile)
+    n_labeled = int(study.user_attrs.get("n_labeled", args.n_labeled))
     configurations = variants(method.space, trial.params, method.reference_params)
     if len(configurations) == 1:
         raise UsageError(f"{args.study_name}#{args.ablate} is the reference configuration: "
@@ -69,7 +72,7 @@ def ablate_command(args: argparse.Namespace) -> int:
         candidate.trial.number = args.ablate  # a refusal names the winner's trial
     check_feasible(method, candidates, budget, "ablated")
     planned = plan_ablation(method, args.study_name, args.ablate, configurations, budget,
-                            args.select_seeds, args.n_labeled)
+                            args.select_seeds, n_labeled)
     print(f"ablating {args.study_name}#{args.ablate} towards the reference: "
           f"{len(configurations) - 1} parameter(s) reverted one at a time, "
           f"{args.select_seeds} redrawn labeled draws each, validation only, profile "

@@ -136,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "TRIAL of --study-name differs from the method's reference, one at "
                         "a time, and train every variant and the trial itself with "
                         "--select-seeds runs on redrawn labeled subsets (the same draws for "
-                        "all), validation only, at --select-profile (default --profile); "
+                        "all), validation only, at --select-profile (default: the profile "
+                        "the study searched under); "
                         "stored and reused, so a rerun tops up")
     parser.add_argument("--vary-labeled", action="store_true",
                         help="with --retrain: redraw the labeled subset per run "
