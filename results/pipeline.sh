@@ -202,6 +202,15 @@ source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
 source.backup(target)
 target.close()' "$live" "results/${live##*/}"
   done
+  # Their files too (sample grids, the dashboard's artifacts); caches and checkpoints stay.
+  for files in "$DB_DIR"/*-files; do
+    [ -d "$files" ] || continue
+    for kept in artifacts artifact-store; do
+      [ -d "$files/$kept" ] || continue
+      mkdir -p "results/${files##*/}"
+      cp -a "$files/$kept" "results/${files##*/}/"
+    done
+  done
 }
 
 stage_report() {
