@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["Summary", "summarize"]
+__all__ = ["Summary", "paired_p", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,12 @@ def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
         return Summary(n, mean, 0.0, mean, mean, confidence)
     low, high = stats.t.interval(confidence, df=n - 1, loc=mean, scale=std / math.sqrt(n))
     return Summary(n, mean, std, float(low), float(high), confidence)
+
+
+def paired_p(first: Sequence[float], second: Sequence[float]) -> float | None:
+    """Two-sided paired t-test of ``first`` against ``second``, pair by pair; ``None``
+    under 2 pairs or when every difference is the same (the test is undefined)."""
+    diffs = [a - b for a, b in zip(first, second, strict=True)]
+    if len(diffs) < 2 or len(set(diffs)) == 1:
+        return None
+    return float(stats.ttest_rel(first, second).pvalue)

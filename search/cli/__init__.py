@@ -2,9 +2,10 @@
 hands the work to one command module (search, retrain, with selection and calibration as
 their steps); ``common`` holds what the commands share."""
 
-from search.cli.common import UsageError, check_feasible, checkpoint_dir, set_threads, stopped_by
+from search.cli.common import (
+    UsageError, check_feasible, checkpoint_dir, load_named_study, set_threads, stopped_by)
 from search.cli.main import main
 from search.cli.parser import PATH_FLAGS, build_parser
 
-__all__ = ["PATH_FLAGS", "UsageError", "build_parser", "check_feasible", "checkpoint_dir", "main",
-           "set_threads", "stopped_by"]
+__all__ = ["PATH_FLAGS", "UsageError", "build_parser", "check_feasible", "checkpoint_dir",
+           "load_named_study", "main", "set_threads", "stopped_by"]

@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from search.cli.common import UsageError, check_feasible, set_threads
+from search.cli.common import UsageError, check_feasible, load_named_study, set_threads
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from storage.selection import SelectionRun
@@ -32,14 +32,11 @@ def ablate_worker(args: argparse.Namespace, budget_name: str, planned: list[Sele
 
 def ablate_command(args: argparse.Namespace) -> int:
     """Plans (or tops up) the ablation of trial ``args.ablate`` and prints its table."""
-    import optuna
-
     from objectives import get_method, get_profile
     from search.cli.select_command import train_planned
     from search.stats import summarize
-    from search.winners.ablation import WINNER, plan_ablation, variants
-    from search.winners.retraining import Candidate
-    from storage import mask_url, open_storage, require_database
+    from search.winners.ablation import WINNER, ablation_candidates, plan_ablation, variants
+    from storage import require_database
 
     method = get_method(args.method)
     if method.reference_params is None:
@@ -48,11 +45,7 @@ def ablate_command(args: argparse.Namespace) -> int:
     if not args.study_name:
         raise UsageError("--ablate needs --study-name: the study that holds the trial")
     require_database(args.storage)
-    try:
-        study = optuna.load_study(study_name=args.study_name,
-                                  storage=open_storage(args.storage))
-    except KeyError:
-        raise UsageError(f"no study {args.study_name!r} in {mask_url(args.storage)}") from None
+    study = load_named_study(args)
     trial = next((t for t in study.get_trials(deepcopy=False) if t.number == args.ablate),
                  None)
     if trial is None or not trial.params:
@@ -65,14 +58,10 @@ def ablate_command(args: argparse.Namespace) -> int:
     if len(configurations) == 1:
         raise UsageError(f"{args.study_name}#{args.ablate} is the reference configuration: "
                          "nothing to ablate")
-    candidates = [Candidate(args.study_name, optuna.trial.create_trial(
-        state=optuna.trial.TrialState.WAITING, params=params,
-        distributions=method.space.distributions(params))) for _, params in configurations]
-    for candidate in candidates:
-        candidate.trial.number = args.ablate  # a refusal names the winner's trial
+    candidates = ablation_candidates(method, args.study_name, args.ablate, configurations)
     check_feasible(method, candidates, budget, "ablated")
-    planned = plan_ablation(method, args.study_name, args.ablate, configurations, budget,
-                            args.select_seeds, n_labeled)
+    planned = plan_ablation(method, candidates, [label for label, _ in configurations],
+                            budget, args.select_seeds, n_labeled)
     print(f"ablating {args.study_name}#{args.ablate} towards the reference: "
           f"{len(configurations) - 1} parameter(s) reverted one at a time, "
           f"{args.select_seeds} redrawn labeled draws each, validation only, profile "

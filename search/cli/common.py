@@ -1,5 +1,6 @@
 """What the commands of ``run_study.py`` share: the usage error, TensorFlow's thread
-pools, the checkpoint folder, and the note of a guard that stopped a run.
+pools, the checkpoint folder, the note of a guard that stopped a run, the refusal of an
+infeasible candidate, and the study ``--study-name`` names.
 
 It imports no command and nothing of ``search.cli.main``, so that the commands import it
 and nothing imports its importer.
@@ -13,11 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
+    import optuna
+
     from objectives.base import Method
     from objectives.budget import Budget
     from search.winners.retraining import Candidate
 
-__all__ = ["UsageError", "check_feasible", "checkpoint_dir", "set_threads", "stopped_by"]
+__all__ = ["UsageError", "check_feasible", "checkpoint_dir", "load_named_study", "set_threads",
+           "stopped_by"]
 
 
 class UsageError(ValueError):
@@ -70,3 +74,15 @@ def check_feasible(method: Method, candidates: Sequence[Candidate], budget: Budg
         except InfeasibleConfig as exc:
             raise UsageError(f"{candidate.study_name}#{candidate.trial.number} cannot be "
                              f"{doing} under profile {budget.name!r}: {exc}") from None
+
+
+def load_named_study(args: argparse.Namespace) -> optuna.Study:
+    """The study ``--study-name`` of ``--storage`` (which must exist: callers check it)."""
+    import optuna
+
+    from storage import mask_url, open_storage
+
+    try:
+        return optuna.load_study(study_name=args.study_name, storage=open_storage(args.storage))
+    except KeyError:
+        raise UsageError(f"no study {args.study_name!r} in {mask_url(args.storage)}") from None

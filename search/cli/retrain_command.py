@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from search.cli.common import (
-    UsageError, check_feasible, checkpoint_dir, set_threads, stopped_by)
+    UsageError, check_feasible, checkpoint_dir, load_named_study, set_threads, stopped_by)
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from objectives.base import Method
@@ -77,21 +77,15 @@ def _value(candidate: Candidate) -> float:
 
 def _best_candidates(args: argparse.Namespace, method: Method, count: int) -> list[Candidate]:
     """The ``count`` best finished trials of the method's studies (or ``--study-name``)."""
-    import optuna
-
-    from search.winners.retraining import Candidate
     from search.running.study import best_trials, method_studies
+    from search.winners.retraining import Candidate
     from storage import mask_url, open_storage, require_database
 
     require_database(args.storage)
-    storage = open_storage(args.storage)
     if args.study_name:
-        try:
-            studies = [optuna.load_study(study_name=args.study_name, storage=storage)]
-        except KeyError:
-            raise UsageError(f"no study {args.study_name!r} in {mask_url(args.storage)}") from None
+        studies = [load_named_study(args)]
     else:
-        studies = method_studies(storage, method.name, args.sampler)
+        studies = method_studies(open_storage(args.storage), method.name, args.sampler)
     ranked = sorted(
         (Candidate(s.study_name, t, dict(s.user_attrs))
          for s in studies for t in best_trials(s, count)),

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scipy import stats
-
-from search.report.markup import html_table, md_table
-from search.stats import summarize
+from search.report.markup import Section, html_table, md_table
+from search.stats import paired_p, summarize
 from storage.selection import ABLATION_SUFFIX, ABLATION_WINNER, SelectionStore
 
 __all__ = ["Ablation", "ablation_sections", "ablations"]
 
-Section = tuple[list[str], list[str], list[Path]]
 
 
 @dataclass(frozen=True)
@@ -43,10 +40,7 @@ class Ablation:
         diffs = [ours[d] - theirs[d] for d in draws]
         if not diffs:
             return math.nan, None, 0
-        p = None
-        if len(diffs) >= 2 and len(set(diffs)) > 1:
-            p = float(stats.ttest_rel([ours[d] for d in draws],
-                                      [theirs[d] for d in draws]).pvalue)
+        p = paired_p([ours[d] for d in draws], [theirs[d] for d in draws])
         return sum(diffs) / len(diffs), p, len(draws)
 
 

@@ -12,11 +12,10 @@ from pathlib import Path
 import optuna
 
 from search.calibration import Calibration, stored_calibration
-from search.report.markup import html_table, md_table
+from search.report.markup import Section, html_table, md_table
 
 __all__ = ["calibration_sections", "cut_before_start", "png_tau"]
 
-Section = tuple[list[str], list[str], list[Path]]
 _READING = {"last": "value at the rung", "best": "best value so far"}
 
 

@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLOTLY_JS", "figure_page", "html_table", "md_table"]
+__all__ = ["PLOTLY_JS", "Section", "figure_page", "html_table", "md_table"]
+
+# A report section: its markdown lines, its HTML parts, the files it wrote.
+Section = tuple[list[str], list[str], list[Path]]
 
 # The file plotly writes beside a page for ``include_plotlyjs="directory"``.
 PLOTLY_JS = "plotly.min.js"

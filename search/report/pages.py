@@ -82,12 +82,14 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     costs_md, costs_html, spent = costs(rows, plots)
     calibration_md, calibration_html, measured = calibration_sections(studies, plots)
     ensembles = {(p.row.study, p.row.trial): p.ensemble for p in protocol if p.ensemble}
-    challengers = {pairing.challenger.study for pairing in pairings(retrains)}
+    paired = pairings(retrains)
+    challengers = {pairing.challenger.study for pairing in paired}
     importances = {s.study_name: _importances(s) for s in studies
                    if s.study_name in challengers}
-    paired_md, paired_html, paired = paired_sections(retrains, ensembles, plots, importances)
+    paired_md, paired_html, drawn_pairs = paired_sections(paired, ensembles, plots,
+                                                          importances)
     ablation_md, ablation_html, _ = ablation_sections(ablations)
-    written += drawn + spent + measured + paired
+    written += drawn + spent + measured + drawn_pairs
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
           "the official 10,000 images (touched only by retraining).", "", *overview_md,
           "## Methods compared (ours, measured)", "", md_table(head, body), "",

@@ -16,15 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scipy import stats
-
-from search.report.markup import html_table, md_table
+from search.report.markup import Section, html_table, md_table
 from search.report.readers.retrain_reader import RetrainRow, RunRecord
-from search.stats import summarize
+from search.stats import paired_p, summarize
 
 __all__ = ["Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves"]
 
-Section = tuple[list[str], list[str], list[Path]]
 
 
 @dataclass(frozen=True)
@@ -52,12 +49,8 @@ class Pairing:
     def p_value(self) -> float | None:
         """Two-sided paired t-test of the test errors; ``None`` under 2 draws or when
         every difference is the same (the test is undefined)."""
-        diffs = self.differences
-        if len(diffs) < 2 or len(set(diffs)) == 1:
-            return None
-        reference = [r.test_errors for _, r, _ in self.draws]
-        challenger = [c.test_errors for _, _, c in self.draws]
-        return float(stats.ttest_rel(challenger, reference).pvalue)
+        return paired_p([c.test_errors for _, _, c in self.draws],
+                        [r.test_errors for _, r, _ in self.draws])
 
 
 def _single_run_per_draw(row: RetrainRow) -> dict[int, RunRecord]:
@@ -156,16 +149,17 @@ def importance_table(importances: Mapping[str, float], top: int = 10
     return ["parameter", "importance"], [[name, f"{share:.3f}"] for name, share in ranked]
 
 
-def paired_sections(rows: Sequence[RetrainRow],
+def paired_sections(found: Sequence[Pairing],
                     ensembles: Mapping[tuple[str, int], tuple[int, int]],
                     plots: Path,
                     importances: Mapping[str, Mapping[str, float]] | None = None) -> Section:
-    """Markdown lines, HTML parts and files: one section per pairing, with the
-    challenger's study's parameter importances where ``importances`` has them."""
+    """Markdown lines, HTML parts and files: one section per pairing of ``found`` (from
+    :func:`pairings`), with the challenger's study's parameter importances where
+    ``importances`` has them."""
     md: list[str] = []
     parts: list[str] = []
     written: list[Path] = []
-    for i, pairing in enumerate(pairings(rows)):
+    for i, pairing in enumerate(found):
         ref = pairing.reference
         title = (f"{ref.method}: the reference against {_label(pairing.challenger)}, on the "
                  f"same labeled draws (profile {ref.profile_label}, {ref.n_labeled} labels)")

@@ -24,7 +24,7 @@ from search.report.glance import (
     png_val_curves,
     val_curve_series,
 )
-from search.report.markup import figure_page, html_table, md_table
+from search.report.markup import Section, figure_page, html_table, md_table
 from search.report.protocol import (
     PROTOCOL,
     ProtocolResult,
@@ -36,8 +36,6 @@ from search.report.tables import MethodRow
 
 __all__ = ["Section", "costs", "overview", "protocol_sections"]
 
-# Markdown lines, HTML parts, files written.
-Section = tuple[list[str], list[str], list[Path]]
 
 
 def protocol_sections(results: Sequence[ProtocolResult], beside: Mapping[str, Any],

@@ -13,15 +13,19 @@ the parameter it reverted, so no selection of the study mistakes them for candid
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
+
+import optuna
 
 from objectives.base import Method
 from objectives.budget import Budget
-from search.winners.select import SELECTION_SEED_BASE
+from search.winners.retraining import Candidate
+from search.winners.select import SELECTION_SEED_BASE, plan_selection
 from spaces.base import SearchSpace
 from storage.selection import ABLATION_WINNER, SelectionRun, ablation_study
 
-__all__ = ["WINNER", "plan_ablation", "variants"]
+__all__ = ["WINNER", "ablation_candidates", "plan_ablation", "variants"]
 
 # The label of the unchanged winner among the variants.
 WINNER = ABLATION_WINNER
@@ -46,18 +50,29 @@ def variants(space: SearchSpace, winner: Mapping[str, Any], reference: Mapping[s
     return out
 
 
-def plan_ablation(method: Method, study_name: str, trial: int,
-                  configurations: Sequence[tuple[str, Mapping[str, Any]]], budget: Budget,
-                  seeds: int, n_labeled: int) -> list[SelectionRun]:
-    """The validation runs of an ablation, measured fields still empty: every variant
-    with ``seeds`` runs, run ``i`` on its own labeled subset (data seed = model seed =
-    ``SELECTION_SEED_BASE + i``), the same draws for every variant."""
-    return [
-        SelectionRun(study_name=ablation_study(study_name), method=method.name,
-                     source_trial=trial, params=dict(params), profile=budget.name,
-                     budget=method.budget_fingerprint(budget), n_labeled=n_labeled,
-                     data_seed=SELECTION_SEED_BASE + i, seed=SELECTION_SEED_BASE + i,
-                     val_accuracy=float("nan"), epochs=0, seconds=0.0,
-                     notes={"ablation": label})
-        for label, params in configurations for i in range(seeds)
-    ]
+def ablation_candidates(method: Method, study_name: str, trial: int,
+                        configurations: Sequence[tuple[str, Mapping[str, Any]]]
+                        ) -> list[Candidate]:
+    """The variants as candidates of ``study_name``, each under the ablated trial's
+    number (a refusal names the trial it came from)."""
+    candidates = []
+    for _, params in configurations:
+        frozen = optuna.trial.create_trial(state=optuna.trial.TrialState.WAITING,
+                                           params=dict(params),
+                                           distributions=method.space.distributions(params))
+        frozen.number = trial
+        candidates.append(Candidate(study_name, frozen))
+    return candidates
+
+
+def plan_ablation(method: Method, candidates: Sequence[Candidate], labels: Sequence[str],
+                  budget: Budget, seeds: int, n_labeled: int) -> list[SelectionRun]:
+    """The validation runs of an ablation, measured fields still empty: a redrawing
+    selection's runs of the variants (run ``i`` of each on the labeled subset data seed
+    = model seed = ``SELECTION_SEED_BASE + i``, the same draws for all), stored under
+    ``<study>-ablation`` with the label of the parameter each reverted."""
+    planned = plan_selection(method, candidates, budget, seeds, n_labeled,
+                             SELECTION_SEED_BASE, redraw=True)
+    per_run = [label for label in labels for _ in range(seeds)]
+    return [replace(run, study_name=ablation_study(run.study_name), notes={"ablation": label})
+            for run, label in zip(planned, per_run, strict=True)]

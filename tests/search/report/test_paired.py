@@ -69,7 +69,8 @@ def test_no_test_when_every_difference_is_the_same(tmp_path: Path) -> None:
 
 def test_the_section_shows_draws_ensembles_and_curves(url: str, tmp_path: Path) -> None:
     rows = retrain_rows(url, ["gan-levers"])
-    md, parts, written = paired_sections(rows, {("gan-levers", 7): (75, 5)}, tmp_path)
+    md, parts, written = paired_sections(pairings(rows), {("gan-levers", 7): (75, 5)},
+                                         tmp_path)
     text = "\n".join(md)
     assert "the reference against gan-levers#7" in text
     assert "| 2 | 236 | 130 | -106 |" in text
@@ -84,8 +85,9 @@ def test_the_section_shows_the_challenger_study_s_importances(url: str, tmp_path
     assert importance_table({"b": 0.2, "a": 0.2, "lr": 0.6}, top=2) == (
         ["parameter", "importance"], [["lr", "0.600"], ["a", "0.200"]])
     rows = retrain_rows(url, ["gan-levers"])
-    md, _, _ = paired_sections(rows, {}, tmp_path, {"gan-levers": {"lr": 0.7, "z_dim": 0.3}})
+    md, _, _ = paired_sections(pairings(rows), {}, tmp_path,
+                               {"gan-levers": {"lr": 0.7, "z_dim": 0.3}})
     text = "\n".join(md)
     assert "What mattered in gan-levers" in text and "| lr | 0.700 |" in text
-    md, _, _ = paired_sections(rows, {}, tmp_path, {"other-study": {"lr": 1.0}})
+    md, _, _ = paired_sections(pairings(rows), {}, tmp_path, {"other-study": {"lr": 1.0}})
     assert "What mattered" not in "\n".join(md)

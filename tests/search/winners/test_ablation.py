@@ -11,7 +11,7 @@ import pytest
 from objectives import get_method
 from objectives.profiles import get_profile
 from search.report.ablation import ablation_sections, ablations
-from search.winners.ablation import WINNER, plan_ablation, variants
+from search.winners.ablation import WINNER, ablation_candidates, plan_ablation, variants
 from spaces import parse_space
 from storage import SelectionStore, open_storage
 from storage.selection import SelectionRun, ablation_study
@@ -49,8 +49,9 @@ def test_every_variant_meets_the_winner_on_the_same_draws() -> None:
     method = get_method("gan")
     configurations = variants(method.space, {**method.reference_params, "learning_rate": 1e-3},
                               method.reference_params)
-    planned = plan_ablation(method, "gan-levers", 7, configurations, get_profile("smoke"), 2,
-                            100)
+    candidates = ablation_candidates(method, "gan-levers", 7, configurations)
+    planned = plan_ablation(method, candidates, [label for label, _ in configurations],
+                            get_profile("smoke"), 2, 100)
     assert [r.notes["ablation"] for r in planned] == [WINNER, WINNER, "learning_rate",
                                                       "learning_rate"]
     assert {r.study_name for r in planned} == {"gan-levers-ablation"}
