@@ -1,8 +1,9 @@
 """Storage URLs: validation before anything is created, password masking, Optuna storage.
 
 Any SQLAlchemy URL works; ``sqlite:///studies.db`` (in the working directory) is the
-default. SQLite connections get WAL journaling and a busy timeout so that several worker
-processes on one machine wait for the lock instead of failing.
+default. SQLite connections get WAL journaling, a busy timeout, and a write lock taken at
+BEGIN, so that several worker processes on one machine queue for the lock instead of
+failing, and never both take the same enqueued trial.
 """
 
 from __future__ import annotations
@@ -120,10 +121,30 @@ def mask_url(url: str | URL) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own deferred BEGIN is switched off: _begin_immediate issues the BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
+
+
+def _begin_immediate(connection: sqlalchemy.Connection) -> None:
+    # A deferred transaction reads without a lock, so two workers can both read a trial as
+    # WAITING and both mark it RUNNING: Optuna's row lock (SELECT ... FOR UPDATE) does not
+    # exist in SQLite. Taking the write lock at BEGIN makes every read-then-write atomic;
+    # the busy timeout turns the wait for it into a queue, not an error.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def serialize_sqlite(engine: sqlalchemy.Engine) -> None:
+    """Gives every connection of a SQLite ``engine`` WAL, a busy timeout and BEGIN IMMEDIATE.
+
+    Connections already pooled are dropped, so the settings hold for all that follow.
+    """
+    sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
+    sqlalchemy.event.listen(engine, "begin", _begin_immediate)
+    engine.dispose()
 
 
 def engine_kwargs(url: URL) -> dict[str, Any]:
@@ -138,7 +159,7 @@ def create_engine(url: str) -> sqlalchemy.Engine:
     parsed = parse_storage_url(url)
     engine = sqlalchemy.create_engine(parsed, **engine_kwargs(parsed))
     if parsed.get_backend_name() == "sqlite":
-        sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
+        serialize_sqlite(engine)
     return engine
 
 
@@ -180,13 +201,17 @@ def open_storage(
             retry = (optuna.storages.RetryHeartbeatStaleTrialCallback(
                 max_retry=max_retry, inherit_intermediate_values=True)
                 if heartbeat_interval else None)
-            return optuna.storages.RDBStorage(
+            storage = optuna.storages.RDBStorage(
                 url,
                 engine_kwargs=engine_kwargs(parsed),
                 heartbeat_interval=heartbeat_interval,
                 grace_period=grace_period,
                 heartbeat_stale_trial_callback=retry,
             )
+        if parsed.get_backend_name() == "sqlite":
+            # Workers pop enqueued trials through this engine: see _begin_immediate.
+            serialize_sqlite(storage.engine)
+        return storage
     except Exception as exc:  # connection refused, bad credentials, not a database, ...
         raise StorageError(f"cannot open storage {mask_url(url)}: {first_line(exc)}") from None
 
