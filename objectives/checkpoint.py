@@ -28,8 +28,8 @@ from typing import Any, Protocol, overload, runtime_checkable
 
 import keras
 
-__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping",
-           "discard_checkpoint", "load_checkpoint", "pretrain_checkpoint", "resume_point"]
+__all__ = ["Checkpointed", "RunCheckpoint", "StatefulEarlyStopping", "discard_checkpoint",
+           "discard_partial_writes", "load_checkpoint", "pretrain_checkpoint", "resume_point"]
 
 FORMAT = 1
 
@@ -144,7 +144,9 @@ class RunCheckpoint(keras.callbacks.Callback):
             "callbacks": [part.checkpoint_state() for part in self.parts],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        # Named after the checkpoint, so that a write cut by a kill is found and removed.
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f"{self.path.name}.",
+                                   suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -152,6 +154,12 @@ class RunCheckpoint(keras.callbacks.Callback):
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def discard_partial_writes(path: Path) -> None:
+    """Deletes what killed writers of checkpoint ``path`` left half-written (tens of MB each)."""
+    for partial in path.parent.glob(f"{path.name}.*.tmp"):
+        partial.unlink(missing_ok=True)
 
 
 def resume_point(path: Path | None, seed: int, callbacks: list[keras.callbacks.Callback],
@@ -168,6 +176,7 @@ def resume_point(path: Path | None, seed: int, callbacks: list[keras.callbacks.C
     """
     if path is None:
         return 0
+    discard_partial_writes(path)  # one run writes a checkpoint: any partial write is dead
     resume = load_checkpoint(path)
     callbacks.append(RunCheckpoint(path, callbacks, resume))
     if resume is None:

@@ -24,7 +24,7 @@ from optuna_integration import KerasPruningCallback
 from objectives.base import Method, RunContext
 from objectives.budget import Budget
 from objectives.cache import cache_key
-from objectives.checkpoint import discard_checkpoint, pretrain_checkpoint
+from objectives.checkpoint import discard_checkpoint, discard_partial_writes, pretrain_checkpoint
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
 from objectives.progress import EpochProgress
@@ -137,6 +137,7 @@ class Objective:
             killed = folder / trial_checkpoint_name(history[-1], config)
             for source, target in ((killed, path), (pretrain_checkpoint(killed),
                                                    pretrain_checkpoint(path))):
+                discard_partial_writes(source)
                 if source.exists():
                     source.replace(target)
         return path
