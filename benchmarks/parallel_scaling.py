@@ -61,7 +61,7 @@ def draw_configs(count: int, seed: int, budget: Budget) -> list[dict]:
     return configs
 
 
-def run(workers: int, configs: list[dict], args: argparse.Namespace, folder: Path) -> dict:
+def run_workers(workers: int, configs: list[dict], args: argparse.Namespace, folder: Path) -> dict:
     """One ``run_study.py`` run on a fresh database holding ``configs`` as waiting trials."""
     url = f"sqlite:///{folder / f'workers{workers}.db'}"
     budget = get_profile(args.profile)
@@ -96,7 +96,7 @@ def main() -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     configs = draw_configs(args.trials, args.seed, get_profile(args.profile))
     with tempfile.TemporaryDirectory() as folder:
-        results = [run(n, configs, args, Path(folder)) for n in (1, 2)]
+        results = [run_workers(n, configs, args, Path(folder)) for n in (1, 2)]
     base = results[0]["finished"] / results[0]["seconds"]
     rows = [(r["workers"], r["finished"], r["failed"], f"{r['seconds']:.0f}",
              f"{3600 * r['finished'] / r['seconds']:.0f}",
