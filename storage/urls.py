@@ -208,7 +208,7 @@ def open_storage(
                 grace_period=grace_period,
                 heartbeat_stale_trial_callback=retry,
             )
-        if parsed.get_backend_name() == "sqlite":
+        if sqlite_path(parsed) is not None:  # not in memory: dispose() would drop it
             # Workers pop enqueued trials through this engine: see _begin_immediate.
             serialize_sqlite(storage.engine)
         return storage

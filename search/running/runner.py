@@ -165,11 +165,11 @@ def _taken(study: optuna.Study, number: int | None) -> bool:
     """Whether this worker's last trial was finished by another process.
 
     It happens to a live worker under load: a heartbeat written late gets its trial failed
-    as stale by another worker, whose re-enqueued copy two workers can then both pop on
-    SQLite, which cannot lock the row. Optuna's tell then refuses the finished trial
-    (``Cannot tell a COMPLETE trial``, or an internal assertion for a FAIL one). The study
-    stays consistent, holding the other process's outcome; only this worker's result is
-    lost, so the worker goes on instead of dying.
+    as stale by another worker, which re-enqueues and runs a copy (before SQLite took its
+    write lock at BEGIN, two workers could also pop one waiting trial). Optuna's tell then
+    refuses the finished trial (``Cannot tell a COMPLETE trial``, or an internal assertion
+    for a FAIL one). The study stays consistent, holding the other process's outcome; only
+    this worker's result is lost, so the worker goes on instead of dying.
     """
     if number is None:
         return False
