@@ -126,6 +126,7 @@ class Objective:
         path = folder / trial_checkpoint_name(trial.number, config)
         for stale in folder.glob(f"trial{trial.number}-*.ckpt"):
             if stale not in (path, pretrain_checkpoint(path)):  # an older study's trial
+                discard_partial_writes(stale)
                 stale.unlink(missing_ok=True)
         # The last trial of the retry chain is the one that ran (and checkpointed) last.
         frozen = next(t for t in trial.study.get_trials(deepcopy=False)

@@ -159,13 +159,15 @@ def test_a_study_made_anew_does_not_resume_an_old_trial_of_its_number(
               RunContext(seed=0, checkpoint=stale, callbacks=[Kill(2)]))
     release()
     assert stale.exists()
+    stale.with_name(f"{stale.name}.k1ll3d.tmp").write_bytes(b"half a checkpoint")
     study = optuna.create_study(direction="maximize", study_name="s")
     trial = study.ask(method.space.distributions(old))
     new = {**old, "learning_rate": old["learning_rate"] * 2}
     study.tell(trial, objective.run(trial, new))
     done = study.trials[0]
     assert "resumed_from_epoch" not in done.user_attrs and done.user_attrs["epochs"] == 3
-    assert not list(tmp_path.rglob("*.ckpt"))  # the old trial's checkpoint is gone too
+    # The old trial's checkpoint is gone too, and so is its half-written one.
+    assert not list(tmp_path.rglob("*.ckpt")) and not list(tmp_path.rglob("*.tmp"))
     release()
 
 
