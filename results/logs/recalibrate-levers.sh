@@ -1,6 +1,9 @@
 #!/bin/bash
 # Waits for gan-levers' trials 22 and 27 to end, stops the levers pipeline between trials,
 # fails the trials its workers had just started (no re-run), then recalibrates on 10.
+# Run 2026-12-03 15:57-, log ~/recalibrate-levers.log: 22 and 27 ended by 16:04:29; the
+# fail step failed trials 31 and 32 (started after them), then raised on setting their
+# fail_reason (Optuna refuses attributes on a finished trial), so they carry none.
 cd /work/main
 DB=/root/ssl-hpo-live/levers.db
 running() { python - "$@" <<'PY'

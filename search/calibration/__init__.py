@@ -14,6 +14,7 @@ from search.calibration.phase import (
     calibration_trials,
     describe,
     enqueue_calibration,
+    in_flight_search_trials,
     pending,
     stored_calibration,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "choose",
     "describe",
     "enqueue_calibration",
+    "in_flight_search_trials",
     "measure",
     "pending",
     "rung_value",

@@ -33,6 +33,7 @@ __all__ = [
     "calibration_trials",
     "describe",
     "enqueue_calibration",
+    "in_flight_search_trials",
     "pending",
     "stored_calibration",
 ]
@@ -100,6 +101,14 @@ def pending(study: optuna.Study) -> int:
     """Calibration trials enqueued or running, not yet finished."""
     return sum(t.state in (TrialState.WAITING, TrialState.RUNNING)
                for t in calibration_trials(study))
+
+
+def in_flight_search_trials(study: optuna.Study) -> list[int]:
+    """Trials of ``study`` that are no calibration trial and are running or waiting: a
+    calibration phase would count them towards its target, or pop them and run them
+    without pruning."""
+    return [t.number for t in study.get_trials(deepcopy=False)
+            if t.state in (TrialState.WAITING, TrialState.RUNNING) and not t.user_attrs.get(TAG)]
 
 
 def enqueue_calibration(study: optuna.Study, configs: list[dict[str, Any]],

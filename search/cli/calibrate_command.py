@@ -20,6 +20,7 @@ from search.calibration import (
     calibration_trials,
     describe,
     enqueue_calibration,
+    in_flight_search_trials,
     pending,
     stored_calibration,
 )
@@ -59,9 +60,13 @@ def check_calibration_args(args: argparse.Namespace) -> None:
 def plan_calibration(args: argparse.Namespace, method: Any, budget: Any,
                      study: optuna.Study, fixed: dict[str, Any]) -> int | None:
     """Enqueues the calibration trials ``study`` still needs; returns the finished-trial
-    target the calibration phase runs to, or ``None`` when the stored one stands."""
+    target the calibration phase runs to, or ``None`` when the stored one stands.
+
+    A recalibration cut short (its trials still waiting or running) resumes without
+    ``--recalibrate``: the stored outcome no longer stands for the study's trials.
+    """
     stored = stored_calibration(study)
-    if stored is not None and not args.recalibrate:
+    if stored is not None and not args.recalibrate and not pending(study):
         print(f"study {study.study_name!r} is calibrated already (--recalibrate to measure "
               "again):", flush=True)
         print(describe(study.study_name, stored), flush=True)
@@ -83,8 +88,15 @@ def plan_calibration(args: argparse.Namespace, method: Any, budget: Any,
         raise UsageError(str(exc)) from None
     reference = method.reference_params is not None and bool(configs) and \
         configs[0] == method.space.point(method.reference_params)
-    enqueue_calibration(study, configs, reference)
     done = sum(counts(t) for t in calibration_trials(study))
+    flying = in_flight_search_trials(study)
+    if flying and done < args.calibrate:
+        listed = ", ".join(f"#{n}" for n in flying)
+        raise UsageError(f"study {study.study_name!r} has search trials running or waiting "
+                         f"({listed}): a calibration now would count them towards its "
+                         "target or run them unpruned; stop its search workers and fail "
+                         "those trials first (docs/calibration.md, 'On resume')")
+    enqueue_calibration(study, configs, reference)
     return finished_count(study) + max(0, args.calibrate - done)
 
 

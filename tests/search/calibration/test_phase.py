@@ -3,6 +3,7 @@ the study stores, and the command that runs it (trials faked, except in the last
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from search.calibration import (
     enqueue_calibration,
     stored_calibration,
 )
+from objectives import get_method, get_profile
+from search.cli.calibrate_command import plan_calibration
+from search.cli.common import UsageError
 from search.running.runner import run_search
 from spaces import get_space
 from storage import open_storage
@@ -179,3 +183,36 @@ def test_search_workers_take_their_pruner_from_the_stored_calibration(
     else:
         assert isinstance(pruner, optuna.pruners.HyperbandPruner)
         assert pruner._min_resource == start and pruner._max_resource == 200
+
+
+def _plan(study: optuna.Study, n: int, recalibrate: bool = False) -> int | None:
+    args = argparse.Namespace(calibrate=n, recalibrate=recalibrate, seed=0)
+    return plan_calibration(args, get_method("supervised"), get_profile("smoke"), study, {})
+
+
+def test_a_calibration_refuses_while_search_trials_are_in_flight(tmp_path: Path) -> None:
+    # A search worker's trial, alive or killed: the calibration phase would count it
+    # towards its target, or (re-run by the heartbeat recovery) train it unpruned.
+    study = _study(tmp_path)
+    search_trial = study.ask()
+    with pytest.raises(UsageError, match=r"search trials running or waiting \(#0\)"):
+        _plan(study, 3)
+    assert not calibration_trials(study)  # nothing enqueued
+    study.tell(search_trial, state=TrialState.FAIL)
+    assert _plan(study, 3) == 3 and len(calibration_trials(study)) == 3
+
+
+def test_a_recalibration_cut_short_resumes_without_being_asked_again(tmp_path: Path) -> None:
+    study = _study(tmp_path)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    assert _plan(study, 3) == 3
+    run_search(study, _Fake(), 3)
+    first = calibrate(study, 0.6, top=4, pretrain_steps=0, label=str)
+    assert _plan(study, 3) is None  # calibrated: the stored outcome stands
+    assert _plan(study, 4, recalibrate=True) == 4  # one more configuration enqueued
+    # The session ends before it ran: the rerun, without --recalibrate, finishes it.
+    assert _plan(study, 4) == 4
+    run_search(study, _Fake(), 4)
+    again = calibrate(study, 0.6, top=4, pretrain_steps=0, label=str)
+    assert again.trials == [0, 1, 2, 3] and first.trials == [0, 1, 2]
+    assert _plan(study, 4) is None
