@@ -11,6 +11,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from objectives import get_method, get_profile
 from search.calibration import (
     calibrate,
     calibration_configs,
@@ -18,7 +19,6 @@ from search.calibration import (
     enqueue_calibration,
     stored_calibration,
 )
-from objectives import get_method, get_profile
 from search.cli.calibrate_command import plan_calibration
 from search.cli.common import UsageError
 from search.running.runner import run_search
