@@ -5,6 +5,7 @@ no module past 250 lines, and no two module names apart by a plural only."""
 from __future__ import annotations
 
 import ast
+import graphlib
 from pathlib import Path
 
 import pytest
@@ -51,24 +52,12 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
 
 def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import circle of ``graph`` as the path that closes it, or ``None``."""
-    state: dict[str, str] = {}
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = "open"
-        path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == "open":
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (circle := visit(nxt)):
-                return circle
-        state[node] = "done"
-        path.pop()
-        return None
-
-    for start in sorted(graph):
-        if start not in state and (circle := visit(start)):
-            return circle
+    try:
+        # graphlib reads each set as the node's predecessors and reports the circle
+        # against the edges; reversed, it follows the imports.
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as circle:
+        return list(reversed(circle.args[1]))
     return None
 
 
