@@ -34,7 +34,8 @@
 #                measured it again (passes --recalibrate; results/README.md step 40)
 #   levers-select  its top 3, each with 3 labeled draws at `final`, validation only, then
 #                the winner through the official protocol: `--profile official`, 5 runs with
-#                data seed = model seed = 0-4, the draws of results/official.db
+#                data seed = model seed = 0-4, the draws of results/official.db; if the
+#                winner is the paper setting, whose runs those are, it stops at the choice
 #   levers-ablate  the path from the paper setting to the winner (trial $ABLATE_TRIAL):
 #                each changed parameter reverted alone, 2 redrawn draws each, validation
 #                only, at $ABLATE_PROFILE (default select: 30 of 120 epochs)
@@ -164,9 +165,25 @@ stage_levers() {
 }
 
 stage_levers-select() {
-  local levers=(--method gan --study-name gan-levers --storage sqlite:///$DB_DIR/levers.db)
-  train gan-levers-select "${levers[@]}" --retrain 5 --select 3 --select-seeds 3 \
-    --select-labels redrawn --select-profile final --vary-labeled --profile official
+  local levers=(--method gan --study-name gan-levers --storage sqlite:///$DB_DIR/levers.db
+    --select 3 --select-seeds 3 --select-labels redrawn --select-profile final)
+  local log=results/logs/gan-levers-select.log chosen
+  # The selection alone first (--retrain 0): if it picks the paper setting, the search's
+  # enqueued reference, the official protocol's 5 runs of it are results/official.db's,
+  # and 5 more (about 12 h) would pair the paper with itself.
+  train gan-levers-select "${levers[@]}" --retrain 0
+  chosen=$(awk '/^\+ /{chosen=""} /^selected: /{chosen=$0} END{print chosen}' "$log")
+  if [ -z "$chosen" ]; then
+    echo "pipeline.sh: levers-select: the selection chose nothing (see $log)" >&2
+    exit 1
+  fi
+  if [[ "$chosen" == *"reference configuration"* ]]; then
+    echo "pipeline.sh: levers-select: ${chosen#selected: }; its official runs are" \
+      "results/official.db's, so none are trained here" | tee -a "$log" >&2
+    return
+  fi
+  # The same selection, stored: reused, not run again.
+  train gan-levers-select "${levers[@]}" --retrain 5 --vary-labeled --profile official
 }
 
 stage_levers-ablate() {

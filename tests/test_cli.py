@@ -93,6 +93,39 @@ def test_search_runs_without_test_files(
     assert code == 2 and "missing MNIST file" in err and "t10k-images" in err
 
 
+def test_retrain_0_selects_without_test_files_and_names_the_reference(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    data = tmp_path / "train-only"
+    data.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (data / name).symlink_to(mnist_dir / name)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
+              "--data-dir", str(data), "--sampler", "random")
+    assert run_cli(capsys, *common, "--n-trials", "2")[0] == 0
+    # A trial tagged as the reference, the way a search enqueues a method's paper setting.
+    study = optuna.load_study(study_name="supervised-random", storage=url)
+    study.enqueue_trial(dict(study.trials[0].params, learning_rate=0.002),
+                        user_attrs={"reference": True})
+    assert run_cli(capsys, *common, "--n-trials", "3")[0] == 0
+    code, out, err = run_cli(capsys, *common, "--retrain", "0", "--select", "3", "--top", "3",
+                             "--select-seeds", "1")
+    assert code == 0, err
+    assert "selecting among the 3 best trials: 1 runs each" in out
+    selected = [line for line in out.splitlines() if line.startswith("selected: ")]
+    assert sorted(line.split()[1].split(" ")[0] for line in selected) == [
+        "supervised-random#0", "supervised-random#1", "supervised-random#2"]
+    assert [line for line in selected if "reference" in line] == [
+        "selected: supervised-random#2 (the method's reference configuration)"]
+    # Validation only: nothing retrained, and the test files were never needed.
+    assert RetrainStore(url).runs() == [] and len(SelectionStore(url).runs()) == 3
+    # The retrain that follows reuses the stored selection instead of running it again.
+    assert run_cli(capsys, *common, "--retrain", "0", "--select", "3",
+                   "--select-seeds", "1")[0] == 0
+    assert len(SelectionStore(url).runs()) == 3
+
+
 def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
                                    capsys: pytest.CaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"

@@ -57,3 +57,43 @@ def test_bad_names_exit_2_before_anything_runs(
     assert result.returncode == 2
     assert message in result.stderr
     assert not any((script.parent / "logs").iterdir())  # no stage started, no log line
+
+
+@pytest.mark.parametrize(("chosen", "commands"), [
+    ("selected: gan-levers#17", 2),
+    ("selected: gan-levers#0 (the method's reference configuration)", 1),
+    ("", 1),  # the selection failed: an earlier run's choice must not stand in for it
+])
+def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
+    script: Path, tmp_path: Path, chosen: str, commands: int
+) -> None:
+    # A stand-in for python: records each command and, for the selection alone, prints
+    # the choice the way run_study.py does.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    fake = bin_dir / "python"
+    fake.write_text(f'#!/bin/bash\necho "$*" >> {calls}\n'
+                    f'case " $* " in *" --retrain 0 "*) echo "{chosen}";; esac\n')
+    fake.chmod(0o755)
+    log = script.parent / "logs" / "gan-levers-select.log"
+    log.write_text("+ nice -n 10 python run_study.py --retrain 0\n"
+                   "selected: gan-levers#3\n")
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(tmp_path / "db"),
+               SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"))
+    result = subprocess.run(["bash", str(script), "levers-select"], capture_output=True,
+                            text=True, env=env, timeout=60, check=False)
+    ran = calls.read_text().splitlines()
+    assert len(ran) == commands
+    assert "--retrain 0" in ran[0] and "--profile official" not in ran[0]
+    if not chosen:
+        assert result.returncode == 1 and "the selection chose nothing" in result.stderr
+        return
+    assert result.returncode == 0, result.stderr
+    if commands == 2:
+        # The same selection as the first command, so its stored runs are reused.
+        assert ran[1].replace("--retrain 5 --vary-labeled --profile official",
+                              "--retrain 0") == ran[0]
+    else:
+        assert "gan-levers#0 (the method's reference configuration)" in result.stderr
+        assert "none are trained here" in result.stderr

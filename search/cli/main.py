@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--select, --select-profile and --select-labels only apply "
                              "with --retrain (--select-profile with --ablate too)")
         args.select = 3 if args.select is None else args.select
+        if args.retrain == 0 and (args.reference or args.select < 2):
+            raise UsageError("--retrain 0 runs the selection only: it needs --select 2 or "
+                             "more, and no --reference")
         args.select_labels = args.select_labels or "redrawn"
         if args.select_profile is not None:
             from objectives import get_profile
@@ -66,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from search.cli.ablate_command import ablate_command
 
             return ablate_command(args)
-        if args.retrain:
+        if args.retrain is not None:
             from search.cli.retrain_command import retrain_command
 
             return retrain_command(args)

@@ -104,12 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model seed of search trials; also seeds the sampler (default 0)")
     parser.add_argument("--timeout", type=_seconds, default=None,
                         help="stop starting new trials after this many seconds")
-    parser.add_argument("--retrain", type=_positive, nargs="?", const=5, default=None,
+    parser.add_argument("--retrain", type=_non_negative, nargs="?", const=5, default=None,
                         metavar="K",
                         help="retrain the best configuration K times (default 5; seeds "
                         "0, 1, ... less the search's own seed on the same labels and "
                         "profile) and score it on the test set, instead of searching; runs "
-                        "already stored for the same seeds are reused, so a rerun tops up")
+                        "already stored for the same seeds are reused, so a rerun tops up; "
+                        "0 runs the selection only (see --select) and touches no test image")
     parser.add_argument("--reference", action="store_true",
                         help="with --retrain: retrain the method's reference configuration "
                         "(the GAN's: the official MNIST setting) instead of searched trials; "

@@ -100,6 +100,26 @@ def _best_candidates(args: argparse.Namespace, method: Method, count: int) -> li
     return ranked
 
 
+def _select_only(args: argparse.Namespace, method: Method, ranked: list[Candidate]) -> int:
+    """``--retrain 0``: the selection alone, so that a campaign can look at its choice
+    before paying for the retrains; one ``selected:`` line per chosen configuration."""
+    from objectives import resolve_source
+    from search.cli.select_command import select_command
+    from search.running.runtime import device_line
+
+    resolve_source(args.data_dir).load_train()  # bad data stops here; test stays unread
+    print(device_line(), flush=True)
+    code = 0
+    if len(ranked) > 1:
+        ranked, code, _ = select_command(args, method, ranked)
+    for candidate in ranked[: args.top] if not code else []:
+        # A search enqueues the reference as a trial: its test runs may exist elsewhere.
+        print(f"selected: {candidate.study_name}#{candidate.trial.number}"
+              + (" (the method's reference configuration)"
+                 if candidate.trial.user_attrs.get("reference") else ""), flush=True)
+    return code
+
+
 def retrain_command(args: argparse.Namespace) -> int:
     """``run_study.py --retrain K``: the chosen configurations trained K times, on test."""
     from objectives import get_method, get_profile
@@ -122,6 +142,8 @@ def retrain_command(args: argparse.Namespace) -> int:
         ranked = [Candidate.reference(method)]
     else:
         ranked = _best_candidates(args, method, max(args.top, args.select))
+    if args.retrain == 0:
+        return _select_only(args, method, ranked)
     check_feasible(method, ranked, budget, "retrained")
     inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
     print(device_line(), flush=True)
