@@ -50,7 +50,8 @@ def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str
     for r in rows:
         for g in sorted(r.selection, key=lambda g: (g.selection, -g.summary.mean)):
             s = g.summary
-            body.append([r.method, f"{g.study}#{g.trial}",
+            body.append([r.method, f"{g.study}#{g.trial}"
+                         + (" (reference)" if g.reference else ""),
                          (f"{g.profile} [{g.budget}]" if g.budget else g.profile)
                          + (" (fidelity check)" if g.check else ""),
                          f"{g.n_labeled} ("

@@ -113,8 +113,13 @@ def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
     selection = selection_table(rows)
     if selection is not None:
         caption = ("Winner selection, before the test set is touched: each study's top "
-                   "trials trained again with fresh model seeds and scored on validation "
+                   "trials trained again with fresh model seeds (and labeled subsets, where "
+                   "the labels column says redrawn) and scored on validation "
                    "only; the best mean (\"chosen\") is the configuration retrained on test.")
+        if any(g.reference for r in rows for g in r.selection):
+            caption += (" \"(reference)\" marks the trial a search started from, the "
+                        "method's reference configuration (the GAN's paper setting): "
+                        "chosen, it means the search found nothing better.")
         if any(g.check for r in rows for g in r.selection):
             caption += (" A fidelity check reruns a cheaper selection at the retrain's "
                         "profile to see whether it ranks the candidates alike; it chooses "

@@ -12,9 +12,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import optuna
+
 from search.report.readers.retrain_reader import mean_steps
 from search.stats import Summary, summarize
 from storage.selection import REDRAWN, SelectionStore, redrawn
+from storage.urls import read_storage
 
 __all__ = ["SelectionGroup", "mark_checks", "selection_groups"]
 
@@ -24,7 +27,9 @@ class SelectionGroup:
     """One candidate of one selection: its re-evaluated validation accuracies.
 
     ``check`` marks a selection that only checked another's ranking at a costlier profile
-    (``benchmarks/selection_fidelity.py``): no retrain followed it.
+    (``benchmarks/selection_fidelity.py``): no retrain followed it. ``reference`` marks
+    the trial its search enqueued as the method's reference configuration (the GAN's
+    paper setting): chosen, it says the search found nothing better.
     """
 
     method: str
@@ -39,6 +44,7 @@ class SelectionGroup:
     steps: int | None
     chosen: bool = False
     check: bool = False
+    reference: bool = False
 
     @property
     def summary(self) -> Summary:
@@ -51,6 +57,21 @@ class SelectionGroup:
         return (self.study, self.profile, self.budget, self.n_labeled, self.data_seed)
 
 
+def _references(url: str, studies: Collection[str]) -> set[tuple[str, int]]:
+    """(study, trial) of each study's enqueued reference configuration; an ablation's
+    runs are stored under a name that is no study, and have none."""
+    storage = read_storage(url)
+    found: set[tuple[str, int]] = set()
+    for name in studies if storage is not None else ():
+        try:
+            study = optuna.load_study(study_name=name, storage=storage)
+        except KeyError:
+            continue
+        found |= {(name, t.number) for t in study.get_trials(deepcopy=False)
+                  if t.user_attrs.get("reference")}
+    return found
+
+
 def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]:
     """The selection runs of ``studies`` at ``url``, one group per candidate and selection,
     each selection's best mean marked ``chosen``; selections in stored order."""
@@ -60,13 +81,15 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
             subset = REDRAWN if redrawn(run["data_seed"], run["seed"]) else run["data_seed"]
             grouped[(run["method"], run["study_name"], run["source_trial"], run["profile"],
                      run["budget"], run["n_labeled"], subset)].append(run)
+    references = _references(url, {key[1] for key in grouped})
     groups = [
         SelectionGroup(method=method, study=study, trial=trial, profile=profile,
                        budget=budget, n_labeled=n_labeled, data_seed=data_seed,
                        accuracies=tuple(float(r["val_accuracy"]) for r in runs),
                        seconds=float(sum(r["seconds"] for r in runs)),
                        steps=mean_steps((r["notes"].get("steps"),
-                                         r["notes"].get("pretrain_steps")) for r in runs))
+                                         r["notes"].get("pretrain_steps")) for r in runs),
+                       reference=(study, trial) in references)
         for (method, study, trial, profile, budget, n_labeled, data_seed), runs
         in grouped.items()
     ]

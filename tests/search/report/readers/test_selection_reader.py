@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import optuna
 import pytest
 
 from search.report.readers.selection_reader import mark_checks, selection_groups
@@ -71,3 +72,19 @@ def test_the_selection_the_retrains_followed_is_real_and_the_others_are_checks(
     assert not any(g.check for g in mark_checks(alone, "final", "select"))
     assert not any(g.check for g in mark_checks(alone, "final"))
     assert mark_checks(groups, None) == groups
+
+
+def test_the_searchs_enqueued_reference_is_marked(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    study = optuna.create_study(study_name="gan-tpe", storage=url, direction="maximize")
+    # As a search enqueues the paper setting: trial 0, tagged; trial 1 a proposal.
+    study.enqueue_trial({}, user_attrs={"reference": True})
+    study.optimize(lambda trial: 0.9, n_trials=2)
+    store = SelectionStore(url)
+    for trial in (0, 1):
+        store.add(_run(trial, 0, 0.9 + trial / 100))
+    # An ablation's runs sit under a name that is no study: read, never marked.
+    store.add(_run(0, 0, 0.8, study="gan-tpe-ablation"))
+    groups = selection_groups(url, {"gan-tpe", "gan-tpe-ablation"})
+    assert {(g.study, g.trial): g.reference for g in groups} == {
+        ("gan-tpe", 0): True, ("gan-tpe", 1): False, ("gan-tpe-ablation", 0): False}
