@@ -7,13 +7,13 @@
 - ``cli``: the command line of ``run_study.py``;
 - ``stats``: the statistics of repeated runs, which ``winners`` and ``report`` share.
 
-Public names are loaded on first use (``search.lazy``), so that the TensorFlow-free parts
-do not pay for importing TensorFlow.
+Public names are loaded on first use (``spaces.registry.lazy_exports``), so that the
+TensorFlow-free parts do not pay for importing TensorFlow.
 """
 
 from __future__ import annotations
 
-from search.lazy import lazy_exports
+from spaces.registry import lazy_exports
 
 _EXPORTS = {
     "PRUNERS": "running.pruners",

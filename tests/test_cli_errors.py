@@ -5,6 +5,8 @@ URLs in every bad state)."""
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,21 @@ def test_bad_input_is_one_line_exit_2_and_creates_nothing(
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--method", "nope"],
+                                  ["--method", "gan,nope"], ["--method", "gan", "--profile", "huge"],
+                                  ["--method", "gan", "--retrain", "--select-profile", "x"]])
+def test_help_and_mistyped_names_answer_without_importing_tensorflow(argv: list[str]) -> None:
+    # TensorFlow takes seconds to import; a typo should not wait for it.
+    code = ("import sys\nfrom search.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\nprint('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                            text=True, cwd=Path(__file__).resolve().parents[1], timeout=120,
+                            check=False)
+    assert result.stdout.splitlines()[-1] == "False", result.stderr
+    if argv != ["--help"]:
+        assert "run_study.py: error: unknown" in result.stderr
 
 
 def test_retrain_without_finished_trial(

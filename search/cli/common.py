@@ -1,6 +1,6 @@
 """What the commands of ``run_study.py`` share: the usage error, TensorFlow's thread
 pools, the checkpoint folder, the note of a guard that stopped a run, the refusal of an
-infeasible candidate, and the study ``--study-name`` names.
+infeasible candidate, the study ``--study-name`` names and the methods ``--method`` names.
 
 It imports no command and nothing of ``search.cli.main``, so that the commands import it
 and nothing imports its importer.
@@ -20,12 +20,25 @@ if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from objectives.budget import Budget
     from search.winners.retraining import Candidate
 
-__all__ = ["UsageError", "check_feasible", "checkpoint_dir", "load_named_study", "set_threads",
-           "stopped_by"]
+__all__ = ["UsageError", "check_feasible", "checkpoint_dir", "load_named_study", "method_names",
+           "set_threads", "stopped_by"]
 
 
 class UsageError(ValueError):
     """Bad command-line input."""
+
+
+def method_names(text: str) -> list[str]:
+    """The methods ``--method`` names ("all", or names separated by commas), checked
+    against the registry without importing them (nor TensorFlow)."""
+    from objectives import METHODS
+
+    names = METHODS.names() if text == "all" else [n.strip() for n in text.split(",") if n]
+    for name in names:
+        METHODS.require(name)
+    if len(set(names)) != len(names) or not names:
+        raise UsageError(f"--method lists a method twice or none: {text!r}")
+    return names
 
 
 def stopped_by(notes: Mapping[str, Any]) -> str:

@@ -8,11 +8,12 @@ one line on stderr and exit code 2, before anything is created.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
 
-from search.cli.common import UsageError, set_threads
+from search.cli.common import UsageError, method_names, set_threads
 from search.cli.parser import PATH_FLAGS, build_parser
 
 __all__ = ["main"]
@@ -28,11 +29,26 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     return (UsageError, UnknownNameError, SpaceError, DataError, StorageError, SearchError)
 
 
+def _check_names(args: argparse.Namespace) -> None:
+    """Every registry name on the command line, checked before TensorFlow loads (the
+    thread pools are sized next), so that a typo answers at once."""
+    from objectives import PROFILES
+    from search.running.pruners import PRUNERS
+    from search.running.samplers import SAMPLERS
+
+    method_names(args.method)
+    for registry, name in ((PROFILES, args.profile), (PRUNERS, args.pruner),
+                           (SAMPLERS, args.sampler), (PROFILES, args.select_profile)):
+        if name is not None:
+            registry.require(name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_names(args)
         if args.top > 1 and args.retrain is None:
             raise UsageError("--top only applies with --retrain")
         if args.reference and args.retrain is None:
@@ -52,10 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--retrain 0 runs the selection only: it needs --select 2 or "
                              "more, and no --reference")
         args.select_labels = args.select_labels or "redrawn"
-        if args.select_profile is not None:
-            from objectives import get_profile
-
-            get_profile(args.select_profile)
         from search.cli.calibrate_command import check_calibration_args
 
         check_calibration_args(args)

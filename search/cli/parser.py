@@ -44,6 +44,7 @@ _seconds = _number(float, "a number of seconds", 0, strict=True)
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; help lists the registered names."""
+    # TensorFlow-free, so that --help and a mistyped flag answer at once.
     from objectives import METHODS, PROFILES
     from search.running.pruners import PRUNERS
     from search.running.samplers import SAMPLERS

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from search.cli.common import UsageError, checkpoint_dir, set_threads
+from search.cli.common import UsageError, checkpoint_dir, method_names, set_threads
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     import optuna
@@ -17,17 +17,6 @@ if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from objectives.data import MnistSource, SearchData
 
 __all__ = ["load_search_data", "search_command", "search_worker"]
-
-
-def _method_names(text: str) -> list[str]:
-    from objectives import METHODS
-
-    names = METHODS.names() if text == "all" else [n.strip() for n in text.split(",") if n]
-    for name in names:
-        METHODS.get(name)
-    if len(set(names)) != len(names) or not names:
-        raise UsageError(f"--method lists a method twice or none: {text!r}")
-    return names
 
 
 def load_search_data(args: argparse.Namespace) -> tuple[MnistSource, SearchData]:
@@ -139,7 +128,7 @@ def search_command(args: argparse.Namespace) -> int:
     from storage import mask_url, open_storage, parse_storage_url
 
     sampler_name = args.sampler or "tpe"
-    names = _method_names(args.method)
+    names = method_names(args.method)
     if args.study_name and len(names) > 1:
         raise UsageError("--study-name names one study; it cannot go with several methods")
     budget = get_profile(args.profile)

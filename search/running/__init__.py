@@ -1,10 +1,10 @@
 """Running studies: creating and resuming them (``study``), the trial loop (``runner``),
 worker processes (``workers``), samplers, pruners, the point grid, and TensorFlow's
-set-up (``runtime``). Names load on first use (``search.lazy``)."""
+set-up (``runtime``). Names load on first use (``spaces.registry.lazy_exports``)."""
 
 from __future__ import annotations
 
-from search.lazy import lazy_exports
+from spaces.registry import lazy_exports
 
 _EXPORTS = {
     "COMPARABILITY_TAGS": "study",

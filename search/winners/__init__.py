@@ -5,7 +5,7 @@ reference to a winner (``ablation``). Names load on first use."""
 
 from __future__ import annotations
 
-from search.lazy import lazy_exports
+from spaces.registry import lazy_exports
 
 _EXPORTS = {
     "Candidate": "retraining",
