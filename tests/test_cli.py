@@ -78,16 +78,22 @@ def test_fix_holds_a_parameter_in_its_own_study(
     assert code == 2 and "not among [False, True]" in err and err.count("\n") == 1
 
 
-def test_search_runs_without_test_files(
-    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
-) -> None:
+def _train_only(tmp_path: Path, mnist_dir: Path) -> tuple[str, tuple[str, ...]]:
+    """A study database and the arguments of a smoke baseline on a data folder with
+    MNIST's training files and no test files."""
     data = tmp_path / "train-only"
     data.mkdir()
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
         (data / name).symlink_to(mnist_dir / name)
     url = f"sqlite:///{tmp_path / 's.db'}"
-    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
-              "--data-dir", str(data))
+    return url, ("--method", "supervised", "--profile", "smoke", "--storage", url,
+                 "--data-dir", str(data))
+
+
+def test_search_runs_without_test_files(
+    tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    url, common = _train_only(tmp_path, mnist_dir)
     assert run_cli(capsys, *common, "--n-trials", "1")[0] == 0
     code, _, err = run_cli(capsys, *common, "--retrain", "1")
     assert code == 2 and "missing MNIST file" in err and "t10k-images" in err
@@ -96,13 +102,8 @@ def test_search_runs_without_test_files(
 def test_retrain_0_selects_without_test_files_and_names_the_reference(
     tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    data = tmp_path / "train-only"
-    data.mkdir()
-    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
-        (data / name).symlink_to(mnist_dir / name)
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    common = ("--method", "supervised", "--profile", "smoke", "--storage", url,
-              "--data-dir", str(data), "--sampler", "random")
+    url, common = _train_only(tmp_path, mnist_dir)
+    common = (*common, "--sampler", "random")
     assert run_cli(capsys, *common, "--n-trials", "2")[0] == 0
     # A trial tagged as the reference, the way a search enqueues a method's paper setting.
     study = optuna.load_study(study_name="supervised-random", storage=url)
