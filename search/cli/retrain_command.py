@@ -109,15 +109,16 @@ def _select_only(args: argparse.Namespace, method: Method, ranked: list[Candidat
 
     resolve_source(args.data_dir).load_train()  # bad data stops here; test stays unread
     print(device_line(), flush=True)
-    code = 0
     if len(ranked) > 1:
         ranked, code, _ = select_command(args, method, ranked)
-    for candidate in ranked[: args.top] if not code else []:
+        if code:  # runs missing: no choice to report
+            return code
+    for candidate in ranked[: args.top]:
         # A search enqueues the reference as a trial: its test runs may exist elsewhere.
         print(f"selected: {candidate.study_name}#{candidate.trial.number}"
               + (" (the method's reference configuration)"
                  if candidate.trial.user_attrs.get("reference") else ""), flush=True)
-    return code
+    return 0
 
 
 def retrain_command(args: argparse.Namespace) -> int:
