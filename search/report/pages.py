@@ -13,7 +13,8 @@ import optuna
 from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.ablation import Ablation, ablation_sections
 from search.report.calibration import calibration_sections
-from search.report.paired import paired_sections, pairings
+from search.report.paired import (
+    paired_sections, pairings, reference_choices, reference_sections)
 from search.report.figures import (
     gan_grid,
     grid_groups,
@@ -83,18 +84,22 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     calibration_md, calibration_html, measured = calibration_sections(studies, plots)
     ensembles = {(p.row.study, p.row.trial): p.ensemble for p in protocol if p.ensemble}
     paired = pairings(retrains)
-    challengers = {pairing.challenger.study for pairing in paired}
+    selections = [g for row in rows for g in row.selection]
+    explained = {pairing.challenger.study for pairing in paired} | {
+        g.study for g in reference_choices(selections)}
     importances = {s.study_name: _importances(s) for s in studies
-                   if s.study_name in challengers}
+                   if s.study_name in explained}
     paired_md, paired_html, drawn_pairs = paired_sections(paired, ensembles, plots,
                                                           importances)
+    chose_md, chose_html, _ = reference_sections(selections, importances, retrains)
     ablation_md, ablation_html, _ = ablation_sections(ablations)
     written += drawn + spent + measured + drawn_pairs
     md = ["# ssl-hpo report", "", "MNIST, validation = training images 50,000–59,999, test = "
           "the official 10,000 images (touched only by retraining).", "", *overview_md,
           "## Methods compared (ours, measured)", "", md_table(head, body), "",
           *costs_md, *calibration_md, "## Paper anchors (MNIST, 100 labels)", "",
-          md_table(anchor_head, anchor_body), "", *protocol_md, *paired_md, *ablation_md]
+          md_table(anchor_head, anchor_body), "", *protocol_md, *paired_md, *chose_md,
+          *ablation_md]
     if retrains:
         md += ["## All retrain groups", "", md_table(
             ["method", "config", "profile", "labels", "labeled subset", "runs", "test acc",
@@ -113,7 +118,7 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
                 *costs_html, *calibration_html,
                 f"<h2>Paper anchors (MNIST, 100 labels)</h2>"
                 f"{html_table(anchor_head, anchor_body)}", *protocol_html, *paired_html,
-                *ablation_html]
+                *chose_html, *ablation_html]
     sweep_md, sweep_html, drawn = sweep_sections(retrains, study_rows, plots)
     md += sweep_md
     sections += sweep_html

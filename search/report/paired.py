@@ -1,6 +1,8 @@
 """A searched configuration against the method's reference on the same labeled draws: per
 draw the two test-error figures side by side and both learning curves, a paired t-test
-over the draws, and each side's ensemble.
+over the draws, and each side's ensemble. When a search's selection chose the reference
+itself, there is no challenger: its section gives the evidence instead (the candidates'
+validation means and the search's parameter importances).
 
 The labeled subset moves a GAN's test errors more than its model seed does (the paper
 setting: 109.6 ± 3.0 over seeds on one subset, 147.0 ± 49.6 over redrawn subsets), so two
@@ -18,9 +20,12 @@ from pathlib import Path
 
 from search.report.markup import Section, html_table, md_table
 from search.report.readers.retrain_reader import RetrainRow, RunRecord
+from search.report.readers.selection_reader import SelectionGroup
 from search.stats import paired_p, summarize
+from storage.selection import REDRAWN
 
-__all__ = ["Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves"]
+__all__ = ["Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves",
+           "reference_choices", "reference_sections"]
 
 
 
@@ -173,13 +178,60 @@ def paired_sections(found: Sequence[Pairing],
                    "The curves are monitors: no decision read them.", ""]
             section += f'<img alt="curves per draw" src="plots/{png.name}">'
             written.append(png)
-        shares = (importances or {}).get(pairing.challenger.study)
-        if shares:
-            caption = (f"What mattered in {pairing.challenger.study}: its parameters' "
-                       "importances for validation accuracy (Optuna's PED-ANOVA, over its "
-                       "finished trials).")
-            table = importance_table(shares)
-            md += [caption, "", md_table(*table), ""]
-            section += f"<p>{html.escape(caption)}</p>{html_table(*table)}"
-        parts.append(section)
+        shares_md, shares_html = _importances(pairing.challenger.study, importances or {})
+        md += shares_md
+        parts.append(section + shares_html)
     return md, parts, written
+
+
+def _importances(study: str, importances: Mapping[str, Mapping[str, float]]
+                 ) -> tuple[list[str], str]:
+    """Markdown lines and HTML of ``study``'s importance table; empty without one."""
+    shares = importances.get(study)
+    if not shares:
+        return [], ""
+    caption = (f"What mattered in {study}: its parameters' importances for validation "
+               "accuracy (Optuna's PED-ANOVA, over its finished trials).")
+    table = importance_table(shares)
+    return ([caption, "", md_table(*table), ""],
+            f"<p>{html.escape(caption)}</p>{html_table(*table)}")
+
+
+def reference_choices(selections: Sequence[SelectionGroup]) -> list[SelectionGroup]:
+    """The selections' choices that are their search's enqueued reference (fidelity checks
+    chose nothing, and are left out)."""
+    return [g for g in selections if g.chosen and g.reference and not g.check]
+
+
+def reference_sections(selections: Sequence[SelectionGroup],
+                       importances: Mapping[str, Mapping[str, float]],
+                       retrains: Sequence[RetrainRow] = ()) -> Section:
+    """One section per selection that chose its search's reference: the search found
+    nothing better on validation. ``retrains`` tells whether the chosen trial was
+    retrained on test all the same (as the comparison's studies were) or not."""
+    md: list[str] = []
+    parts: list[str] = []
+    for chosen in reference_choices(selections):
+        rivals = sorted((g for g in selections if g.selection == chosen.selection
+                         and g is not chosen and not g.check),
+                        key=lambda g: -g.summary.mean)
+        title = (f"{chosen.method}: {chosen.study}'s selection chose the reference "
+                 f"({chosen.study}#{chosen.trial})")
+        runs = ("redrawn labeled subsets" if chosen.data_seed == REDRAWN
+                else f"labeled subset {chosen.data_seed} with fresh model seeds")
+        text = (f"The selection trained its {len(rivals) + 1} best trials again, "
+                f"{chosen.summary.n} runs each on {runs}, at profile {chosen.profile}, "
+                f"validation only. The reference, which the search enqueued as its first "
+                f"trial, had the best mean, {chosen.summary.mean:.4f}"
+                + (f" (the best of the search's own proposals: {rivals[0].study}#"
+                   f"{rivals[0].trial}, {rivals[0].summary.mean:.4f})" if rivals else "")
+                + ". The search found nothing better"
+                + (f"; its retrains on test are those of {chosen.study}#{chosen.trial}."
+                   if any((r.study, r.trial) == (chosen.study, chosen.trial)
+                          for r in retrains)
+                   else ", so nothing of it was trained on test: the reference's own test "
+                   "runs stand."))
+        shares_md, shares_html = _importances(chosen.study, importances)
+        md += [f"## {title}", "", text, "", *shares_md]
+        parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>{shares_html}")
+    return md, parts, []

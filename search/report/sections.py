@@ -94,22 +94,26 @@ def overview(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult],
 
 
 def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
-    """Budgets in steps and hours, test errors against compute hours, and the selection
-    tables; nothing when no row was retrained."""
+    """Budgets in steps and hours and test errors against compute hours (when a row was
+    retrained), and the selection tables (when a selection ran, retrained or not)."""
+    md: list[str] = []
+    parts: list[str] = []
+    written: list[Path] = []
     points = compute_points(rows)
-    if not points:
-        return [], [], []
-    title = "What each result cost: optimiser steps and compute hours"
-    budget = budget_table(rows)
-    png = png_compute(points, plots / "compute.png")
-    page = plots / "compute.html"
-    caption = ("Wall-clock hours on this machine; retrain hours count every retrain of the "
-               "row's studies, the label sweep's included. Steps: the retrain runs' mean.")
-    md = [f"## {title}", "", caption, "", md_table(*budget), "",
-          f"![test errors against compute hours](plots/{png.name}) "
-          f"[interactive](plots/{page.name})", ""]
-    parts = [f"<h2>{title}</h2><p>{html.escape(caption)}</p>{html_table(*budget)}"
-             + figure_page(compute_figure(points), page)]
+    if points:
+        title = "What each result cost: optimiser steps and compute hours"
+        budget = budget_table(rows)
+        png = png_compute(points, plots / "compute.png")
+        page = plots / "compute.html"
+        caption = ("Wall-clock hours on this machine; retrain hours count every retrain of "
+                   "the row's studies, the label sweep's included. Steps: the retrain runs' "
+                   "mean.")
+        md += [f"## {title}", "", caption, "", md_table(*budget), "",
+               f"![test errors against compute hours](plots/{png.name}) "
+               f"[interactive](plots/{page.name})", ""]
+        parts.append(f"<h2>{title}</h2><p>{html.escape(caption)}</p>{html_table(*budget)}"
+                     + figure_page(compute_figure(points), page))
+        written += [png, page]
     selection = selection_table(rows)
     if selection is not None:
         caption = ("Winner selection, before the test set is touched: each study's top "
@@ -128,4 +132,4 @@ def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
                md_table(*selection), ""]
         parts.append(f"<h2>Winner selection (validation only)</h2><p>{html.escape(caption)}"
                      f"</p>{html_table(*selection)}")
-    return md, parts, [png, page]
+    return md, parts, written

@@ -81,3 +81,29 @@ def test_steps_per_run_count_pretraining_and_skip_runs_without_steps(tmp_path: P
                              False, 0.9, 0.95, 500, 10_000, 5, 2.0, notes=notes))
     (row,) = retrain_rows(url, ["autoencoder-tpe"])
     assert row.steps_per_run() == round((5000 + 1200) / 2)
+
+
+def test_a_reference_chosen_by_the_selection_gets_its_section(tmp_path: Path) -> None:
+    import optuna
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    study = optuna.create_study(storage=url, study_name="gan-levers", direction="maximize")
+    for key, value in {"method": "gan", "sampler": "tpe", "pruner": "hyperband",
+                       "profile": "smoke"}.items():
+        study.set_user_attr(key, value)
+    dist = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)}
+    for lr, value in ((3e-3, 0.98), (1e-3, 0.97), (1e-4, 0.90)):
+        study.add_trial(optuna.trial.create_trial(
+            params={"learning_rate": lr}, distributions=dist, value=value,
+            user_attrs={"reference": True} if lr == 3e-3 else {}))
+    store = SelectionStore(url)
+    for trial, accuracies in ((0, [0.98, 0.97]), (1, [0.96, 0.97])):
+        for seed, acc in enumerate(accuracies):
+            store.add(SelectionRun("gan-levers", "gan", trial, {}, "smoke", "", 100,
+                                   1000 + seed, 1000 + seed, acc, 5, 60.0))
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    section = report[report.index("## gan: gan-levers's selection chose the reference"):]
+    assert "gan-levers#1, 0.9650" in section and "| learning_rate | 1.000 |" in section
+    assert "| gan | gan-levers#0 (reference) |" in report
