@@ -14,7 +14,7 @@ from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.ablation import Ablation, ablation_sections
 from search.report.calibration import calibration_sections
 from search.report.paired import (
-    paired_sections, pairings, reference_choices, reference_sections)
+    Importances, paired_sections, pairings, reference_choices, reference_sections)
 from search.report.figures import (
     gan_grid,
     grid_groups,
@@ -44,11 +44,12 @@ __all__ = ["write_report"]
 _SHOWN = ("history", "importances", "contour_width_depth")
 
 
-def _importances(study: optuna.Study) -> dict[str, float]:
+def _importances(study: optuna.Study) -> Importances:
     """The study's parameter importances; none below two finished trials."""
-    finished = [t for t in study.get_trials(deepcopy=False)
-                if t.state == optuna.trial.TrialState.COMPLETE]
-    return optuna.importance.get_param_importances(study) if len(finished) >= 2 else {}
+    finished = len(study.get_trials(deepcopy=False,
+                                    states=(optuna.trial.TrialState.COMPLETE,)))
+    return Importances(optuna.importance.get_param_importances(study) if finished >= 2
+                       else {}, finished)
 
 
 def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequence[StudyRow],

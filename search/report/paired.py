@@ -24,7 +24,7 @@ from search.report.readers.selection_reader import SelectionGroup
 from search.stats import paired_p, summarize
 from storage.selection import REDRAWN
 
-__all__ = ["Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves",
+__all__ = ["Importances", "Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves",
            "reference_choices", "reference_sections"]
 
 
@@ -147,6 +147,15 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     return path
 
 
+@dataclass(frozen=True)
+class Importances:
+    """A study's parameter importances and the number of finished trials they rest on:
+    a handful of trials gives shares that mean little, and the caption says how many."""
+
+    shares: Mapping[str, float]
+    trials: int
+
+
 def importance_table(importances: Mapping[str, float], top: int = 10
                      ) -> tuple[list[str], list[list[str]]]:
     """The ``top`` most important parameters, most first, with their shares."""
@@ -157,7 +166,7 @@ def importance_table(importances: Mapping[str, float], top: int = 10
 def paired_sections(found: Sequence[Pairing],
                     ensembles: Mapping[tuple[str, int], tuple[int, int]],
                     plots: Path,
-                    importances: Mapping[str, Mapping[str, float]] | None = None) -> Section:
+                    importances: Mapping[str, Importances] | None = None) -> Section:
     """Markdown lines, HTML parts and files: one section per pairing of ``found`` (from
     :func:`pairings`), with the challenger's study's parameter importances where
     ``importances`` has them."""
@@ -184,15 +193,14 @@ def paired_sections(found: Sequence[Pairing],
     return md, parts, written
 
 
-def _importances(study: str, importances: Mapping[str, Mapping[str, float]]
-                 ) -> tuple[list[str], str]:
+def _importances(study: str, importances: Mapping[str, Importances]) -> tuple[list[str], str]:
     """Markdown lines and HTML of ``study``'s importance table; empty without one."""
-    shares = importances.get(study)
-    if not shares:
+    found = importances.get(study)
+    if found is None or not found.shares:
         return [], ""
     caption = (f"What mattered in {study}: its parameters' importances for validation "
-               "accuracy (Optuna's PED-ANOVA, over its finished trials).")
-    table = importance_table(shares)
+               f"accuracy (Optuna's PED-ANOVA, over its {found.trials} finished trials).")
+    table = importance_table(found.shares)
     return ([caption, "", md_table(*table), ""],
             f"<p>{html.escape(caption)}</p>{html_table(*table)}")
 
@@ -204,7 +212,7 @@ def reference_choices(selections: Sequence[SelectionGroup]) -> list[SelectionGro
 
 
 def reference_sections(selections: Sequence[SelectionGroup],
-                       importances: Mapping[str, Mapping[str, float]],
+                       importances: Mapping[str, Importances],
                        retrains: Sequence[RetrainRow] = ()) -> Section:
     """One section per selection that chose its search's reference: the search found
     nothing better on validation. ``retrains`` tells whether the chosen trial was

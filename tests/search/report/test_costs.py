@@ -106,4 +106,5 @@ def test_a_reference_chosen_by_the_selection_gets_its_section(tmp_path: Path) ->
     report = (out / "REPORT.md").read_text()
     section = report[report.index("## gan: gan-levers's selection chose the reference"):]
     assert "gan-levers#1, 0.9650" in section and "| learning_rate | 1.000 |" in section
+    assert "over its 3 finished trials" in section
     assert "| gan | gan-levers#0 (reference) |" in report

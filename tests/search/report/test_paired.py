@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from search.report.paired import (
-    importance_table, paired_sections, pairings, reference_sections)
+    Importances, importance_table, paired_sections, pairings, reference_sections)
 from search.report.readers.selection_reader import SelectionGroup
 from search.report.readers.retrain_reader import retrain_rows
 from storage.results import RetrainRun, RetrainStore
@@ -90,10 +90,12 @@ def test_the_section_shows_the_challenger_study_s_importances(url: str, tmp_path
         ["parameter", "importance"], [["lr", "0.600"], ["a", "0.200"]])
     rows = retrain_rows(url, ["gan-levers"])
     md, _, _ = paired_sections(pairings(rows), {}, tmp_path,
-                               {"gan-levers": {"lr": 0.7, "z_dim": 0.3}})
+                               {"gan-levers": Importances({"lr": 0.7, "z_dim": 0.3}, 12)})
     text = "\n".join(md)
     assert "What mattered in gan-levers" in text and "| lr | 0.700 |" in text
-    md, _, _ = paired_sections(pairings(rows), {}, tmp_path, {"other-study": {"lr": 1.0}})
+    assert "over its 12 finished trials" in text
+    md, _, _ = paired_sections(pairings(rows), {}, tmp_path,
+                               {"other-study": Importances({"lr": 1.0}, 5)})
     assert "What mattered" not in "\n".join(md)
 
 
@@ -108,7 +110,8 @@ def test_a_selection_that_chose_the_reference_says_so_with_the_importances() -> 
     proposals = [_group(7, (0.97, 0.98)), _group(3, (0.975, 0.985))]
     check = _group(7, (0.99, 0.99), check=True)  # a fidelity check chooses nothing
     md, parts, _ = reference_sections([proposals[0], chosen, proposals[1], check],
-                                      {"gan-levers": {"learning_rate": 0.7, "z_dim": 0.3}})
+                                      {"gan-levers": Importances({"learning_rate": 0.7,
+                                                                  "z_dim": 0.3}, 16)})
     assert md[0] == "## gan: gan-levers's selection chose the reference (gan-levers#0)"
     assert ("trained its 3 best trials again, 2 runs each on redrawn labeled subsets, at "
             "profile final") in md[2]
