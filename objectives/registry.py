@@ -16,17 +16,15 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "get_method"]
 
 
-def _instance(module: str, cls: str) -> Callable[[], Method]:
-    return lambda: getattr(importlib.import_module(f"objectives.{module}"), cls)()
+def _instance(name: str, cls: str) -> Callable[[], Method]:
+    """Makes method ``cls`` of module ``objectives.<name>``, importing it then."""
+    return lambda: getattr(importlib.import_module(f"objectives.{name}"), cls)()
 
 
 METHODS: Registry[Method] = Registry("method")
-for _name, _module, _cls in (("supervised", "supervised", "Supervised"),
-                             ("autoencoder", "autoencoder", "Autoencoder"),
-                             ("contrastive", "contrastive", "Contrastive"),
-                             ("gan", "gan", "Gan"),
-                             ("fixmatch", "fixmatch", "FixMatch")):
-    METHODS.register_deferred(_name, _instance(_module, _cls))
+for _name, _cls in (("supervised", "Supervised"), ("autoencoder", "Autoencoder"),
+                    ("contrastive", "Contrastive"), ("gan", "Gan"), ("fixmatch", "FixMatch")):
+    METHODS.register_deferred(_name, _instance(_name, _cls))
 
 
 def get_method(name: str) -> Method:

@@ -12,6 +12,7 @@ from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
 from objectives.profiles import PROFILES
 from objectives.training import NonFiniteLoss, release, train
+from spaces import SPACES
 
 
 def test_supervised_learns_tiny_data(tiny_data: SearchData, budget: Budget,
@@ -85,6 +86,9 @@ def test_nan_loss_is_reported(tiny_data: SearchData, budget: Budget, params: dic
 
 def test_registries_hold_the_baseline_and_profiles() -> None:
     assert METHODS.names()[0] == "supervised"
+    # Each name makes the method of that name, with the space of that name.
+    assert all(METHODS.get(n).name == n and METHODS.get(n).space is SPACES.get(n)
+               for n in METHODS)
     assert PROFILES.names() == ["smoke", "bench", "paper", "official", "final", "select"]
     smoke, bench, paper, official, final, select = (PROFILES.get(n) for n in PROFILES.names())
     assert budget_steps(select)["gan"] * 4 == budget_steps(final)["gan"]
