@@ -79,8 +79,8 @@ def test_bad_input_is_one_line_exit_2_and_creates_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--method", "nope"],
-                                  ["--method", "gan,nope"], ["--method", "gan", "--profile", "huge"],
+@pytest.mark.parametrize("argv", [["--help"], ["--method", "nope"], ["--method", "gan,nope"],
+                                  ["--method", "gan", "--profile", "huge"],
                                   ["--method", "gan", "--retrain", "--select-profile", "x"]])
 def test_help_and_mistyped_names_answer_without_importing_tensorflow(argv: list[str]) -> None:
     # TensorFlow takes seconds to import; a typo should not wait for it.

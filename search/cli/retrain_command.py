@@ -132,10 +132,6 @@ def retrain_command(args: argparse.Namespace) -> int:
 
     method = get_method(args.method)
     budget = get_profile(args.profile)
-    if args.sampler is not None:
-        from search.running.samplers import SAMPLERS
-
-        SAMPLERS.get(args.sampler)
     parse_storage_url(args.storage)
     if args.reference:
         if method.reference_params is None:

@@ -24,8 +24,8 @@ from search.report.readers.selection_reader import SelectionGroup
 from search.stats import paired_p, summarize
 from storage.selection import REDRAWN
 
-__all__ = ["Importances", "Pairing", "importance_table", "paired_sections", "pairings", "png_paired_curves",
-           "reference_choices", "reference_sections"]
+__all__ = ["Importances", "Pairing", "importance_table", "paired_sections", "pairings",
+           "png_paired_curves", "reference_choices", "reference_sections"]
 
 
 
@@ -187,13 +187,14 @@ def paired_sections(found: Sequence[Pairing],
                    "The curves are monitors: no decision read them.", ""]
             section += f'<img alt="curves per draw" src="plots/{png.name}">'
             written.append(png)
-        shares_md, shares_html = _importances(pairing.challenger.study, importances or {})
+        shares_md, shares_html = _importance_part(pairing.challenger.study, importances or {})
         md += shares_md
         parts.append(section + shares_html)
     return md, parts, written
 
 
-def _importances(study: str, importances: Mapping[str, Importances]) -> tuple[list[str], str]:
+def _importance_part(study: str, importances: Mapping[str, Importances]
+                     ) -> tuple[list[str], str]:
     """Markdown lines and HTML of ``study``'s importance table; empty without one."""
     found = importances.get(study)
     if found is None or not found.shares:
@@ -239,7 +240,7 @@ def reference_sections(selections: Sequence[SelectionGroup],
                           for r in retrains)
                    else ", so nothing of it was trained on test: the reference's own test "
                    "runs stand."))
-        shares_md, shares_html = _importances(chosen.study, importances)
+        shares_md, shares_html = _importance_part(chosen.study, importances)
         md += [f"## {title}", "", text, "", *shares_md]
         parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>{shares_html}")
     return md, parts, []
