@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             studies += found
             rows += found_rows
             retrains += retrain_rows(url, [s.study_name for s in found], references)
-            selections += selection_groups(url, {s.study_name for s in found})
+            selections += selection_groups(url, found, {(r.study, r.trial) for r in retrains})
         if not args.no_plots:
             from search.report.protocol import protocol_results, read_epoch_log, test_labels
 

@@ -1,6 +1,8 @@
 """Selection runs: the search's top configurations re-trained with fresh seeds (model seed,
-and by default the labeled subset) and scored on validation only, so the winner is picked by its mean rather than by one lucky
-seed. Table ``ssl_hpo_selection_runs`` beside the studies (created on first write).
+and by default the labeled subset) and scored on validation only, so the winner is picked
+by its mean rather than by one lucky seed. Table ``ssl_hpo_selection_runs`` beside the
+studies (created on first write); each finished selection is also recorded on its
+candidates' studies (:data:`SELECTIONS_ATTR`).
 
 =============== ===========================================================
 column          meaning
@@ -25,16 +27,19 @@ notes           what the method recorded, JSON
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import optuna
 import sqlalchemy as sa
 
 from storage.results import RunStore, run_table
 
-__all__ = ["ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN", "SELECTION_SEED_BASE",
-           "SELECTION_TABLE", "SelectionRun", "SelectionStore", "ablation_study", "redrawn"]
+__all__ = ["ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN", "SELECTIONS_ATTR",
+           "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionKey", "SelectionRun",
+           "SelectionStore", "ablation_study", "record_selection", "recorded_selections",
+           "redrawn", "selection_key"]
 
 # Selection seeds start here, clear of the search's and the retrains' (the first K).
 SELECTION_SEED_BASE = 1000
@@ -55,6 +60,7 @@ def redrawn(data_seed: int, seed: int) -> bool:
     """Whether a selection run drew its own labeled subset: a redrawing selection pairs
     data seed and model seed, both from :data:`SELECTION_SEED_BASE` on."""
     return data_seed == seed >= SELECTION_SEED_BASE
+
 
 SELECTION_TABLE = run_table(
     "ssl_hpo_selection_runs",
@@ -91,3 +97,49 @@ class SelectionStore(RunStore):
     table = SELECTION_TABLE
     record = SelectionRun
     key = ("source_trial", "profile", "budget", "n_labeled", "data_seed", "seed")
+
+
+# --- finished selections, recorded on the candidates' studies ---
+# Runs alone cannot tell a selection still training from a finished one: the best mean
+# so far is no choice. So the selection command records each choice it made, as the
+# study's user attribute SELECTIONS_ATTR (visible in optuna-dashboard): a list of
+# {"profile", "budget", "n_labeled", "subset", "chosen": [[study, trial], ...]}.
+SELECTIONS_ATTR = "selections"
+
+# (profile, budget fingerprint, labels, subset): what one selection's runs share; subset
+# is the search's data seed, or REDRAWN when every run drew its own labeled subset.
+SelectionKey = tuple[str, str, int, int]
+
+
+def selection_key(run: Any) -> SelectionKey:
+    """The selection a run (a :class:`SelectionRun` or a stored row) belongs to."""
+    get = run.get if isinstance(run, Mapping) else lambda name: getattr(run, name)
+    subset = REDRAWN if redrawn(get("data_seed"), get("seed")) else get("data_seed")
+    return (get("profile"), get("budget") or "", int(get("n_labeled")), int(subset))
+
+
+def record_selection(storage: optuna.storages.BaseStorage, planned: Sequence[SelectionRun],
+                     chosen: Iterable[tuple[str, int]]) -> None:
+    """Records on each study of ``planned`` that its selection finished and chose
+    ``chosen`` ((study, trial) pairs); a rerun of the same selection replaces its record.
+    A candidate of no study (a reference retrained without a search) records nothing."""
+    key = selection_key(planned[0])
+    entry = {"profile": key[0], "budget": key[1], "n_labeled": key[2], "subset": key[3],
+             "chosen": [[study, int(trial)] for study, trial in chosen]}
+    for name in sorted({run.study_name for run in planned}):
+        try:
+            study = optuna.load_study(study_name=name, storage=storage)
+        except KeyError:
+            continue
+        kept = [e for e in study.user_attrs.get(SELECTIONS_ATTR, []) if _key(e) != key]
+        study.set_user_attr(SELECTIONS_ATTR, kept + [entry])
+
+
+def recorded_selections(study: optuna.Study) -> dict[SelectionKey, set[tuple[str, int]]]:
+    """The finished selections recorded on ``study``: key -> chosen (study, trial)."""
+    return {_key(e): {(str(s), int(t)) for s, t in e["chosen"]}
+            for e in study.user_attrs.get(SELECTIONS_ATTR, [])}
+
+
+def _key(entry: Mapping[str, Any]) -> SelectionKey:
+    return (entry["profile"], entry["budget"], int(entry["n_labeled"]), int(entry["subset"]))

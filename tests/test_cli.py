@@ -9,6 +9,7 @@ import optuna
 import pytest
 
 from storage import RetrainStore, SelectionStore
+from storage.selection import REDRAWN, SELECTIONS_ATTR
 from tests.conftest import run_cli
 
 
@@ -121,10 +122,23 @@ def test_retrain_0_selects_without_test_files_and_names_the_reference(
         "selected: supervised-random#2 (the method's reference configuration)"]
     # Validation only: nothing retrained, and the test files were never needed.
     assert RetrainStore(url).runs() == [] and len(SelectionStore(url).runs()) == 3
-    # The retrain that follows reuses the stored selection instead of running it again.
+    # The finished selection is recorded on the study, for the report to tell it from one
+    # still training.
+    (entry,) = _selections(url)
+    assert entry["profile"] == "smoke" and entry["subset"] == REDRAWN
+    assert sorted(trial for _, trial in entry["chosen"]) == [0, 1, 2]
+    # The retrain that follows reuses the stored selection instead of running it again;
+    # its record replaces the first (the same selection), now with one choice.
     assert run_cli(capsys, *common, "--retrain", "0", "--select", "3",
                    "--select-seeds", "1")[0] == 0
     assert len(SelectionStore(url).runs()) == 3
+    (again,) = _selections(url)
+    assert len(again["chosen"]) == 1 and again["chosen"][0] in entry["chosen"]
+
+
+def _selections(url: str) -> list[dict]:
+    study = optuna.load_study(study_name="supervised-random", storage=url)
+    return study.user_attrs[SELECTIONS_ATTR]
 
 
 def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,

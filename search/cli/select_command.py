@@ -109,6 +109,8 @@ def select_command(args: argparse.Namespace, method: Method, ranked: list[Candid
     exit code (non-zero when a worker failed and runs are missing) and the selection's
     profile, which the retrains record."""
     from search.winners.select import plan_selection, rank
+    from storage import open_storage
+    from storage.selection import record_selection
 
     budget = _profile(args, ranked)
     check_feasible(method, ranked, budget, "selected")
@@ -128,6 +130,9 @@ def select_command(args: argparse.Namespace, method: Method, ranked: list[Candid
               "rerun the same command to train them", file=sys.stderr)
         return ranked, code or 1, budget.name
     order = rank(ranked, runs)
+    record_selection(open_storage(args.storage), planned,
+                     [(s.candidate.study_name, s.candidate.trial.number)
+                      for s in order[:args.top]])
     for i, chosen in enumerate(order):
         s = chosen.summary
         print(f"  {chosen.label}: search {chosen.candidate.trial.value:.4f}, selection "

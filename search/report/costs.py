@@ -59,7 +59,7 @@ def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str
                          + ")", str(s.n), f"{num(s.mean)} ± {num(s.std)}",
                          ", ".join(f"{a:.4f}" for a in g.accuracies),
                          "–" if g.steps is None else f"{g.steps:,}", f"{g.seconds / 3600:.2f}",
-                         "yes" if g.chosen else ""])
+                         "yes" if g.chosen else "pending" if g.pending else ""])
     return (head, body) if body else None
 
 

@@ -124,6 +124,9 @@ def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
             caption += (" \"(reference)\" marks the trial a search started from, the "
                         "method's reference configuration (the GAN's paper setting): "
                         "chosen, it means the search found nothing better.")
+        if any(g.pending for r in rows for g in r.selection):
+            caption += (" \"pending\": that selection's runs are still being trained; it "
+                        "chooses once they are all stored.")
         if any(g.check for r in rows for g in r.selection):
             caption += (" A fidelity check reruns a cheaper selection at the retrain's "
                         "profile to see whether it ranks the candidates alike; it chooses "

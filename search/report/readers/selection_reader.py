@@ -1,6 +1,11 @@
 """Selection runs for analysis: each candidate's validation accuracies over fresh seeds,
-grouped per selection, with the one the selection chose (the best mean, as
-:func:`search.winners.select.rank` picks it).
+grouped per selection, with the one the selection chose.
+
+A selection's choice is the one it recorded on its studies when it finished
+(:func:`storage.selection.record_selection`). Selections made before that record were
+finished when a retrain followed them; their choice is the best mean, as
+:func:`search.winners.select.rank` picks it. Any other selection is still training: it
+is marked ``pending`` and chooses nothing yet.
 
 Reads only, through ``storage.selection``; TensorFlow-free.
 """
@@ -16,8 +21,7 @@ import optuna
 
 from search.report.readers.retrain_reader import mean_steps
 from search.stats import Summary, summarize
-from storage.selection import REDRAWN, SelectionStore, redrawn
-from storage.urls import read_storage
+from storage.selection import SelectionStore, recorded_selections, selection_key
 
 __all__ = ["SelectionGroup", "mark_checks", "selection_groups"]
 
@@ -29,7 +33,8 @@ class SelectionGroup:
     ``check`` marks a selection that only checked another's ranking at a costlier profile
     (``benchmarks/selection_fidelity.py``): no retrain followed it. ``reference`` marks
     the trial its search enqueued as the method's reference configuration (the GAN's
-    paper setting): chosen, it says the search found nothing better.
+    paper setting): chosen, it says the search found nothing better. ``pending`` marks a
+    selection whose runs are still being trained: none of its candidates is chosen yet.
     """
 
     method: str
@@ -45,6 +50,7 @@ class SelectionGroup:
     chosen: bool = False
     check: bool = False
     reference: bool = False
+    pending: bool = False
 
     @property
     def summary(self) -> Summary:
@@ -57,31 +63,25 @@ class SelectionGroup:
         return (self.study, self.profile, self.budget, self.n_labeled, self.data_seed)
 
 
-def _references(url: str, studies: Collection[str]) -> set[tuple[str, int]]:
-    """(study, trial) of each study's enqueued reference configuration; an ablation's
-    runs are stored under a name that is no study, and have none."""
-    storage = read_storage(url)
-    found: set[tuple[str, int]] = set()
-    for name in studies if storage is not None else ():
-        try:
-            study = optuna.load_study(study_name=name, storage=storage)
-        except KeyError:
-            continue
-        found |= {(name, t.number) for t in study.get_trials(deepcopy=False)
-                  if t.user_attrs.get("reference")}
-    return found
-
-
-def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]:
+def selection_groups(url: str, studies: Collection[optuna.Study],
+                     retrained: Collection[tuple[str, int]] = ()) -> list[SelectionGroup]:
     """The selection runs of ``studies`` at ``url``, one group per candidate and selection,
-    each selection's best mean marked ``chosen``; selections in stored order."""
+    in stored order, each selection's choice marked ``chosen``.
+
+    Args:
+        url: The database.
+        studies: The studies whose selections to read, as loaded for the report.
+        retrained: (study, trial) of every retrained configuration: a selection without a
+            record that one of its candidates' retrains followed was finished.
+    """
+    names = {study.study_name for study in studies}
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for run in sorted(SelectionStore(url).runs(), key=lambda r: r["seed"]):
-        if run["study_name"] in studies:
-            subset = REDRAWN if redrawn(run["data_seed"], run["seed"]) else run["data_seed"]
-            grouped[(run["method"], run["study_name"], run["source_trial"], run["profile"],
-                     run["budget"], run["n_labeled"], subset)].append(run)
-    references = _references(url, {key[1] for key in grouped})
+        if run["study_name"] in names:
+            grouped[(run["method"], run["study_name"], run["source_trial"],
+                     *selection_key(run))].append(run)
+    references = {(study.study_name, t.number) for study in studies
+                  for t in study.get_trials(deepcopy=False) if t.user_attrs.get("reference")}
     groups = [
         SelectionGroup(method=method, study=study, trial=trial, profile=profile,
                        budget=budget, n_labeled=n_labeled, data_seed=data_seed,
@@ -93,12 +93,26 @@ def selection_groups(url: str, studies: Collection[str]) -> list[SelectionGroup]
         for (method, study, trial, profile, budget, n_labeled, data_seed), runs
         in grouped.items()
     ]
-    best: dict[tuple[Any, ...], SelectionGroup] = {}
+    recorded = {(study.study_name, *key): chosen for study in studies
+                for key, chosen in recorded_selections(study).items()}
+    members: dict[tuple[Any, ...], list[SelectionGroup]] = defaultdict(list)
     for group in groups:
-        held = best.get(group.selection)
-        if held is None or group.summary.mean > held.summary.mean:
-            best[group.selection] = group
-    return [replace(g, chosen=g is best[g.selection]) for g in groups]
+        members[group.selection].append(group)
+    choices = {key: recorded.get(key) or _legacy_choice(candidates, retrained)
+               for key, candidates in members.items()}
+    return [replace(g, pending=True) if choices[g.selection] is None
+            else replace(g, chosen=(g.study, g.trial) in choices[g.selection])
+            for g in groups]
+
+
+def _legacy_choice(candidates: Sequence[SelectionGroup],
+                   retrained: Collection[tuple[str, int]]) -> set[tuple[str, int]] | None:
+    """A selection without a record: finished if a retrain of a candidate followed it,
+    and then its choice is the best mean (ties: the first stored); else ``None``."""
+    if not any((g.study, g.trial) in retrained for g in candidates):
+        return None
+    best = max(candidates, key=lambda g: g.summary.mean)
+    return {(best.study, best.trial)}
 
 
 def mark_checks(groups: Sequence[SelectionGroup], retrain_profile: str | None,

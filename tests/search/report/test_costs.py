@@ -7,7 +7,8 @@ from pathlib import Path
 
 import analyze
 from search.report.readers.study_reader import retrain_rows
-from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore
+from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore, open_storage
+from storage.selection import record_selection
 from tests.search.report.readers.test_study_reader import _fabricate
 
 
@@ -99,9 +100,17 @@ def test_a_reference_chosen_by_the_selection_gets_its_section(tmp_path: Path) ->
     store = SelectionStore(url)
     for trial, accuracies in ((0, [0.98, 0.97]), (1, [0.96, 0.97])):
         for seed, acc in enumerate(accuracies):
-            store.add(SelectionRun("gan-levers", "gan", trial, {}, "smoke", "", 100,
-                                   1000 + seed, 1000 + seed, acc, 5, 60.0))
+            run = SelectionRun("gan-levers", "gan", trial, {}, "smoke", "", 100,
+                               1000 + seed, 1000 + seed, acc, 5, 60.0)
+            store.add(run)
     out = tmp_path / "out"
+    # Until the selection records its choice, its runs may still be training: the
+    # reference's lead so far chooses nothing.
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    assert "selection chose the reference" not in report
+    assert "| gan | gan-levers#0 (reference) |" in report and "| pending |" in report
+    record_selection(open_storage(url), [run], [("gan-levers", 0)])
     assert analyze.main(["--storage", url, "--out", str(out)]) == 0
     report = (out / "REPORT.md").read_text()
     section = report[report.index("## gan: gan-levers's selection chose the reference"):]

@@ -79,7 +79,8 @@ def test_a_redrawing_selection_trains_each_run_on_its_own_subset(
     assert asked == [1000, 1001] and [r.data_seed for r in runs] == [1000, 1001]
     assert data(1000).labeled_x.tobytes() != data(1001).labeled_x.tobytes()
     # The report reads them as one candidate's runs over redrawn subsets.
-    (group,) = selection_groups(url, {"supervised-tpe"})
+    study = optuna.create_study(study_name="supervised-tpe", storage=url)
+    (group,) = selection_groups(url, [study])
     assert group.data_seed == REDRAWN and len(group.accuracies) == 2
     # A fixed subset's data cannot serve a run of another subset.
     fixed = replace(planned[0], study_name="x")
