@@ -76,6 +76,7 @@ def ablate_command(args: argparse.Namespace) -> int:
                 for label, _ in configurations}
     winner = by_label[WINNER].mean
     for label, summary in by_label.items():
-        change = "" if label == WINNER else f"  ({summary.mean - winner:+.4f} vs the winner)"
+        change = ("" if label == WINNER
+                  else f"  ({summary.mean - winner:+.4f} vs #{args.ablate} as searched)")
         print(f"  {label}: val {summary.mean:.4f} ± {summary.std:.4f} (n={summary.n}){change}")
     return code

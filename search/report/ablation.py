@@ -1,6 +1,8 @@
-"""The ablation tables: per ablated trial, each parameter reverted to the reference's value
-alone, its validation accuracy on the same redrawn draws as the unchanged winner, and what
-the change from the reference is worth (the winner less the variant, paired by draw)."""
+"""The ablation tables: per ablated trial (the selection's winner, or any trial a user
+ablates, such as the best rival of a reference that won), each parameter reverted to the
+reference's value alone, its validation accuracy on the same redrawn draws as the trial as
+searched, and what the change from the reference is worth (the trial less the variant,
+paired by draw)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from search.stats import paired_p, summarize
 from storage.selection import ABLATION_SUFFIX, ABLATION_WINNER, SelectionStore
 
 __all__ = ["Ablation", "ablation_sections", "ablations"]
-
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,14 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
 
 def _table(ablation: Ablation) -> tuple[list[str], list[list[str]]]:
     head = ["configuration", "value", "val accuracy (mean ± std, n)",
-            "the winner's value is worth (paired)"]
+            "the trial's value is worth (paired)"]
     winner = ablation.params[ABLATION_WINNER]
     body = []
     for label, accuracies in ablation.runs.items():
         s = summarize(list(accuracies.values()))
         cell = f"{s.mean:.4f} ± {s.std:.4f} (n={s.n})" if s.n > 1 else f"{s.mean:.4f} (n=1)"
         if label == ABLATION_WINNER:
-            body.append(["the winner", "–", cell, "–"])
+            body.append([f"{ablation.study}#{ablation.trial} as searched", "–", cell, "–"])
             continue
         worth, p, n = ablation.worth(label)
         p_text = "p –" if p is None else f"p = {p:.2g}"
@@ -93,8 +94,9 @@ def ablation_sections(found: Sequence[Ablation]) -> Section:
         title = (f"Ablation of {ablation.study}#{ablation.trial}: each change from the "
                  f"reference reverted alone (profile {ablation.profile}, validation only)")
         table = _table(ablation)
-        caption = ("Every variant ran on the same redrawn labeled draws as the winner; a "
-                   "positive worth means the winner's value beats the reference's.")
+        caption = ("Every variant ran on the same redrawn labeled draws as the trial as "
+                   "searched; a positive worth means the trial's value beats the "
+                   "reference's.")
         md += [f"## {title}", "", caption, "", md_table(*table), ""]
         parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
                      f"{html_table(*table)}")

@@ -82,7 +82,8 @@ def test_the_report_says_what_each_change_is_worth(tmp_path: Path) -> None:
     md, parts, _ = ablation_sections([found])
     text = "\n".join(md)
     assert "| lr reverted | 0.001 → 0.0003 | 0.9600 ± 0.0000 (n=3) | +0.0200 over 3 draws" in text
-    assert "| the winner | – | 0.9800 ± 0.0100 (n=3) | – |" in text and len(parts) == 1
+    assert "| gan-levers#7 as searched | – | 0.9800 ± 0.0100 (n=3) | – |" in text
+    assert len(parts) == 1
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -118,7 +119,7 @@ def test_the_command_ablates_a_gan_trial_and_tops_up(tmp_path: Path, mnist_dir: 
     assert code == 0 and "1 parameter(s) reverted one at a time" in out
     runs = SelectionStore(url).runs()
     assert sorted(r["notes"]["ablation"] for r in runs) == ["learning_rate", WINNER]
-    assert "  learning_rate: val " in out and "vs the winner" in out
+    assert "  learning_rate: val " in out and "as searched)" in out
     code, out, _ = run_cli(capsys, *argv)  # stored: nothing trains again
     assert code == 0 and SelectionStore(url).runs() == runs
 
