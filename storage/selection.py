@@ -111,7 +111,7 @@ SELECTIONS_ATTR = "selections"
 SelectionKey = tuple[str, str, int, int]
 
 
-def selection_key(run: Any) -> SelectionKey:
+def selection_key(run: SelectionRun | Mapping[str, Any]) -> SelectionKey:
     """The selection a run (a :class:`SelectionRun` or a stored row) belongs to."""
     get = run.get if isinstance(run, Mapping) else lambda name: getattr(run, name)
     subset = REDRAWN if redrawn(get("data_seed"), get("seed")) else get("data_seed")
