@@ -35,6 +35,7 @@ from search.winners.retraining import Candidate  # noqa: E402
 from search.winners.select import plan_selection, rank, run_selection  # noqa: E402
 from search.running.study import best_trials  # noqa: E402
 from storage import SelectionStore, files_dir, open_storage  # noqa: E402
+from storage.selection import record_selection  # noqa: E402
 
 
 def main() -> None:
@@ -71,6 +72,11 @@ def main() -> None:
         runs = run_selection(method, planned, data, budget, store, pretrain_cache=cache,
                              checkpoint_dir=args.checkpoint_dir)
         ranked[name] = rank(candidates, runs)
+        # Recorded as a finished selection, so the report reads it as a fidelity check
+        # that chose its best mean, not as a selection still training.
+        best = ranked[name][0].candidate
+        record_selection(open_storage(args.storage), planned,
+                         [(best.study_name, best.trial.number)])
         hours[name] = sum(r.seconds for r in runs) / 3600
     position = {name: {s.label: i + 1 for i, s in enumerate(order)}
                 for name, order in ranked.items()}

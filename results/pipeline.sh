@@ -58,9 +58,11 @@
 #
 # The databases live in $DB_DIR (default results/). A long campaign is better run with
 # DB_DIR=~/ssl-hpo-live: outside the work tree it outlives a work tree laid anew, and a
-# `snapshot` stage puts its consistent copy into results/ for each commit. A database that
-# is in results/ but not yet in $DB_DIR is copied there first, so a fresh machine goes on
-# from the committed state.
+# `snapshot` stage puts its consistent copy into results/ for each commit. Training
+# commands take that copy too, every $SNAPSHOT_SECONDS seconds (default 600) and when they
+# end, so a session cut off before it commits leaves its runs in the work tree. A
+# database that is in results/ but not yet in $DB_DIR is copied there first, so a fresh
+# machine goes on from the committed state.
 #
 # Every stage resumes: studies top up to their trial counts, stored retrain and selection
 # runs are reused, and an interrupted run restarts from its last epoch's checkpoint (kept
@@ -78,6 +80,7 @@ DB_DIR="${DB_DIR:-results}"
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
 SWEEP_RUNS="${SWEEP_RUNS:-5}"
+SNAPSHOT_SECONDS="${SNAPSHOT_SECONDS:-600}"
 read -r -a SWEEP_LABELS <<< "${SWEEP_LABELS:-20 50 100 200}"
 METHODS=(supervised autoencoder contrastive gan)
 declare -A TRIALS=([supervised]=40 [autoencoder]=16 [contrastive]=16 [gan]=20)
@@ -90,8 +93,33 @@ step() {  # step LOG COMMAND...: runs COMMAND, appending its line, output and wa
 }
 
 train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on all workers
+  local keeper="" status
+  # A session can end, or its machine be replaced, before anything is committed: a live
+  # $DB_DIR outside the work tree is then lost with hours of runs, while the work tree's
+  # changes are kept. So its databases are copied into results/ while a command trains.
+  if [ "$(realpath "$DB_DIR")" != "$(realpath results)" ]; then
+    snapshot_every "$SNAPSHOT_SECONDS" &
+    keeper=$!
+  fi
   step "$1" nice -n 10 python run_study.py "${@:2}" --workers "$WORKERS" \
     --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
+  status=$?
+  if [ -n "$keeper" ]; then
+    kill "$keeper"; wait "$keeper"
+    stage_snapshot
+  fi
+  return "$status"
+}
+
+snapshot_every() {  # snapshot_every SECONDS: stage_snapshot every SECONDS until sent TERM
+  # The trap waits for a copy in progress: TERM never leaves a half-written database.
+  local pause=""
+  trap 'kill "$pause" 2> /dev/null; exit 0' TERM
+  while :; do
+    sleep "$1" & pause=$!
+    wait "$pause"
+    stage_snapshot
+  done
 }
 
 comparison=(--storage sqlite:///$DB_DIR/comparison.db)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,46 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
     else:
         assert "gan-levers#0 (the method's reference configuration)" in result.stderr
         assert "none are trained here" in result.stderr
+
+
+def test_training_copies_the_live_databases_into_results_while_it_runs(
+    script: Path, tmp_path: Path
+) -> None:
+    # A stand-in for run_study.py that writes a live database, waits for its copy to show
+    # up in results/ while it still runs, then writes more; `python -c` (the copy itself)
+    # goes to the real interpreter.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    fake = bin_dir / "python"
+    fake.write_text(f"""#!{sys.executable}
+import os, sqlite3, sys, time
+if sys.argv[1] == "-c":
+    os.execv({sys.executable!r}, [{sys.executable!r}, *sys.argv[1:]])
+live = sqlite3.connect(os.path.join(os.environ["DB_DIR"], "levers.db"))
+live.execute("create table runs (n)")
+live.execute("insert into runs values (1)")
+live.commit()
+copy, deadline, seen = "results/levers.db", time.time() + 30, 0
+while not seen and time.time() < deadline:
+    time.sleep(0.2)
+    if os.path.exists(copy):
+        try:
+            seen = sqlite3.connect(copy).execute("select count(*) from runs").fetchone()[0]
+        except sqlite3.OperationalError:  # not yet copied whole
+            pass
+open({str(calls)!r}, "a").write(f"seen while running: {{seen}}\\n")
+time.sleep(0.1)
+live.execute("insert into runs values (2)")
+live.commit()
+""")
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(tmp_path / "db"),
+               SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"), SNAPSHOT_SECONDS="1")
+    result = subprocess.run(["bash", str(script), "levers"], capture_output=True, text=True,
+                            env=env, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text() == "seen while running: 1\n"
+    # And once more when the command ended: the committed copy holds everything.
+    copy = sqlite3.connect(script.parent / "levers.db")
+    assert copy.execute("select count(*) from runs").fetchone()[0] == 2
