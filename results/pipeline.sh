@@ -34,8 +34,10 @@
 #                measured it again (passes --recalibrate; results/README.md step 40)
 #   levers-select  its top 3, each with 3 labeled draws at `final`, validation only, then
 #                the winner through the official protocol: `--profile official`, 5 runs with
-#                data seed = model seed = 0-4, the draws of results/official.db; if the
-#                winner is the paper setting, whose runs those are, it stops at the choice
+#                data seed = model seed = 0-4, the draws of results/official.db, with
+#                levers-ablate of the winner beside them on one worker at nice 19 (it
+#                takes the core the last official run leaves idle); if the winner is the
+#                paper setting, whose runs those are, it stops at the choice
 #   levers-ablate  the path from the paper setting to the winner (trial $ABLATE_TRIAL):
 #                each changed parameter reverted alone, 2 redrawn draws each, validation
 #                only, at $ABLATE_PROFILE (default select: 30 of 120 epochs)
@@ -67,8 +69,9 @@
 # Every stage resumes: studies top up to their trial counts, stored retrain and selection
 # runs are reused, and an interrupted run restarts from its last epoch's checkpoint (kept
 # in $SSL_HPO_CHECKPOINTS, default ~/ssl-hpo-checkpoints, outside the work tree). Training
-# runs at low priority, with at most $WORKERS training processes at once (default 2, one
-# TensorFlow thread each: this machine has 2 cores). Each command, its output and its wall
+# runs at low priority (nice $NICE, default 10), with at most $WORKERS training processes
+# at once (default 2, one TensorFlow thread each: this machine has 2 cores; levers-select
+# adds its ablation's one at nice 19). Each command, its output and its wall
 # time are appended to results/logs/<stage>-<what>.log. $STUDIES narrows the comparison's
 # stages to some studies, in the order given, e.g.
 #   STUDIES="supervised-final gan-final" bash results/pipeline.sh search retrain
@@ -76,6 +79,7 @@ set -u
 cd "$(dirname "$0")/.."
 export MNIST_DIR="${MNIST_DIR:-../shared/data/mnist}"
 WORKERS="${WORKERS:-2}"
+NICE="${NICE:-10}"
 DB_DIR="${DB_DIR:-results}"
 CHECKPOINTS="${SSL_HPO_CHECKPOINTS:-$HOME/ssl-hpo-checkpoints}"
 SELECT_PROFILE="${SELECT_PROFILE:-select}"
@@ -101,7 +105,7 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
     snapshot_every "$SNAPSHOT_SECONDS" &
     keeper=$!
   fi
-  step "$1" nice -n 10 python run_study.py "${@:2}" --workers "$WORKERS" \
+  step "$1" nice -n "$NICE" python run_study.py "${@:2}" --workers "$WORKERS" \
     --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
   status=$?
   if [ -n "$keeper" ]; then
@@ -210,8 +214,15 @@ stage_levers-select() {
       "results/official.db's, so none are trained here" | tee -a "$log" >&2
     return
   fi
+  # The ablation needs only the winner, so it runs beside the official runs, on one
+  # worker at the lowest priority: 5 runs on 2 workers leave a core idle for the last
+  # one (about 4 h), and the ablation takes that core and little of the others.
+  local winner="${chosen##*#}"
+  ( WORKERS=1; NICE=19; ABLATE_TRIAL="${winner%% *}"; stage_levers-ablate ) &
+  local ablation=$!
   # The same selection, stored: reused, not run again.
   train gan-levers-select "${levers[@]}" --retrain 5 --vary-labeled --profile official
+  wait "$ablation"
 }
 
 stage_levers-ablate() {

@@ -62,7 +62,7 @@ def test_bad_names_exit_2_before_anything_runs(
 
 
 @pytest.mark.parametrize(("chosen", "commands"), [
-    ("selected: gan-levers#17", 2),
+    ("selected: gan-levers#17", 3),
     ("selected: gan-levers#0 (the method's reference configuration)", 1),
     ("", 1),  # the selection failed: an earlier run's choice must not stand in for it
 ])
@@ -75,7 +75,7 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
     bin_dir.mkdir()
     calls = tmp_path / "calls"
     fake = bin_dir / "python"
-    fake.write_text(f'#!/bin/bash\necho "$*" >> {calls}\n'
+    fake.write_text(f'#!/bin/bash\necho "$(nice) $*" >> {calls}\n'
                     f'case " $* " in *" --retrain 0 "*) echo "{chosen}";; esac\n')
     fake.chmod(0o755)
     log = script.parent / "logs" / "gan-levers-select.log"
@@ -85,17 +85,25 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
                SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"))
     result = subprocess.run(["bash", str(script), "levers-select"], capture_output=True,
                             text=True, env=env, timeout=60, check=False)
-    ran = calls.read_text().splitlines()
+    niceness, ran = zip(*(line.split(" ", 1) for line in calls.read_text().splitlines()))
     assert len(ran) == commands
     assert "--retrain 0" in ran[0] and "--profile official" not in ran[0]
     if not chosen:
         assert result.returncode == 1 and "the selection chose nothing" in result.stderr
         return
     assert result.returncode == 0, result.stderr
-    if commands == 2:
+    if commands == 3:
+        # The official runs and the winner's ablation, in either order: they run together.
+        [official] = [line for line in ran[1:] if "--profile official" in line]
+        [ablation] = [line for line in ran[1:] if "--ablate" in line]
         # The same selection as the first command, so its stored runs are reused.
-        assert ran[1].replace("--retrain 5 --vary-labeled --profile official",
-                              "--retrain 0") == ran[0]
+        assert official.replace("--retrain 5 --vary-labeled --profile official",
+                                "--retrain 0") == ran[0]
+        assert "--ablate 17 " in ablation and "--workers 1 --threads 1" in ablation
+        # It yields to the official runs: the lowest priority there is.
+        assert niceness[ran.index(ablation)] == "19"
+        assert int(niceness[ran.index(official)]) < 19 or os.nice(0) >= 9
+        assert "--storage sqlite:///" in ablation and "gan-levers" in ablation
     else:
         assert "gan-levers#0 (the method's reference configuration)" in result.stderr
         assert "none are trained here" in result.stderr
