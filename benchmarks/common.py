@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from objectives.machine import cpu_name
+
 __all__ = ["PATH_FLAGS", "append_result", "checked_args", "machine", "publish", "run",
            "run_study", "table"]
 
@@ -53,23 +55,9 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def cpu() -> str:
-    """The processor's model name and widest vector unit: timings on AVX-512 and on
-    AVX2-only machines differ, so each one names its CPU."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.machine()
-    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-    name = fields.get("model name\t", platform.machine()).strip()
-    flags = fields.get("flags\t\t", "").split()
-    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return f"{name} ({vector})"
-
-
 def machine() -> str:
     """One line describing this machine."""
-    return (f"{cpu()}, {os.cpu_count()} cores, Python "
+    return (f"{cpu_name()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, {platform.system()} {platform.release()}")
 
 

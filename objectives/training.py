@@ -29,6 +29,7 @@ from objectives.checkpoint import (
     resume_point,
 )
 from objectives.data import SearchData
+from objectives.machine import cpu_name
 
 __all__ = ["EpochLog", "NonFiniteLoss", "RunResult", "release", "train", "validation_sets"]
 
@@ -177,6 +178,8 @@ def train(
     # its discriminator's; a resumed run counts the steps before the cut too).
     optimizer = (getattr(model, "optimizers", None) or [model.optimizer])[0]
     context.notes["steps"] = int(optimizer.iterations)
+    # Which processor finished the run: runs of one comparison come from several machines.
+    context.notes["cpu"] = cpu_name()
     losses = [h.get("loss", math.nan) for h in log.history]
     if not losses or not math.isfinite(losses[-1]):
         raise NonFiniteLoss(f"training loss became {losses[-1] if losses else 'undefined'}")

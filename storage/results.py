@@ -23,8 +23,8 @@ test_size       number of test images
 epochs          epochs run (early stopping on validation)
 seconds         wall time of the run
 notes           what the run recorded, JSON: the method's notes (cache hit, sample grid
-                path, steps, curves) and the selection profile it followed
-                (``selected_at``)
+                path, steps, curves, the ``cpu`` that trained it) and the selection
+                profile it followed (``selected_at``)
 budget          fingerprint of the profile's values (``Budget.fingerprint``); empty in
                 rows written before it existed
 =============== ===========================================================

@@ -21,7 +21,7 @@ seed            model seed of this run
 val_accuracy    accuracy on the 10,000 validation images
 epochs          epochs run
 seconds         wall time of the run
-notes           what the method recorded, JSON
+notes           what the method recorded, JSON (steps, the ``cpu`` that trained it)
 =============== ===========================================================
 """
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 
+from objectives.machine import cpu_name
+
 __all__ = ["ONEDNN", "configure_tensorflow", "device_line"]
 
 ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
@@ -33,7 +35,8 @@ def configure_tensorflow(environ: MutableMapping[str, str] | None = None) -> Non
 
 
 def device_line() -> str:
-    """Which device trains, e.g. ``device: CPU (2 cores), oneDNN on``.
+    """Which device trains, e.g. ``device: CPU (2 cores), Intel(R) Xeon(R) Processor
+    (model 207, AVX-512), oneDNN on (TF_ENABLE_ONEDNN_OPTS=1), TensorFlow 2.21.0``.
 
     A machine with a visible GPU names it: TensorFlow then places the training there.
     """
@@ -44,5 +47,5 @@ def device_line() -> str:
     onednn = "on" if _pywrap_util_port.IsMklEnabled() else "off"
     source = f"{ONEDNN}={os.environ[ONEDNN]}" if ONEDNN in os.environ else "TF default"
     where = (f"GPU ({', '.join(g.name for g in gpus)})" if gpus
-             else f"CPU ({os.cpu_count()} cores)")
+             else f"CPU ({os.cpu_count()} cores), {cpu_name()}")
     return f"device: {where}, oneDNN {onednn} ({source}), TensorFlow {tf.__version__}"

@@ -10,6 +10,7 @@ from objectives.base import RunContext
 from objectives.budget import Budget, budget_steps
 from objectives.data import SearchData
 from objectives.encoder import InfeasibleConfig
+from objectives.machine import cpu_name
 from objectives.profiles import PROFILES
 from objectives.training import NonFiniteLoss, release, train
 from spaces import SPACES
@@ -23,6 +24,7 @@ def test_supervised_learns_tiny_data(tiny_data: SearchData, budget: Budget,
     assert result.val_accuracy > 0.5  # chance is 0.1
     # 100 labels tiled 5x in batches of 32: 16 steps an epoch.
     assert context.notes["steps"] == 16 * result.epochs
+    assert context.notes["cpu"] == cpu_name()  # stored with the run: several machines
     assert result.epochs == len(result.history) >= 1
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(result.history[0])
     assert result.n_params > 0 and result.seconds > 0
