@@ -4,6 +4,7 @@ candidate's validation accuracy over fresh seeds, the one retrained marked)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from search.report.glance import errors_interval
 from search.report.tables import MethodRow, num
 from storage.selection import REDRAWN
 
-__all__ = ["budget_table", "compute_figure", "compute_points", "png_compute",
-           "selection_table"]
+__all__ = ["budget_table", "compute_figure", "compute_points", "machines_line",
+           "png_compute", "selection_table"]
 
 # label, compute hours, mean test errors, 95 % interval low, high
 ComputePoint = tuple[str, float, float, float, float]
@@ -61,6 +62,19 @@ def selection_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str
                          "–" if g.steps is None else f"{g.steps:,}", f"{g.seconds / 3600:.2f}",
                          "yes" if g.chosen else "pending" if g.pending else ""])
     return (head, body) if body else None
+
+
+def machines_line(rows: Sequence[MethodRow]) -> str:
+    """How many of the rows' retrain and selection runs each CPU trained: hours from
+    different machines add up in the tables, so the report says which they were."""
+    cpus = [m.cpu for r in rows if r.retrain is not None for m in r.retrain.members]
+    cpus += [cpu for r in rows for g in r.selection for cpu in g.cpus]
+    counts = Counter(cpus)
+    parts = [f"{cpu}: {n}" for cpu, n in sorted(counts.items(), key=lambda c: -c[1])
+             if cpu is not None]
+    if counts[None]:
+        parts.append(f"not recorded (trained before runs stored their CPU): {counts[None]}")
+    return "Retrain and selection runs by the CPU that trained them: " + "; ".join(parts) + "."
 
 
 def compute_points(rows: Sequence[MethodRow]) -> list[ComputePoint]:

@@ -13,6 +13,7 @@ from search.report.costs import (
     budget_table,
     compute_figure,
     compute_points,
+    machines_line,
     png_compute,
     selection_table,
 )
@@ -105,9 +106,9 @@ def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
         budget = budget_table(rows)
         png = png_compute(points, plots / "compute.png")
         page = plots / "compute.html"
-        caption = ("Wall-clock hours on this machine; retrain hours count every retrain of "
-                   "the row's studies, the label sweep's included. Steps: the retrain runs' "
-                   "mean.")
+        caption = ("Wall-clock hours on the 2-core CPUs that trained the runs; retrain "
+                   "hours count every retrain of the row's studies, the label sweep's "
+                   "included. Steps: the retrain runs' mean. " + machines_line(rows))
         md += [f"## {title}", "", caption, "", md_table(*budget), "",
                f"![test errors against compute hours](plots/{png.name}) "
                f"[interactive](plots/{page.name})", ""]

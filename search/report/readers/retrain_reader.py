@@ -46,6 +46,7 @@ class RunRecord:
     val_curve: tuple[tuple[int, float], ...] = ()
     steps: int | None = None
     pretrain_steps: int | None = None
+    cpu: str | None = None  # None: trained before runs stored their CPU
 
     def val_errors_in_steps(self, size: int = 10_000) -> tuple[tuple[int, float], ...]:
         """Validation errors per ``size`` images against optimiser steps (epochs times the
@@ -150,6 +151,7 @@ def _record(url: str, run: dict[str, Any]) -> RunRecord:
                                for e, v in notes.get("val_curve", {}).items())),
         steps=notes.get("steps"),
         pretrain_steps=notes.get("pretrain_steps"),
+        cpu=notes.get("cpu"),
     )
 
 

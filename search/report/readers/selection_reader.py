@@ -47,6 +47,7 @@ class SelectionGroup:
     accuracies: tuple[float, ...]
     seconds: float
     steps: int | None
+    cpus: tuple[str | None, ...] = ()  # per run, None where it stored none
     chosen: bool = False
     check: bool = False
     reference: bool = False
@@ -89,6 +90,7 @@ def selection_groups(url: str, studies: Collection[optuna.Study],
                        seconds=float(sum(r["seconds"] for r in runs)),
                        steps=mean_steps((r["notes"].get("steps"),
                                          r["notes"].get("pretrain_steps")) for r in runs),
+                       cpus=tuple(r["notes"].get("cpu") for r in runs),
                        reference=(study, trial) in references)
         for (method, study, trial, profile, budget, n_labeled, data_seed), runs
         in grouped.items()

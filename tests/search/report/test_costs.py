@@ -20,7 +20,9 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
         for seed, acc in enumerate(accuracies):
             store.add(SelectionRun("supervised-tpe", "supervised", trial, {}, "smoke", "",
                                    100, 0, 1000 + seed, acc, 5, 900.0,
-                                   notes={"steps": 50 * (seed + 1)}))
+                                   notes={"steps": 50 * (seed + 1),
+                                          **({"cpu": "Test CPU (model 1, AVX2)"}
+                                             if seed == 0 else {})}))
     out = tmp_path / "out"
     assert analyze.main(["--storage", url, "--out", str(out), "--no-plots"]) == 0
     assert not (out / "REPORT.md").exists()
@@ -30,6 +32,9 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     budget = report[report.index("## What each result cost"):].splitlines()
     row = next(line for line in budget if line.startswith("| supervised |"))
     assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
+    # Hours of different machines add up: the caption says which CPUs trained the runs.
+    machines = next(line for line in budget if line.startswith("Wall-clock hours"))
+    assert "by the CPU that trained them: Test CPU (model 1, AVX2): 2; not recorded" in machines
     gan = next(line for line in budget if line.startswith("| gan |"))
     assert gan.endswith("| 0.10 | 0.00 | 0.00 | 0.10 |")
     table = report[report.index("## Winner selection"):].splitlines()
