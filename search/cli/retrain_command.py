@@ -12,6 +12,7 @@ from search.cli.common import (
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from objectives.base import Method
+    from objectives.budget import Budget
     from objectives.data import SearchData
     from search.winners.retraining import Candidate
     from storage.results import RetrainRun
@@ -121,6 +122,25 @@ def _select_only(args: argparse.Namespace, method: Method, ranked: list[Candidat
     return 0
 
 
+def _restate(url: str, method: Method, budget: Budget) -> None:
+    """Moves the runs a restated profile still computes to its new fingerprint
+    (``storage.migrations``), so that they are reused and paired as before."""
+    from dataclasses import replace
+
+    from objectives.profiles import RESTATEMENTS
+    from storage.migrations import restate_budget
+
+    if budget.name not in RESTATEMENTS:
+        return
+    fields, why, same = RESTATEMENTS[budget.name]
+    old = method.budget_fingerprint(replace(budget, **fields))
+    new = method.budget_fingerprint(budget)
+    if old != new and (moved := restate_budget(url, method.name, budget.name, old, new,
+                                               why, same)):
+        print(f"{moved} {budget.name} run(s) stored under [{old}] restated as [{new}]: "
+              f"{why}", flush=True)
+
+
 def retrain_command(args: argparse.Namespace) -> int:
     """``run_study.py --retrain K``: the chosen configurations trained K times, on test."""
     from objectives import get_method, get_profile
@@ -143,6 +163,7 @@ def retrain_command(args: argparse.Namespace) -> int:
         return _select_only(args, method, ranked)
     check_feasible(method, ranked, budget, "retrained")
     inputs = _RetrainInputs(args)  # bad data stops here, before anything is trained
+    _restate(args.storage, method, budget)
     print(device_line(), flush=True)
     selected_at = None
     if len(ranked) > 1 and args.select > 1 and not args.reference:
