@@ -216,7 +216,7 @@ stage_levers-select() {
   fi
   # The ablation needs only the winner, so it runs beside the official runs, on one
   # worker at the lowest priority: 5 runs on 2 workers leave a core idle for the last
-  # one (about 4 h), and the ablation takes that core and little of the others.
+  # one (about 3 h here), and the ablation takes that core and little of the others.
   local winner="${chosen##*#}"
   ( WORKERS=1; NICE=19; ABLATE_TRIAL="${winner%% *}"; stage_levers-ablate ) &
   local ablation=$!
