@@ -1,6 +1,5 @@
 """Retrain runs for analysis: grouped by configuration and setting, each group with its
-runs' records (seed, errors, test-error curve, saved softmax), and their ensemble.
-
+runs' records (seed, errors, test-error curve, saved softmax, CPU), and their ensemble.
 Reads only, through ``storage.results`` (and the studies' tags through Optuna);
 TensorFlow-free. A stored run that repeats its study's own search run (a retrain made
 before retrains skipped that seed) is left out: its test score carries the search's luck.
