@@ -101,7 +101,7 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
   # A session can end, or its machine be replaced, before anything is committed: a live
   # $DB_DIR outside the work tree is then lost with hours of runs, while the work tree's
   # changes are kept. So its databases are copied into results/ while a command trains.
-  if [ "$(realpath "$DB_DIR")" != "$(realpath results)" ]; then
+  if ! db_dir_is_results; then
     snapshot_every "$SNAPSHOT_SECONDS" &
     keeper=$!
   fi
@@ -248,8 +248,10 @@ stage_fixmatch() {
     --select-labels redrawn --select-profile final --vary-labeled --profile final
 }
 
+db_dir_is_results() { [ "$(realpath "$DB_DIR")" = "$(realpath results)" ]; }
+
 stage_snapshot() {
-  [ "$(realpath "$DB_DIR")" = "$(realpath results)" ] && return
+  db_dir_is_results && return
   for live in "$DB_DIR"/*.db; do
     # Only what a campaign wrote since: an unchanged database keeps its committed bytes.
     # (A writer in WAL mode appends to <db>-wal; the database file changes at checkpoints.)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import optuna
 import pytest
 
 from benchmarks import selection_fidelity
 from search.cli import main as run_study
-import optuna
-
 from storage import SelectionStore, open_storage
 from storage.selection import recorded_selections
 
