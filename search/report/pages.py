@@ -13,8 +13,8 @@ import optuna
 from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.ablation import Ablation, ablation_sections
 from search.report.calibration import calibration_sections
-from search.report.paired import (
-    Importances, paired_sections, pairings, reference_choices, reference_sections)
+from search.report.paired import paired_sections, pairings
+from search.report.reference import Importances, reference_choices, reference_sections
 from search.report.figures import (
     gan_grid,
     grid_groups,

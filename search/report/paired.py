@@ -1,13 +1,13 @@
 """A searched configuration against the method's reference on the same labeled draws: per
 draw the two test-error figures side by side and both learning curves, a paired t-test
-over the draws, and each side's ensemble. When a search's selection chose the reference
-itself, there is no challenger: its section gives the evidence instead (the candidates'
-validation means and the search's parameter importances).
+over the draws, and each side's ensemble, with the challenger's study's parameter
+importances (``search.report.reference``).
 
 The labeled subset moves a GAN's test errors more than its model seed does (the paper
 setting: 109.6 ± 3.0 over seeds on one subset, 147.0 ± 49.6 over redrawn subsets), so two
 configurations are compared draw by draw: each run of one is paired with the run of the
 other on the same labeled images (the same data seed, the same profile and label count).
+The label sweep pairs two methods the same way (:func:`pair`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from pathlib import Path
 
 from search.report.markup import Section, html_table, md_table
 from search.report.readers.retrain_reader import RetrainRow, RunRecord
-from search.report.readers.selection_reader import SelectionGroup
+from search.report.reference import Importances, importance_part
 from search.stats import paired_p, summarize
-from storage.selection import REDRAWN
 
-__all__ = ["Importances", "Pairing", "importance_table", "paired_sections", "pairings",
-           "png_paired_curves", "reference_choices", "reference_sections"]
-
+__all__ = ["Pairing", "pair", "paired_sections", "pairings", "png_paired_curves"]
 
 
 @dataclass(frozen=True)
@@ -67,23 +64,29 @@ def _single_run_per_draw(row: RetrainRow) -> dict[int, RunRecord]:
     return {seed: runs[0] for seed, runs in by_draw.items() if len(runs) == 1}
 
 
+def pair(reference: RetrainRow, challenger: RetrainRow) -> Pairing | None:
+    """The two groups' runs paired on the data seeds each ran once; ``None`` under 2."""
+    ours, theirs = _single_run_per_draw(reference), _single_run_per_draw(challenger)
+    common = sorted(set(ours) & set(theirs))
+    if len(common) < 2:
+        return None
+    return Pairing(reference, challenger, tuple((s, ours[s], theirs[s]) for s in common))
+
+
 def pairings(rows: Sequence[RetrainRow]) -> list[Pairing]:
     """Every searched configuration paired with its method's reference (trial -1) under
     the same profile (fingerprint included) and label count, on the data seeds both ran
     once; only pairings with at least 2 draws, reference first in ``rows``' order."""
     out = []
     for reference in (r for r in rows if r.trial == -1):
-        ours = _single_run_per_draw(reference)
         for challenger in rows:
             if (challenger.trial == -1 or challenger.method != reference.method
                     or challenger.profile_label != reference.profile_label
                     or challenger.n_labeled != reference.n_labeled):
                 continue
-            theirs = _single_run_per_draw(challenger)
-            common = sorted(set(ours) & set(theirs))
-            if len(common) >= 2:
-                out.append(Pairing(reference, challenger,
-                                   tuple((s, ours[s], theirs[s]) for s in common)))
+            pairing = pair(reference, challenger)
+            if pairing is not None:
+                out.append(pairing)
     return out
 
 
@@ -147,22 +150,6 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     return path
 
 
-@dataclass(frozen=True)
-class Importances:
-    """A study's parameter importances and the number of finished trials they rest on:
-    a handful of trials gives shares that mean little, and the caption says how many."""
-
-    shares: Mapping[str, float]
-    trials: int
-
-
-def importance_table(importances: Mapping[str, float], top: int = 10
-                     ) -> tuple[list[str], list[list[str]]]:
-    """The ``top`` most important parameters, most first, with their shares."""
-    ranked = sorted(importances.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return ["parameter", "importance"], [[name, f"{share:.3f}"] for name, share in ranked]
-
-
 def paired_sections(found: Sequence[Pairing],
                     ensembles: Mapping[tuple[str, int], tuple[int, int]],
                     plots: Path,
@@ -187,60 +174,7 @@ def paired_sections(found: Sequence[Pairing],
                    "The curves are monitors: no decision read them.", ""]
             section += f'<img alt="curves per draw" src="plots/{png.name}">'
             written.append(png)
-        shares_md, shares_html = _importance_part(pairing.challenger.study, importances or {})
+        shares_md, shares_html = importance_part(pairing.challenger.study, importances or {})
         md += shares_md
         parts.append(section + shares_html)
     return md, parts, written
-
-
-def _importance_part(study: str, importances: Mapping[str, Importances]
-                     ) -> tuple[list[str], str]:
-    """Markdown lines and HTML of ``study``'s importance table; empty without one."""
-    found = importances.get(study)
-    if found is None or not found.shares:
-        return [], ""
-    caption = (f"What mattered in {study}: its parameters' importances for validation "
-               f"accuracy (Optuna's PED-ANOVA, over its {found.trials} finished trials).")
-    table = importance_table(found.shares)
-    return ([caption, "", md_table(*table), ""],
-            f"<p>{html.escape(caption)}</p>{html_table(*table)}")
-
-
-def reference_choices(selections: Sequence[SelectionGroup]) -> list[SelectionGroup]:
-    """The selections' choices that are their search's enqueued reference (fidelity checks
-    chose nothing, and are left out)."""
-    return [g for g in selections if g.chosen and g.reference and not g.check]
-
-
-def reference_sections(selections: Sequence[SelectionGroup],
-                       importances: Mapping[str, Importances],
-                       retrains: Sequence[RetrainRow] = ()) -> Section:
-    """One section per selection that chose its search's reference: the search found
-    nothing better on validation. ``retrains`` tells whether the chosen trial was
-    retrained on test all the same (as the comparison's studies were) or not."""
-    md: list[str] = []
-    parts: list[str] = []
-    for chosen in reference_choices(selections):
-        rivals = sorted((g for g in selections if g.selection == chosen.selection
-                         and g is not chosen and not g.check),
-                        key=lambda g: -g.summary.mean)
-        title = (f"{chosen.method}: {chosen.study}'s selection chose the reference "
-                 f"({chosen.study}#{chosen.trial})")
-        runs = ("redrawn labeled subsets" if chosen.data_seed == REDRAWN
-                else f"labeled subset {chosen.data_seed} with fresh model seeds")
-        text = (f"The selection trained its {len(rivals) + 1} best trials again, "
-                f"{chosen.summary.n} runs each on {runs}, at profile {chosen.profile}, "
-                f"validation only. The reference, which the search enqueued as its first "
-                f"trial, had the best mean, {chosen.summary.mean:.4f}"
-                + (f" (the best of the search's own proposals: {rivals[0].study}#"
-                   f"{rivals[0].trial}, {rivals[0].summary.mean:.4f})" if rivals else "")
-                + ". The search found nothing better"
-                + (f"; its retrains on test are those of {chosen.study}#{chosen.trial}."
-                   if any((r.study, r.trial) == (chosen.study, chosen.trial)
-                          for r in retrains)
-                   else ", so nothing of it was trained on test: the reference's own test "
-                   "runs stand."))
-        shares_md, shares_html = _importance_part(chosen.study, importances)
-        md += [f"## {title}", "", text, "", *shares_md]
-        parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>{shares_html}")
-    return md, parts, []

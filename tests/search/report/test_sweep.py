@@ -8,8 +8,10 @@ from pathlib import Path
 
 from scipy import stats
 
+from search.report.readers.retrain_reader import RunRecord
 from search.report.readers.study_reader import RetrainRow, StudyRow
-from search.report.sweep import label_sweeps, sweep_sections, sweep_tests_table
+from search.report.sweep import (
+    label_sweeps, sweep_paired_table, sweep_sections, sweep_tests_table)
 
 
 def _group(study: str, method: str, profile: str, n_labeled: int, errors: tuple[int, ...],
@@ -95,3 +97,38 @@ def test_sections_write_a_table_and_plots_per_profile(tmp_path: Path) -> None:
         "label_sweep_bench.html", "label_sweep_bench.png",
         "label_sweep_final.html", "label_sweep_final.png"]
     assert all(p.stat().st_size > 0 for p in written)
+
+
+def _drawn(study: str, method: str, errors_by_seed: dict[int, int]) -> RetrainRow:
+    members = tuple(RunRecord(seed=s, data_seed=s, test_errors=e, epochs=10, seconds=1.0)
+                    for s, e in errors_by_seed.items())
+    return replace(_group(study, method, "final", 100, tuple(errors_by_seed.values())),
+                   members=members)
+
+
+def test_methods_pair_with_the_lowest_mean_on_the_draws_they_share() -> None:
+    gan = _drawn("gan-final", "gan", {1: 100, 2: 240, 3: 110, 4: 95, 5: 130})
+    # Worse than the GAN on draws 1-4 by 10-30 errors, each; Welch would see two
+    # overlapping spreads, the pairs see the same sign four times.
+    fixmatch = _drawn("fixmatch-final", "fixmatch", {1: 120, 2: 250, 3: 140, 4: 110})
+    base = _drawn("supervised-final", "supervised", {1: 600, 2: 700, 3: 650, 4: 620, 5: 640})
+    studies = [*STUDIES, _study("fixmatch-final", "fixmatch", "final")]
+    table = sweep_paired_table(label_sweeps([base, gan, fixmatch], studies)["final"])
+    assert table is not None
+    head, body = table
+    assert head == ["labels", "lowest mean", "supervised − lowest", "fixmatch − lowest",
+                    "gan − lowest"]
+    p_fix = stats.ttest_rel([120, 250, 140, 110], [100, 240, 110, 95]).pvalue
+    p_base = stats.ttest_rel([600, 700, 650, 620, 640], [100, 240, 110, 95, 130]).pvalue
+    assert p_base < 0.001 < p_fix
+    assert body == [["100", "gan", "+507 on 5, better on 0, p < 0.001",
+                     f"+19 on 4, better on 0, p = {p_fix:.3f}", "–"]]
+
+
+def test_no_paired_table_without_two_shared_draws() -> None:
+    gan = _drawn("gan-final", "gan", {1: 100, 2: 240})
+    base = _drawn("supervised-final", "supervised", {2: 600, 3: 700})
+    assert sweep_paired_table(label_sweeps([gan, base], STUDIES)["final"]) is None
+    # Several runs on one draw (model seeds on one subset) pair with nothing either.
+    fixed = replace(gan, members=tuple(replace(m, data_seed=0) for m in gan.members))
+    assert sweep_paired_table(label_sweeps([fixed, base], STUDIES)["final"]) is None
