@@ -39,8 +39,9 @@
 #                takes the core the last official run leaves idle); if the winner is the
 #                paper setting, whose runs those are, it stops at the choice
 #   levers-ablate  the path from the paper setting to the winner (trial $ABLATE_TRIAL):
-#                each changed parameter reverted alone, 2 redrawn draws each, validation
-#                only, at $ABLATE_PROFILE (default select: 30 of 120 epochs)
+#                each changed parameter reverted alone, then the paper setting itself,
+#                2 redrawn draws each, validation only, at $ABLATE_PROFILE (default
+#                select: 30 of 120 epochs)
 # The modern anchor (#35), in results/fixmatch.db (after the GAN's campaign: two cores):
 #   fixmatch     FixMatch searched at `final`: calibrated on 6, Hyperband, 16 trials; its
 #                top 3 selected over 3 redrawn labeled subsets; 5 retrains on the search's

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from storage.results import RunStore, run_table
 
-__all__ = ["ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN", "SELECTIONS_ATTR",
+__all__ = ["ABLATION_REFERENCE", "ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN", "SELECTIONS_ATTR",
            "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionKey", "SelectionRun",
            "SelectionStore", "ablation_study", "record_selection", "recorded_selections",
            "redrawn", "selection_key"]
@@ -46,9 +46,11 @@ SELECTION_SEED_BASE = 1000
 # The data seed a selection's summary shows when every run drew its own labeled subset.
 REDRAWN = -1
 # An ablation's runs (``search.winners.ablation``) are selection runs of the study
-# ``<study>-ablation``, each noting the parameter it reverted, or this for none.
+# ``<study>-ablation``, each noting the parameter it reverted, or one of these two for
+# none and for all of them (the reference itself).
 ABLATION_SUFFIX = "-ablation"
 ABLATION_WINNER = "winner"
+ABLATION_REFERENCE = "reference"
 
 
 def ablation_study(study_name: str) -> str:

@@ -35,7 +35,8 @@ def ablate_command(args: argparse.Namespace) -> int:
     from objectives import get_method, get_profile
     from search.cli.select_command import train_planned
     from search.stats import summarize
-    from search.winners.ablation import WINNER, ablation_candidates, plan_ablation, variants
+    from search.winners.ablation import (
+        REFERENCE, WINNER, ablation_candidates, plan_ablation, variants)
     from storage import require_database
 
     method = get_method(args.method)
@@ -62,9 +63,11 @@ def ablate_command(args: argparse.Namespace) -> int:
     check_feasible(method, candidates, budget, "ablated")
     planned = plan_ablation(method, candidates, [label for label, _ in configurations],
                             budget, args.select_seeds, n_labeled)
+    reverted = [label for label, _ in configurations if label not in (WINNER, REFERENCE)]
     print(f"ablating {args.study_name}#{args.ablate} towards the reference: "
-          f"{len(configurations) - 1} parameter(s) reverted one at a time, "
-          f"{args.select_seeds} redrawn labeled draws each, validation only, profile "
+          f"{len(reverted)} parameter(s) reverted one at a time"
+          + (", then all at once (the reference)" if len(reverted) > 1 else "")
+          + f", {args.select_seeds} redrawn labeled draws each, validation only, profile "
           f"{budget.name}", flush=True)
     runs, code = train_planned(args, budget.name, planned, ablate_worker, _report)
     if len(runs) < len(planned):

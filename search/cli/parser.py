@@ -136,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ablate", type=_non_negative, default=None, metavar="TRIAL",
                         help="instead of searching: revert each parameter in which trial "
                         "TRIAL of --study-name differs from the method's reference, one at "
-                        "a time, and train every variant and the trial itself with "
+                        "a time, then all at once (the reference), and train every "
+                        "variant and the trial itself with "
                         "--select-seeds runs on redrawn labeled subsets (the same draws for "
                         "all), validation only, at --select-profile (default: the profile "
                         "the study searched under); "

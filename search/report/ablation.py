@@ -2,7 +2,8 @@
 ablates, such as the best rival of a reference that won), each parameter reverted to the
 reference's value alone, its validation accuracy on the same redrawn draws as the trial as
 searched, and what the change from the reference is worth (the trial less the variant,
-paired by draw)."""
+paired by draw); then the reference itself, every change reverted at once, whose worth is
+the changes' together, beside the sum of the single ones (they add up, or interact)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from typing import Any
 
 from search.report.markup import Section, html_table, md_table
 from search.stats import paired_p, summarize
-from storage.selection import ABLATION_SUFFIX, ABLATION_WINNER, SelectionStore
+from storage.selection import (
+    ABLATION_REFERENCE, ABLATION_SUFFIX, ABLATION_WINNER, SelectionStore)
 
 __all__ = ["Ablation", "ablation_sections", "ablations"]
 
@@ -67,10 +69,17 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
     return out
 
 
+def _shown(value: Any) -> str:
+    # A sampled float's 17 digits say nothing 4 significant ones do not.
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _table(ablation: Ablation) -> tuple[list[str], list[list[str]]]:
     head = ["configuration", "value", "val accuracy (mean ± std, n)",
             "the trial's value is worth (paired)"]
     winner = ablation.params[ABLATION_WINNER]
+    singles = [label for label in ablation.runs
+               if label not in (ABLATION_WINNER, ABLATION_REFERENCE)]
     body = []
     for label, accuracies in ablation.runs.items():
         s = summarize(list(accuracies.values()))
@@ -80,9 +89,15 @@ def _table(ablation: Ablation) -> tuple[list[str], list[list[str]]]:
             continue
         worth, p, n = ablation.worth(label)
         p_text = "p –" if p is None else f"p = {p:.2g}"
-        body.append([f"{label} reverted", f"{winner.get(label, '–')} → "
-                     f"{ablation.params[label].get(label, '–')}", cell,
-                     f"{worth:+.4f} over {n} draws ({p_text})"])
+        if label == ABLATION_REFERENCE:
+            total = sum(ablation.worth(single)[0] for single in singles)
+            value = f"all {len(singles)} reverted; the single worths sum to {total:+.4f}"
+            name = "the reference"
+        else:
+            value = (f"{_shown(winner.get(label, '–'))} → "
+                     f"{_shown(ablation.params[label].get(label, '–'))}")
+            name = f"{label} reverted"
+        body.append([name, value, cell, f"{worth:+.4f} over {n} draws ({p_text})"])
     return head, body
 
 

@@ -5,9 +5,13 @@ draws and scored on validation only, so that a table can say what each change is
 A variant is the winner with one parameter set back to the reference's value. Reverting
 a parameter that others depend on (a schedule and its settings) drops the dependants the
 reference does not have and gives those it has their reference values, so each variant
-is a configuration of the space. The runs are selection runs (validation only, stored and
-reused by ``storage.selection``) under the study name ``<study>-ablation``, each noting
-the parameter it reverted, so no selection of the study mistakes them for candidates.
+is a configuration of the space. The reference itself, every change reverted at once,
+ends the path: the gap it leaves is what the changes are worth together, and set beside
+the single reverts' sum it shows whether they add up or interact.
+
+The runs are selection runs (validation only, stored and reused by
+``storage.selection``) under the study name ``<study>-ablation``, each noting the
+parameter it reverted, so no selection of the study mistakes them for candidates.
 """
 
 from __future__ import annotations
@@ -23,19 +27,21 @@ from objectives.budget import Budget
 from search.winners.retraining import Candidate
 from search.winners.select import SELECTION_SEED_BASE, plan_selection
 from spaces.base import SearchSpace
-from storage.selection import ABLATION_WINNER, SelectionRun, ablation_study
+from storage.selection import (
+    ABLATION_REFERENCE, ABLATION_WINNER, SelectionRun, ablation_study)
 
-__all__ = ["WINNER", "ablation_candidates", "plan_ablation", "variants"]
+__all__ = ["REFERENCE", "WINNER", "ablation_candidates", "plan_ablation", "variants"]
 
-# The label of the unchanged winner among the variants.
+# The labels of the unchanged winner and of the reference among the variants.
 WINNER = ABLATION_WINNER
+REFERENCE = ABLATION_REFERENCE
 
 
 def variants(space: SearchSpace, winner: Mapping[str, Any], reference: Mapping[str, Any]
              ) -> list[tuple[str, dict[str, Any]]]:
     """``(label, configuration)``: the winner itself, then per parameter in which the
     winner and the reference differ (in the space's order) the winner with that one
-    parameter reverted.
+    parameter reverted, then the reference, unless one revert already is.
 
     A parameter active in the winner only (it depends on one that differs) has no
     reference value and no variant of its own: reverting what it depends on drops it.
@@ -46,7 +52,12 @@ def variants(space: SearchSpace, winner: Mapping[str, Any], reference: Mapping[s
         if name in theirs and ours.get(name) != theirs[name]:
             # The reference's values fill in what the revert activates; the winner's
             # own stay wherever they remain active.
-            out.append((name, space.active_values({**theirs, **ours, name: theirs[name]})))
+            variant = space.active_values({**theirs, **ours, name: theirs[name]})
+            # A setting the winner's choices leave inactive reverts to the winner itself.
+            if variant != ours:
+                out.append((name, variant))
+    if all(configuration != theirs for _, configuration in out):
+        out.append((REFERENCE, theirs))
     return out
 
 

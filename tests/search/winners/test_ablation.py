@@ -11,6 +11,7 @@ import pytest
 from objectives import get_method
 from objectives.profiles import get_profile
 from search.report.ablation import ablation_sections, ablations
+from search.winners.ablation import REFERENCE as REFERENCE_LABEL
 from search.winners.ablation import WINNER, ablation_candidates, plan_ablation, variants
 from spaces import parse_space
 from storage import SelectionStore, open_storage
@@ -35,14 +36,21 @@ def test_variants_revert_one_parameter_each_and_drop_what_it_activated() -> None
         # decay_start depends on the schedule: reverting the schedule drops it, and it
         # has no variant of its own (the reference has no value for it).
         ("schedule", {"lr": 1e-3, "schedule": "constant", "beta": 0.5}),
+        # Two reverts: the reference itself, every change at once, ends the path.
+        (REFERENCE_LABEL, REFERENCE),
     ]
     assert variants(SPACE, REFERENCE, REFERENCE) == [(WINNER, REFERENCE)]
+    # One change only: its revert is the reference, which is not trained twice.
+    assert [label for label, _ in variants(SPACE, {**REFERENCE, "beta": 0.9}, REFERENCE)] == [
+        WINNER, "beta"]
 
 
 def test_reverting_gives_what_it_activates_the_reference_value() -> None:
     reference = {**WINNER_PARAMS, "lr": 3e-4, "decay_start": 0.66}
     winner = {"lr": 3e-4, "schedule": "constant", "beta": 0.5}
-    assert dict(variants(SPACE, winner, reference))["schedule"] == reference
+    # Reverting decay_start, which the winner's schedule leaves inactive, changes nothing:
+    # no variant; reverting the schedule gives the reference, which is not trained twice.
+    assert variants(SPACE, winner, reference) == [(WINNER, winner), ("schedule", reference)]
 
 
 def test_every_variant_meets_the_winner_on_the_same_draws() -> None:
@@ -84,6 +92,20 @@ def test_the_report_says_what_each_change_is_worth(tmp_path: Path) -> None:
     assert "| lr reverted | 0.001 → 0.0003 | 0.9600 ± 0.0000 (n=3) | +0.0200 over 3 draws" in text
     assert "| gan-levers#7 as searched | – | 0.9800 ± 0.0100 (n=3) | – |" in text
     assert len(parts) == 1
+
+
+def test_the_reference_row_sets_the_changes_together_beside_their_sum(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _store(url, {WINNER: [0.98, 0.97], "lr": [0.97, 0.96], "beta": [0.975, 0.965],
+                 REFERENCE_LABEL: [0.95, 0.95]},
+           {WINNER: {"lr": 1e-3, "beta": 0.9}, "lr": {"lr": 3e-4, "beta": 0.9},
+            "beta": {"lr": 1e-3, "beta": 0.5}, REFERENCE_LABEL: {"lr": 3e-4, "beta": 0.5}})
+    (found,) = ablations([url])
+    text = "\n".join(ablation_sections([found])[0])
+    # Together +0.025 (0.03, 0.02), where the single reverts sum to +0.015: they interact.
+    assert ("| the reference | all 2 reverted; the single worths sum to +0.0150 | "
+            "0.9500 ± 0.0000 (n=2) | +0.0250 over 2 draws") in text
+    assert "| beta reverted | 0.9 → 0.5 |" in text
 
 
 @pytest.mark.parametrize("argv, message", [
