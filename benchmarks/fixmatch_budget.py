@@ -29,12 +29,12 @@ from objectives.macs import encoder_macs  # noqa: E402
 from objectives.training import release, train  # noqa: E402
 from search.cli import set_threads  # noqa: E402
 from search.running.runtime import device_line  # noqa: E402
+from spaces.fixmatch import REFERENCE_PARAMS  # noqa: E402
 
-BASE = {"learning_rate": 3e-3, "lr_schedule": "cosine", "kernel_size": 3, "depth": 2,
-        "latent_width": 128, "downsample": "max_pool", "padding": "same", "dropout": 0.0,
-        "threshold": 0.95, "unlabeled_weight": 1.0, "strength": 1.0, "ema_decay": 0.999}
+# The method's reference (FixMatch's published settings on this project's encoder).
+BASE = dict(REFERENCE_PARAMS)
 CONFIGS = {
-    "FixMatch's own: batch 64, mu 7, 32 filters": {"batch_size": 64, "mu": 7, "filters": 32},
+    "FixMatch's own: batch 64, mu 7, 32 filters": {},
     "small: batch 32, mu 3, 16 filters": {"batch_size": 32, "mu": 3, "filters": 16},
     # The largest encoder under the cap (5.9 M MACs), at the largest batch and mu.
     "largest: batch 100, mu 7, kernel 7, 16 filters, latent 256":

@@ -43,9 +43,10 @@
 #                2 redrawn draws each, validation only, at $ABLATE_PROFILE (default
 #                select: 30 of 120 epochs)
 # The modern anchor (#35), in results/fixmatch.db (after the GAN's campaign: two cores):
-#   fixmatch     FixMatch searched at `final`: calibrated on 6, Hyperband, 16 trials; its
-#                top 3 selected over 3 redrawn labeled subsets; 5 retrains on the search's
-#                subset and 5 with the labels redrawn per run
+#   fixmatch     FixMatch searched at `final`: calibrated on 6 (its published setting and
+#                5 drawn), Hyperband, 16 trials; its top 3 selected over 3 redrawn labeled
+#                subsets; 5 retrains on the search's subset and 5 with the labels redrawn
+#                per run
 #   snapshot     copies every database of $DB_DIR into results/ (SQLite's online backup: a
 #                consistent copy while a campaign writes) if it changed since, to commit
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,

@@ -22,6 +22,7 @@ from objectives.fixmatch.policy import strong_view, weak_view
 from objectives.macs import check_cap, encoder_macs
 from objectives.optimizers import adam
 from spaces import get_space
+from spaces.fixmatch import REFERENCE_PARAMS
 
 __all__ = ["FixMatch", "fixmatch_dataset"]
 
@@ -50,6 +51,7 @@ class FixMatch(Method):
 
     name = "fixmatch"
     space = get_space("fixmatch")
+    reference_params = REFERENCE_PARAMS
     unread_budget_fields: frozenset[str] = frozenset({"official_adam"})
 
     @staticmethod

@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from search.calibration.rungs import Calibration, candidate_steps, choose, measure
-from search.running.study import counts
+from search.running.study import counts, reference_point
 from spaces.base import SearchSpace
 
 __all__ = [
@@ -60,12 +60,9 @@ def calibration_configs(space: SearchSpace, n: int, seed: int,
     Raises:
         ValueError: If the space cannot give ``n`` distinct feasible configurations.
     """
-    configs: list[dict[str, Any]] = []
     fixed = dict(fixed or {})
-    if reference is not None:
-        ref = space.point(reference)
-        if all(ref.get(k) == v for k, v in fixed.items() if k in ref):
-            configs.append(ref)
+    ref = reference_point(space, reference, fixed)
+    configs: list[dict[str, Any]] = [] if ref is None else [ref]
     sampler: optuna.samplers.BaseSampler = optuna.samplers.RandomSampler(seed=seed)
     if fixed:
         sampler = optuna.samplers.PartialFixedSampler(fixed, sampler)

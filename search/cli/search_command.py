@@ -124,7 +124,8 @@ def search_command(args: argparse.Namespace) -> int:
     from search.cli.calibrate_command import finish_calibration, plan_calibration
     from search.running.runtime import device_line
     from search.running.samplers import make_sampler
-    from search.running.study import default_study_name, open_study, study_tags
+    from search.running.study import (
+        default_study_name, open_study, reference_point, study_tags)
     from storage import mask_url, open_storage, parse_storage_url
 
     sampler_name = args.sampler or "tpe"
@@ -152,10 +153,9 @@ def search_command(args: argparse.Namespace) -> int:
         tags = study_tags(method.name, sampler_name, args.pruner, budget.name,
                           args.n_labeled, args.data_seed, args.seed, held)
         # A calibration enqueues the reference itself, as its first configuration.
-        reference = method.reference_params
-        study = open_study(storage, name, sampler, pruner, tags, first_params=None
-                           if args.calibrate or reference is None
-                           else method.space.point(reference))
+        reference = reference_point(method.space, method.reference_params, held)
+        study = open_study(storage, name, sampler, pruner, tags,
+                           first_params=None if args.calibrate else reference)
         if args.calibrate:
             target = plan_calibration(args, method, budget, study, held)
             if target is not None:

@@ -17,6 +17,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from spaces.base import SearchSpace
+
 __all__ = [
     "COMPARABILITY_TAGS",
     "FINISHED",
@@ -29,6 +31,7 @@ __all__ = [
     "infeasible",
     "method_studies",
     "open_study",
+    "reference_point",
     "repeats_search",
     "study_tags",
     "summarize_study",
@@ -128,6 +131,17 @@ def open_study(
     if first_params is not None and not study.get_trials(deepcopy=False):
         study.enqueue_trial(dict(first_params), user_attrs={"reference": True})
     return study
+
+
+def reference_point(space: SearchSpace, reference: Mapping[str, Any] | None,
+                    fixed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A method's reference as a point of ``space``, to start a study from; ``None`` when
+    there is none or it disagrees with a parameter the study holds (a search of the conv
+    GAN, or of FixMatch at another mu, has no reference among its configurations)."""
+    if reference is None:
+        return None
+    point = space.point(reference)
+    return point if all(point.get(k) == v for k, v in fixed.items() if k in point) else None
 
 
 def infeasible(trial: FrozenTrial) -> bool:

@@ -13,6 +13,7 @@ from objectives.base import RunContext
 from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.fixmatch import fixmatch_losses, strong_view, weak_view
+from objectives.profiles import get_profile
 from objectives.training import release, train
 from tests.objectives.test_methods import EXTRA
 
@@ -96,6 +97,21 @@ def test_the_strength_is_checked_and_scales_the_policy() -> None:
     with pytest.raises(ValueError, match=r"\(0, 1\]"):
         strong_view(0.0)
     assert strong_view(0.5).layers[0].factor[1] == pytest.approx(15 / 360)
+
+
+def test_the_reference_is_fixmatch_s_published_setting_and_fits_final() -> None:
+    method = get_method("fixmatch")
+    reference = method.reference_params
+    assert reference is not None
+    # Sohn et al. 2020's loss, batch and schedule; encoder and Adam's rate are ours.
+    assert {k: reference[k] for k in ("threshold", "unlabeled_weight", "mu", "batch_size",
+                                      "lr_schedule", "ema_decay")} == {
+        "threshold": 0.95, "unlabeled_weight": 1.0, "mu": 7, "batch_size": 64,
+        "lr_schedule": "cosine", "ema_decay": 0.999}
+    assert method.space.point(reference) == dict(reference)  # every value in its range
+    method.check(reference, get_profile("final"))  # under the encoder's cap: no raise
+    with pytest.raises(ValueError):
+        method.check({**reference, "filters": 64, "kernel_size": 7}, get_profile("final"))
 
 
 def test_it_trains_on_synthetic_data_and_evaluates_its_weight_average(

@@ -25,6 +25,7 @@ from search.running.study import (
     infeasible,
     method_studies,
     open_study,
+    reference_point,
     repeats_search,
     study_tags,
 )
@@ -233,3 +234,25 @@ def test_a_run_repeats_the_search_only_with_all_four_settings_the_same() -> None
         assert not repeats_search(tags, *other)
     # A study tagged before the seeds were: nothing is known to repeat it.
     assert not repeats_search({"profile": "final", "n_labeled": 100}, "final", 100, 0, 0)
+
+
+@pytest.mark.parametrize("name, fixed, starts", [
+    ("gan", {}, True),
+    ("gan", {"preset": "paper", "mlp_depth": 5}, True),  # the lever study's holds
+    ("gan", {"preset": "conv"}, False),  # a conv GAN search has no paper setting
+    ("fixmatch", {"mu": 7}, True),
+    ("fixmatch", {"mu": 3}, False),
+    ("supervised", {}, False),  # no reference at all
+])
+def test_a_study_starts_from_the_reference_only_where_its_holds_allow(
+        name: str, fixed: dict, starts: bool) -> None:
+    method = get_method(name)
+    point = reference_point(method.space, method.reference_params, fixed)
+    assert (point is not None) is starts
+    if starts:
+        assert point == method.space.point(method.reference_params)
+        study = open_study(optuna.storages.InMemoryStorage(), "s",
+                           optuna.samplers.RandomSampler(), optuna.pruners.NopPruner(), {},
+                           first_params=point)
+        (waiting,) = study.get_trials(deepcopy=False)
+        assert waiting.params == {} and waiting.system_attrs["fixed_params"] == point
