@@ -71,7 +71,8 @@
 # Every stage resumes: studies top up to their trial counts, stored retrain and selection
 # runs are reused, and an interrupted run restarts from its last epoch's checkpoint (kept
 # in $SSL_HPO_CHECKPOINTS, default ~/ssl-hpo-checkpoints, outside the work tree). Training
-# runs at low priority (nice $NICE, default 10), with at most $WORKERS training processes
+# runs at low priority (at nice level $NICE, default 10, whatever the niceness the pipeline
+# was started with, if lower), with at most $WORKERS training processes
 # at once (default 2, one TensorFlow thread each: this machine has 2 cores; levers-select
 # adds its ablation's one at nice 19). Each command, its output and its wall
 # time are appended to results/logs/<stage>-<what>.log. $STUDIES narrows the comparison's
@@ -107,8 +108,11 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
     snapshot_every "$SNAPSHOT_SECONDS" &
     keeper=$!
   fi
-  step "$1" nice -n "$NICE" python run_study.py "${@:2}" --workers "$WORKERS" \
-    --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
+  # $NICE is a level, not an increment: a pipeline started under `nice -n 10` would
+  # otherwise run its official runs at 19 beside its ablation, and share the cores evenly.
+  local base; base=$(nice)
+  step "$1" nice -n "$(( NICE > base ? NICE - base : 0 ))" python run_study.py "${@:2}" \
+    --workers "$WORKERS" --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
   status=$?
   if [ -n "$keeper" ]; then
     kill "$keeper"; wait "$keeper"
