@@ -36,10 +36,10 @@ import sqlalchemy as sa
 
 from storage.results import RunStore, run_table
 
-__all__ = ["ABLATION_REFERENCE", "ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN", "SELECTIONS_ATTR",
-           "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionKey", "SelectionRun",
-           "SelectionStore", "ablation_study", "record_selection", "recorded_selections",
-           "redrawn", "selection_key"]
+__all__ = ["ABLATION_REFERENCE", "ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN",
+           "SELECTIONS_ATTR", "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionKey",
+           "SelectionRun", "SelectionStore", "ablation_study", "record_selection",
+           "recorded_selections", "redrawn", "selection_key"]
 
 # Selection seeds start here, clear of the search's and the retrains' (the first K).
 SELECTION_SEED_BASE = 1000
