@@ -36,8 +36,9 @@
 #                the winner through the official protocol: `--profile official`, 5 runs with
 #                data seed = model seed = 0-4, the draws of results/official.db, with
 #                levers-ablate of the winner beside them on one worker at nice 19 (it
-#                takes the core the last official run leaves idle); if the winner is the
-#                paper setting, whose runs those are, it stops at the choice
+#                takes the core the last official run leaves idle, and all of them once
+#                the official runs end); if the winner is the paper setting, whose runs
+#                those are, it stops at the choice
 #   levers-ablate  the path from the paper setting to the winner (trial $ABLATE_TRIAL):
 #                each changed parameter reverted alone, then the paper setting itself,
 #                2 redrawn draws each, validation only, at $ABLATE_PROFILE (default
@@ -223,12 +224,22 @@ stage_levers-select() {
   # The ablation needs only the winner, so it runs beside the official runs, on one
   # worker at the lowest priority: 5 runs on 2 workers leave a core idle for the last
   # one (about 3 h here), and the ablation takes that core and little of the others.
-  local winner="${chosen##*#}"
-  ( WORKERS=1; NICE=19; ABLATE_TRIAL="${winner%% *}"; stage_levers-ablate ) &
-  local ablation=$!
+  # It runs in a process group of its own (set -m), so that it can be stopped whole; in
+  # it, job control is off again, so that its own children stay in that group.
+  local winner="${chosen##*#}" ablation
+  winner="${winner%% *}"
+  set -m
+  ( set +m; WORKERS=1; NICE=19; ABLATE_TRIAL="$winner"; stage_levers-ablate ) &
+  ablation=$!
+  set +m
   # The same selection, stored: reused, not run again.
   train gan-levers-select "${levers[@]}" --retrain 5 --vary-labeled --profile official
+  # With the official runs done, one worker would leave the other core idle for the
+  # hours its runs still take. So it stops (a run resumes from its last epoch's
+  # checkpoint, stored runs are reused) and goes on on every worker, at $NICE.
+  kill -TERM -- "-$ablation" 2> /dev/null
   wait "$ablation"
+  ABLATE_TRIAL="$winner" stage_levers-ablate
 }
 
 stage_levers-ablate() {

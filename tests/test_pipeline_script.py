@@ -62,7 +62,7 @@ def test_bad_names_exit_2_before_anything_runs(
 
 
 @pytest.mark.parametrize(("chosen", "commands"), [
-    ("selected: gan-levers#17", 3),
+    ("selected: gan-levers#17", 4),
     ("selected: gan-levers#0 (the method's reference configuration)", 1),
     ("", 1),  # the selection failed: an earlier run's choice must not stand in for it
 ])
@@ -70,13 +70,22 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
     script: Path, tmp_path: Path, chosen: str, commands: int
 ) -> None:
     # A stand-in for python: records each command and, for the selection alone, prints
-    # the choice the way run_study.py does.
+    # the choice the way run_study.py does. The official runs end only once the
+    # ablation beside them has started, and the ablation on one worker trains until it
+    # is stopped (it would outlast the test's timeout).
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     calls = tmp_path / "calls"
     fake = bin_dir / "python"
-    fake.write_text(f'#!/bin/bash\necho "$(nice) $*" >> {calls}\n'
-                    f'case " $* " in *" --retrain 0 "*) echo "{chosen}";; esac\n')
+    fake.write_text(f'''#!/bin/bash
+echo "$(nice) $*" >> {calls}
+case " $* " in
+  *" --retrain 0 "*) echo "{chosen}";;
+  *" --profile official "*) until grep -q -- --ablate {calls}; do sleep 0.05; done;;
+  *" --ablate "*" --workers 1 "*)
+    trap 'echo "- stopped" >> {calls}; exit 143' TERM; sleep 50 & wait $!;;
+esac
+''')
     fake.chmod(0o755)
     log = script.parent / "logs" / "gan-levers-select.log"
     log.write_text("+ nice -n 10 python run_study.py --retrain 0\n"
@@ -86,17 +95,18 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
     # Started under nice 10, as a campaign is: the levels must still come out apart.
     result = subprocess.run(["nice", "-n", "10", "bash", str(script), "levers-select"],
                             capture_output=True, text=True, env=env, timeout=60, check=False)
-    niceness, ran = zip(*(line.split(" ", 1) for line in calls.read_text().splitlines()))
+    lines = calls.read_text().splitlines()
+    niceness, ran = zip(*(line.split(" ", 1) for line in lines if line != "- stopped"))
     assert len(ran) == commands
     assert "--retrain 0" in ran[0] and "--profile official" not in ran[0]
     if not chosen:
         assert result.returncode == 1 and "the selection chose nothing" in result.stderr
         return
     assert result.returncode == 0, result.stderr
-    if commands == 3:
+    if commands == 4:
         # The official runs and the winner's ablation, in either order: they run together.
-        [official] = [line for line in ran[1:] if "--profile official" in line]
-        [ablation] = [line for line in ran[1:] if "--ablate" in line]
+        [official] = [line for line in ran[1:3] if "--profile official" in line]
+        [ablation] = [line for line in ran[1:3] if "--ablate" in line]
         # The same selection as the first command, so its stored runs are reused.
         assert official.replace("--retrain 5 --vary-labeled --profile official",
                                 "--retrain 0") == ran[0]
@@ -106,6 +116,12 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
         assert int(niceness[ran.index(official)]) == max(10, os.nice(0) + 10) < 19 or (
             os.nice(0) >= 9)
         assert "--storage sqlite:///" in ablation and "gan-levers" in ablation
+        # Once they end, it is stopped (whole: nothing of it trains on) and goes on on
+        # every worker at the official runs' level.
+        assert "- stopped" in lines
+        assert ran[3] == ablation.replace("--workers 1 --threads 1", "--workers 2 --threads 2")
+        assert niceness[3] == niceness[ran.index(official)]
+        assert lines[-1] == f"{niceness[3]} {ran[3]}"
     else:
         assert "gan-levers#0 (the method's reference configuration)" in result.stderr
         assert "none are trained here" in result.stderr
