@@ -39,7 +39,9 @@ def label_sweeps(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow] = (
     A study that held parameters fixed (the unaugmented baseline) is a column of its own,
     named as in the main table; the baseline comes first. Budgets are never mixed in one
     table: a 60,000-step GAN beside a 1,000-step one says nothing about labels. Reference
-    runs (the official protocol, retrained without a search) have their own section.
+    runs (the official protocol, retrained without a search) have their own section, and
+    so has a searched winner retrained only under that protocol: one column at one label
+    count compares nothing, and is no sweep.
     """
     labels = {s.study: s.label for s in studies}
     sweeps: dict[str, Sweep] = defaultdict(lambda: defaultdict(dict))
@@ -51,7 +53,8 @@ def label_sweeps(retrains: Sequence[RetrainRow], studies: Sequence[StudyRow] = (
         if held is None or row.preference > held.preference:
             column[row.n_labeled] = row
     return {profile: {m: columns[m] for m in baseline_first(columns)}
-            for profile, columns in sweeps.items()}
+            for profile, columns in sweeps.items()
+            if len(columns) > 1 or any(len(groups) > 1 for groups in columns.values())}
 
 
 def sweep_table(sweep: Sweep) -> tuple[list[str], list[list[str]]]:

@@ -57,6 +57,7 @@ class MethodRow:
     leader: str | None = None
     errors_diff_to_leader: float | None = None
     leader_welch_p: float | None = None
+    profile: str = ""  # the search's; its retrain group may be at another
 
     @property
     def compute_hours(self) -> float:
@@ -133,21 +134,25 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
             selection_hours=sum(g.seconds for g in mine if not g.check) / 3600.0,
             retrain_hours=sum(r.seconds for r in retrains if r.study in names) / 3600.0,
             selection=tuple(mine),
+            profile=rows[0].profile,
         ))
     return _against_leaders(out, [by_label[label][0].profile for label in order])
 
 
 def _against_leaders(rows: list[MethodRow], profiles: Sequence[str]) -> list[MethodRow]:
     """Each row's Welch test against the leader of its profile: the row with the fewest
-    mean test errors over at least two runs; the leader is tested against the runner-up."""
+    mean test errors over at least two runs retrained at the same budget (a winner
+    retrained at the paper's 180,000 steps is no rival for 60,000-step runs); the leader
+    is tested against the runner-up."""
     out = []
     for row, profile in zip(rows, profiles, strict=True):
+        mine = row.retrain
         rivals = sorted(((g.test_errors_mean, i, r.method, g)
                          for i, (r, p) in enumerate(zip(rows, profiles, strict=True))
                          if p == profile and r is not row
-                         and (g := r.retrain) is not None and g.runs >= 2),
+                         and (g := r.retrain) is not None and g.runs >= 2
+                         and mine is not None and g.profile == mine.profile),
                         key=lambda rival: rival[:2])
-        mine = row.retrain
         if not rivals or mine is None or mine.runs < 2:
             out.append(row)
             continue
@@ -185,8 +190,9 @@ def main_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
         else:
             acc = (f"{num(g.test_accuracy_mean)} ({num(g.test_accuracy_ci_low)}–"
                    f"{num(g.test_accuracy_ci_high)})")
+        elsewhere = "" if g is None or g.profile == r.profile else f", {g.profile} profile"
         err = (f"{g.test_errors_mean:.1f} ± {num(g.test_errors_std, 1)}, n={g.runs}"
-               f" ({g.labeled_subset} labels)") if g else "–"
+               f" ({g.labeled_subset} labels{elsewhere})") if g else "–"
         diff = "–" if r.errors_diff_to_baseline is None else (
             f"{r.errors_diff_to_baseline:+.1f} ({p_text(r.welch_p)})")
         lead = "–" if r.errors_diff_to_leader is None else (

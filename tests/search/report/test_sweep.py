@@ -47,8 +47,10 @@ RETRAINS = [
     _group("gan-final", "gan", "final", 100, (90,) * 5, subset="fixed"),
     _group("supervised-tpe", "supervised", "bench", 100, (1300, 1400, 1500, 1600, 1700)),
     _group("gan-tpe", "gan", "bench", 100, (1500, 1600, 1700, 1800, 1900)),
-    # The official protocol: five runs at 100 labels, retrained without a search.
+    # The official protocol: five runs at 100 labels, retrained without a search, and a
+    # searched winner retrained the same way: each has its own section, neither a sweep.
     _group("gan-reference", "gan", "official", 100, (94, 118, 87, 236, 93), trial=-1),
+    _group("gan-final", "gan", "official", 100, (90, 100, 80, 150, 85)),
 ]
 
 
@@ -69,11 +71,14 @@ def test_a_retuned_profile_s_newer_group_wins_a_tie() -> None:
                   newest="2026-11-29 06:00:00")
     new = replace(_group("gan-tpe", "gan", "bench", 50, (2400,) * 5), budget="f473",
                   newest="2026-11-30 20:00:00")
-    for rows in ([old, new], [new, old]):
+    at_100 = _group("gan-tpe", "gan", "bench", 100, (1500,) * 5)
+    for rows in ([old, new, at_100], [new, old, at_100]):
         assert label_sweeps(rows, STUDIES)["bench"]["gan"][50].budget == "f473"
     # More runs still come first: a newer group still filling up does not stand in.
     short = replace(new, runs=2, errors=(2400, 2400))
-    assert label_sweeps([old, short], STUDIES)["bench"]["gan"][50].budget == "f66a"
+    assert label_sweeps([old, short, at_100], STUDIES)["bench"]["gan"][50].budget == "f66a"
+    # One column at one label count is no sweep.
+    assert label_sweeps([old, new], STUDIES) == {}
 
 
 def test_welch_against_the_unfixed_baseline_of_the_same_profile() -> None:

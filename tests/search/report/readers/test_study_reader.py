@@ -109,8 +109,10 @@ def test_cli_writes_tables_and_plots(tmp_path: Path, capsys: pytest.CaptureFixtu
     page = (out / "report.html").read_text()
     # Per study: one grid of slice panels, history, importances and contour inline (the
     # one-trial GAN study: grid and history); one page per parameter linked. Besides: the
-    # methods figure at the top, the compute figure and the label sweep.
-    assert 'src="http' not in page and page.count("Plotly.newPlot") == 4 + 2 + 3
+    # methods figure at the top and the compute figure; no label sweep: the only redrawn
+    # runs are the GAN's, at one label count.
+    assert 'src="http' not in page and page.count("Plotly.newPlot") == 4 + 2 + 2
+    assert "Test errors vs labels" not in report
     assert 'href="plots/supervised-tpe__val_vs_depth.html"' in page
     grid = (plots / "supervised-tpe__slices.html").read_text()
     assert all(f'"{name}"' in grid for name in ("depth", "latent_width", "learning_rate"))
@@ -265,3 +267,38 @@ def test_one_study_name_in_two_databases_is_one_line_exit_2(
     assert "'supervised-tpe' is in" in err and err.count("\n") == 1 and not out.exists()
     # Either one alone still reports.
     assert analyze.main(["--storage", first, "--out", str(out), "--no-plots"]) == 0
+
+
+def test_a_winner_retrained_at_another_budget_leads_no_one(tmp_path: Path) -> None:
+    # A search at `smoke` whose winner was retrained only at a costlier profile (as the
+    # GAN levers' winner goes through the paper's 180,000 steps): fewer errors, but no
+    # rival for the 60,000-step rows of its search profile, and its cell says where.
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    _fabricate(url)
+    storage = open_storage(url)
+    levers = optuna.create_study(storage=storage, study_name="gan-levers",
+                                 direction="maximize")
+    for key, value in {"method": "gan", "profile": "smoke",
+                       "fixed": '{"preset": "paper"}'}.items():
+        levers.set_user_attr(key, value)
+    levers.add_trial(optuna.trial.create_trial(
+        params={"learning_rate": 1e-3},
+        distributions={"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2)},
+        value=0.97, user_attrs={"seconds": 60.0}))
+    store = RetrainStore(url)
+    for seed, errors in enumerate([50, 60, 70]):
+        store.add(RetrainRun("gan-levers", "gan", 0, {"learning_rate": 1e-3}, "official",
+                             100, seed, seed, True, 0.97, 1 - errors / 10_000, errors,
+                             10_000, 5, 2.0))
+    _, rows = collect(url)
+    table = {r.method: r for r in method_rows(rows, retrain_rows(url, [r.study for r in rows]))}
+    levers_row = table["gan (preset=paper)"]
+    assert levers_row.retrain.profile == "official"
+    assert levers_row.leader is None and levers_row.errors_diff_to_leader is None
+    # The smoke rows still lead and follow each other, as without it.
+    assert (table["supervised"].leader, table["gan"].leader) == ("gan", "supervised")
+    _, body = main_table(list(table.values()))
+    cells = {line[0]: line[4] for line in body}
+    assert cells["gan (preset=paper)"] == (
+        "60.0 ± 10.0, n=3 (varied per run labels, official profile)")
+    assert cells["gan"].endswith("(varied per run labels)")
