@@ -125,6 +125,7 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     """One panel per draw: both runs' test errors against optimiser steps (the monitor
     curves); ``None`` when neither side recorded one."""
     panels = [(seed, r.curve_in_steps(), c.curve_in_steps()) for seed, r, c in pairing.draws]
+    finals = [(r.test_errors, c.test_errors) for _, r, c in pairing.draws]
     if not any(a or b for _, a, b in panels):
         return None
     import matplotlib
@@ -134,12 +135,13 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
 
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0), sharey=True,
                              squeeze=False)
-    for ax, (seed, ref, chal) in zip(axes[0], panels, strict=True):
+    for ax, (seed, ref, chal), (ref_end, chal_end) in zip(axes[0], panels, finals,
+                                                         strict=True):
         for curve, name in ((ref, _label(pairing.reference)), (chal, _label(pairing.challenger))):
             if curve:
                 ax.plot(*zip(*curve, strict=True), marker=".", label=name)
         ax.set_yscale("log")
-        ax.set_title(f"draw {seed}", fontsize=9)
+        ax.set_title(f"draw {seed}: {ref_end} against {chal_end} at the end", fontsize=9)
         ax.set_xlabel("optimiser steps", fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("test errors out of 10,000", fontsize=8)
