@@ -54,6 +54,50 @@ def test_a_threshold_reached_exactly_counts_and_no_gradient_flows_into_the_targe
     assert float(rate) == 1.0 and tape.gradient(loss_u, weak) is None
 
 
+def test_the_step_is_the_one_a_single_pass_over_all_views_makes() -> None:
+    # The weak views' pass runs off the tape; the step must still be plain SGD on the
+    # loss of one pass over the labeled batch, the weak and the strong views.
+    import tensorflow as tf
+
+    from objectives.classifier import Classifier
+    from objectives.encoder import EncoderConfig, build_encoder
+    from objectives.fixmatch.model import FixMatchModel
+
+    keras.utils.set_random_seed(0)
+    config = EncoderConfig(kernel_size=3, depth=1, filters=4, latent_width=8,
+                           downsample="max_pool", padding="same")
+    student = Classifier(build_encoder(config), name="student")
+    # Views that change nothing, so the hand-made pass sees the step's own images; a
+    # threshold under 1/10 keeps every pseudo-label, so the unlabeled loss has a gradient.
+    model = FixMatchModel(student, Classifier(build_encoder(config, name="avg"), name="average"),
+                          keras.layers.Identity(), keras.layers.Identity(), threshold=0.05,
+                          unlabeled_weight=2.0, ema_decay=0.9)
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    model.build((None, 28, 28, 1))
+    rng = np.random.default_rng(0)
+    # An average apart from the student: pseudo-labels taken from it would show.
+    model.average.set_weights([rng.normal(size=w.shape).astype(np.float32)
+                               for w in model.average.get_weights()])
+    x_lab = rng.random((4, 28, 28, 1), dtype=np.float32)
+    y_lab = np.array([0, 1, 2, 3])
+    x_unl = rng.random((8, 28, 28, 1), dtype=np.float32)
+    weights = student.trainable_variables
+    before = [w.numpy() for w in weights]
+    with tf.GradientTape() as tape:
+        logits = student(np.concatenate([x_lab, x_unl, x_unl]), training=True)
+        loss_x, loss_u, rate = fixmatch_losses(logits[:4], y_lab, logits[4:12], logits[12:],
+                                               threshold=0.05)
+        loss = loss_x + 2.0 * loss_u
+    grads = tape.gradient(loss, weights)
+    assert float(rate) == 1.0 and float(loss_u) > 0.0
+    logs = model.train_step({"x_lab": tf.constant(x_lab), "y_lab": tf.constant(y_lab),
+                             "x_unl": tf.constant(x_unl)})
+    assert float(logs["loss"]) == pytest.approx(float(loss), rel=1e-5)
+    for w, b, g in zip(weights, before, grads, strict=True):
+        np.testing.assert_allclose(w.numpy(), b - 0.1 * g.numpy(), rtol=1e-4, atol=1e-6)
+    release()
+
+
 def _left_heavy(images: np.ndarray) -> np.ndarray:
     """Per image: whether more of its bright pixels lie left of the middle of their
     extent. Brightness and contrast move every pixel alike, so the image is first cut
