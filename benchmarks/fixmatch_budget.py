@@ -24,6 +24,7 @@ configure_tensorflow()
 from benchmarks.common import checked_args, publish, run  # noqa: E402
 from objectives import get_method, get_profile, make_search_data, resolve_source  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
+from objectives.data import SearchData  # noqa: E402
 from objectives.encoder import EncoderConfig  # noqa: E402
 from objectives.macs import encoder_macs  # noqa: E402
 from objectives.training import release, train  # noqa: E402
@@ -42,14 +43,19 @@ CONFIGS = {
 }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def setup(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, SearchData]:
+    """The flags the FixMatch benchmarks share, checked; the threads set; MNIST loaded
+    with the search's 100 labels (data seed 0)."""
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--append", default=None, help="markdown file to append the table to")
     args = checked_args(parser)
     set_threads(args.threads)
-    data = make_search_data(*resolve_source(args.data_dir).load_train(), 100, 0)
+    return args, make_search_data(*resolve_source(args.data_dir).load_train(), 100, 0)
+
+
+def main() -> int:
+    args, data = setup(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     final = get_profile("final")
     method = get_method("fixmatch")
     steps = final.consistency_epoch_steps

@@ -29,13 +29,12 @@ configure_tensorflow()  # before TensorFlow is first imported
 
 import tensorflow as tf  # noqa: E402
 
-from benchmarks.common import checked_args, publish, run  # noqa: E402
-from benchmarks.fixmatch_budget import BASE, CONFIGS  # noqa: E402
-from objectives import get_method, get_profile, make_search_data, resolve_source  # noqa: E402
+from benchmarks.common import publish, run  # noqa: E402
+from benchmarks.fixmatch_budget import BASE, CONFIGS, setup  # noqa: E402
+from objectives import get_method, get_profile  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
 from objectives.fixmatch import FixMatchModel, fixmatch_losses  # noqa: E402
 from objectives.training import release  # noqa: E402
-from search.cli import set_threads  # noqa: E402
 from search.running.runtime import device_line  # noqa: E402
 
 
@@ -75,14 +74,9 @@ def _time(steps: dict[str, Any], batch: dict[str, tf.Tensor], blocks: int,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--blocks", type=int, default=6, help="timed blocks per form")
     parser.add_argument("--steps", type=int, default=10, help="steps per block")
-    parser.add_argument("--append", default=None, help="markdown file to append the table to")
-    args = checked_args(parser)
-    set_threads(args.threads)
-    data = make_search_data(*resolve_source(args.data_dir).load_train(), 100, 0)
+    args, data = setup(parser)
     final = get_profile("final")
     method = get_method("fixmatch")
     rows = []
