@@ -114,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "0 runs the selection only (see --select) and touches no test image")
     parser.add_argument("--reference", action="store_true",
                         help="with --retrain: retrain the method's reference configuration "
-                        "(the GAN's: the official MNIST setting) instead of searched trials; "
-                        "needs no study")
+                        "(the GAN's: the official MNIST setting; FixMatch's: its published "
+                        "one) instead of searched trials; needs no study")
     parser.add_argument("--top", type=_positive, default=1,
                         help="with --retrain: retrain the N best configurations (default 1)")
     parser.add_argument("--select", type=_non_negative, default=None, metavar="K",
