@@ -57,7 +57,7 @@ class MethodRow:
     leader: str | None = None
     errors_diff_to_leader: float | None = None
     leader_welch_p: float | None = None
-    profile: str = ""  # the search's; its retrain group may be at another
+    profile: str = ""  # the search's; its retrain group may have run at another
 
     @property
     def compute_hours(self) -> float:
@@ -136,20 +136,19 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
             selection=tuple(mine),
             profile=rows[0].profile,
         ))
-    return _against_leaders(out, [by_label[label][0].profile for label in order])
+    return _against_leaders(out)
 
 
-def _against_leaders(rows: list[MethodRow], profiles: Sequence[str]) -> list[MethodRow]:
+def _against_leaders(rows: list[MethodRow]) -> list[MethodRow]:
     """Each row's Welch test against the leader of its profile: the row with the fewest
     mean test errors over at least two runs retrained at the same budget (a winner
     retrained at the paper's 180,000 steps is no rival for 60,000-step runs); the leader
     is tested against the runner-up."""
     out = []
-    for row, profile in zip(rows, profiles, strict=True):
+    for row in rows:
         mine = row.retrain
-        rivals = sorted(((g.test_errors_mean, i, r.method, g)
-                         for i, (r, p) in enumerate(zip(rows, profiles, strict=True))
-                         if p == profile and r is not row
+        rivals = sorted(((g.test_errors_mean, i, r.method, g) for i, r in enumerate(rows)
+                         if r.profile == row.profile and r is not row
                          and (g := r.retrain) is not None and g.runs >= 2
                          and mine is not None and g.profile == mine.profile),
                         key=lambda rival: rival[:2])
