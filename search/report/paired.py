@@ -108,8 +108,12 @@ def _tables(pairing: Pairing, ensembles: Mapping[tuple[str, int], tuple[int, int
                                  strict=True):
         summary = summarize(errors)
         ensemble = ensembles.get((row.study, row.trial))
+        # While the challenger's draws are still training, the reference's ensemble holds
+        # draws the challenger's does not: said, so the two are not read as a pair.
+        beyond = "" if not ensemble or ensemble[1] == len(pairing.draws) else (
+            f", over {ensemble[1]} draws, not these {len(pairing.draws)}")
         rows.append([name, f"{summary.mean:.1f} ± {summary.std:.1f}",
-                     f"{ensemble[0]} ({ensemble[1]} models)" if ensemble else "–"])
+                     f"{ensemble[0]} ({ensemble[1]} models{beyond})" if ensemble else "–"])
     diffs = summarize(pairing.differences)
     interval = ("–" if math.isnan(diffs.ci_low)
                 else f"{diffs.ci_low:+.1f} to {diffs.ci_high:+.1f}")

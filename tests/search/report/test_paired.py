@@ -77,6 +77,11 @@ def test_the_section_shows_draws_ensembles_and_curves(url: str, tmp_path: Path) 
     assert "| 2 | 236 | 130 | -106 |" in text
     assert "| gan-levers#7 | 96.6 ± 20.1 | 75 (5 models) |" in text
     assert "| reference | 128.2 ± 61.3 | – |" in text
+    # An ensemble over other draws than the paired ones says so.
+    md, _, _ = paired_sections(pairings(rows), {("gan-levers", 7): (75, 5),
+                                                ("gan-reference", -1): (82, 6)}, tmp_path)
+    assert "| reference | 128.2 ± 61.3 | 82 (6 models, over 6 draws, not these 5) |" in (
+        "\n".join(md))
     assert "better on 5 of 5 draws; paired t-test p = " in text
     assert [p.name for p in written] == ["paired_curves_0.png"] and written[0].stat().st_size
     assert len(parts) == 1
