@@ -128,9 +128,9 @@ def _tables(pairing: Pairing, ensembles: Mapping[tuple[str, int], tuple[int, int
 def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     """One panel per draw: both runs' test errors against optimiser steps (the monitor
     curves); ``None`` when neither side recorded one."""
-    panels = [(seed, r.curve_in_steps(), c.curve_in_steps()) for seed, r, c in pairing.draws]
-    finals = [(r.test_errors, c.test_errors) for _, r, c in pairing.draws]
-    if not any(a or b for _, a, b in panels):
+    panels = [(seed, r.curve_in_steps(), c.curve_in_steps(), r.test_errors, c.test_errors)
+              for seed, r, c in pairing.draws]
+    if not any(a or b for _, a, b, _, _ in panels):
         return None
     import matplotlib
 
@@ -139,8 +139,7 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
 
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0), sharey=True,
                              squeeze=False)
-    for ax, (seed, ref, chal), (ref_end, chal_end) in zip(axes[0], panels, finals,
-                                                         strict=True):
+    for ax, (seed, ref, chal, ref_end, chal_end) in zip(axes[0], panels, strict=True):
         for curve, name in ((ref, _label(pairing.reference)), (chal, _label(pairing.challenger))):
             if curve:
                 ax.plot(*zip(*curve, strict=True), marker=".", label=name)

@@ -147,12 +147,15 @@ def _against_leaders(rows: list[MethodRow]) -> list[MethodRow]:
     out = []
     for row in rows:
         mine = row.retrain
+        if mine is None or mine.runs < 2:
+            out.append(row)
+            continue
         rivals = sorted(((g.test_errors_mean, i, r.method, g) for i, r in enumerate(rows)
                          if r.profile == row.profile and r is not row
                          and (g := r.retrain) is not None and g.runs >= 2
-                         and mine is not None and g.profile == mine.profile),
+                         and g.profile == mine.profile),
                         key=lambda rival: rival[:2])
-        if not rivals or mine is None or mine.runs < 2:
+        if not rivals:
             out.append(row)
             continue
         _, _, leader, group = rivals[0]
