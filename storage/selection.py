@@ -36,10 +36,10 @@ import sqlalchemy as sa
 
 from storage.results import RunStore, run_table
 
-__all__ = ["ABLATION_REFERENCE", "ABLATION_SUFFIX", "ABLATION_WINNER", "REDRAWN",
-           "SELECTIONS_ATTR", "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionKey",
-           "SelectionRun", "SelectionStore", "ablation_study", "record_selection",
-           "recorded_selections", "redrawn", "selection_key"]
+__all__ = ["ABLATIONS_ATTR", "ABLATION_REFERENCE", "ABLATION_SUFFIX", "ABLATION_WINNER",
+           "REDRAWN", "SELECTIONS_ATTR", "SELECTION_SEED_BASE", "SELECTION_TABLE", "SelectionKey",
+           "SelectionRun", "SelectionStore", "ablation_study", "record_ablation",
+           "record_selection", "recorded_selections", "redrawn", "selection_key"]
 
 # Selection seeds start here, clear of the search's and the retrains' (the first K).
 SELECTION_SEED_BASE = 1000
@@ -145,3 +145,29 @@ def recorded_selections(study: optuna.Study) -> dict[SelectionKey, set[tuple[str
 
 def _key(entry: Mapping[str, Any]) -> SelectionKey:
     return (entry["profile"], entry["budget"], int(entry["n_labeled"]), int(entry["subset"]))
+
+
+# --- ablation plans, recorded on the ablated study ---
+# An ablation trains for hours, and its stored runs cannot tell what is still to come. So
+# the command records its plan first, as the study's user attribute ABLATIONS_ATTR: a
+# list of {"trial", "profile", "budget", "seeds", "variants": {label: params}}, labels
+# in the order they train.
+ABLATIONS_ATTR = "ablations"
+
+
+def record_ablation(storage: optuna.storages.BaseStorage, study_name: str,
+                    planned: Sequence[SelectionRun]) -> None:
+    """Records on ``study_name`` the plan of one ablation of its trial (the runs of
+    :func:`search.winners.ablation.plan_ablation`); a rerun replaces its record."""
+    first = planned[0]
+    variants: dict[str, Any] = {}
+    for run in planned:
+        variants.setdefault(run.notes["ablation"], dict(run.params))
+    entry = {"trial": int(first.source_trial), "profile": first.profile,
+             "budget": first.budget, "seeds": len(planned) // len(variants),
+             "variants": variants}
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    same = ("trial", "profile", "budget")
+    kept = [e for e in study.user_attrs.get(ABLATIONS_ATTR, [])
+            if any(e[k] != entry[k] for k in same)]
+    study.set_user_attr(ABLATIONS_ATTR, kept + [entry])

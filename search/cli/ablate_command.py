@@ -37,7 +37,8 @@ def ablate_command(args: argparse.Namespace) -> int:
     from search.stats import summarize
     from search.winners.ablation import (
         REFERENCE, WINNER, ablation_candidates, plan_ablation, variants)
-    from storage import require_database
+    from storage import open_storage, require_database
+    from storage.selection import record_ablation
 
     method = get_method(args.method)
     if method.reference_params is None:
@@ -69,6 +70,8 @@ def ablate_command(args: argparse.Namespace) -> int:
           + (", then all at once (the reference)" if len(reverted) > 1 else "")
           + f", {args.select_seeds} redrawn labeled draws each, validation only, profile "
           f"{budget.name}", flush=True)
+    # Recorded before any run trains, so a report made meanwhile lists what is to come.
+    record_ablation(open_storage(args.storage), args.study_name, planned)
     runs, code = train_planned(args, budget.name, planned, ablate_worker, _report)
     if len(runs) < len(planned):
         print(f"{len(planned) - len(runs)} ablation run(s) missing: a worker failed; rerun "

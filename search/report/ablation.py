@@ -12,33 +12,36 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from search.report.markup import Section, html_table, md_table
 from search.stats import paired_p, summarize
 from storage.selection import (
-    ABLATION_REFERENCE, ABLATION_SUFFIX, ABLATION_WINNER, SelectionStore)
+    ABLATION_REFERENCE, ABLATION_SUFFIX, ABLATION_WINNER, ABLATIONS_ATTR, SelectionStore)
+from storage.urls import read_storage
 
 __all__ = ["Ablation", "ablation_sections", "ablations"]
 
 
 @dataclass(frozen=True)
 class Ablation:
-    """One ablated trial under one profile: per variant, (data seed, validation accuracy)
-    runs, and the parameters it trained (the winner's first)."""
+    """One ablated trial under one profile: per variant, the parameters it trains (the
+    winner's first, then in the order they train) and its (data seed, validation accuracy)
+    runs so far; ``seeds`` is the runs planned per variant, 0 where no plan was recorded
+    (an ablation begun before plans were)."""
 
     study: str
     trial: int
     profile: str
     runs: dict[str, dict[int, float]]
     params: dict[str, dict[str, Any]]
+    seeds: int = 0
 
     def worth(self, label: str) -> tuple[float, float | None, int]:
         """What the winner's value of ``label`` is worth: the winner's accuracy less the
         variant's, mean over the draws both ran, the paired t-test's p (``None`` under 2
         draws or constant differences), and the draws."""
-        ours, theirs = self.runs[ABLATION_WINNER], self.runs[label]
+        ours, theirs = self.runs.get(ABLATION_WINNER, {}), self.runs.get(label, {})
         draws = sorted(set(ours) & set(theirs))
         diffs = [ours[d] - theirs[d] for d in draws]
         if not diffs:
@@ -46,11 +49,30 @@ class Ablation:
         p = paired_p([ours[d] for d in draws], [theirs[d] for d in draws])
         return sum(diffs) / len(diffs), p, len(draws)
 
+    def progress(self) -> tuple[int, int]:
+        """(runs stored, runs planned); planned is the stored count without a plan."""
+        stored = sum(len(accuracies) for accuracies in self.runs.values())
+        return stored, max(stored, self.seeds * len(self.params))
+
+
+Key = tuple[str, int, str, str]  # (study, trial, profile, budget fingerprint)
+
+
+def _plans(url: str) -> dict[Key, dict[str, Any]]:
+    """The ablation plans recorded on the studies at ``url`` (``record_ablation``)."""
+    storage = read_storage(url)
+    if storage is None:
+        return {}
+    return {(s.study_name, int(e["trial"]), e["profile"], e["budget"]): e
+            for s in storage.get_all_studies() for e in s.user_attrs.get(ABLATIONS_ATTR, [])}
+
 
 def ablations(urls: Sequence[str]) -> list[Ablation]:
-    """Every ablation stored at ``urls``, in stored order, each with its winner's runs."""
-    runs: dict[tuple[str, int, str, str], dict[str, dict[int, float]]] = {}
-    params: dict[tuple[str, int, str, str], dict[str, dict[str, Any]]] = {}
+    """Every ablation stored or planned at ``urls``: those with runs in stored order, then
+    those whose plan has none yet."""
+    runs: dict[Key, dict[str, dict[int, float]]] = {}
+    params: dict[Key, dict[str, dict[str, Any]]] = {}
+    plans: dict[Key, dict[str, Any]] = {}
     for url in urls:
         for run in SelectionStore(url).runs():
             if not run["study_name"].endswith(ABLATION_SUFFIX) or "ablation" not in run["notes"]:
@@ -61,11 +83,19 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
             runs.setdefault(key, defaultdict(dict))[label][run["data_seed"]] = float(
                 run["val_accuracy"])
             params.setdefault(key, {})[label] = run["params"]
+        plans.update(_plans(url))
     out = []
-    for key, by_label in runs.items():
-        if ABLATION_WINNER in by_label:  # the unchanged winner is what a variant meets
-            study, trial, profile, _ = key
-            out.append(Ablation(study, trial, profile, dict(by_label), params[key]))
+    for key in dict.fromkeys([*runs, *plans]):
+        plan = plans.get(key, {})
+        # Without a plan, the unchanged winner's runs are what a variant meets.
+        if not plan and ABLATION_WINNER not in runs[key]:
+            continue
+        labels = dict(plan.get("variants", {}))
+        for label, stored in params.get(key, {}).items():
+            labels.setdefault(label, stored)
+        study, trial, profile, _ = key
+        out.append(Ablation(study, trial, profile, dict(runs.get(key, {})), labels,
+                            int(plan.get("seeds", 0))))
     return out
 
 
@@ -74,30 +104,41 @@ def _shown(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _cell(ablation: Ablation, label: str) -> str:
+    accuracies = list(ablation.runs.get(label, {}).values())
+    if not accuracies:
+        return "not trained yet"
+    s = summarize(accuracies)
+    of = f" of {ablation.seeds}" if s.n < ablation.seeds else ""
+    return (f"{s.mean:.4f} ± {s.std:.4f} (n={s.n}{of})" if s.n > 1
+            else f"{s.mean:.4f} (n=1{of})")
+
+
 def _table(ablation: Ablation) -> tuple[list[str], list[list[str]]]:
     head = ["configuration", "value", "val accuracy (mean ± std, n)",
             "the trial's value is worth (paired)"]
     winner = ablation.params[ABLATION_WINNER]
-    singles = [label for label in ablation.runs
+    singles = [label for label in ablation.params
                if label not in (ABLATION_WINNER, ABLATION_REFERENCE)]
+    worths = [w for w in (ablation.worth(single)[0] for single in singles) if not math.isnan(w)]
     body = []
-    for label, accuracies in ablation.runs.items():
-        s = summarize(list(accuracies.values()))
-        cell = f"{s.mean:.4f} ± {s.std:.4f} (n={s.n})" if s.n > 1 else f"{s.mean:.4f} (n=1)"
+    for label, params in ablation.params.items():
+        cell = _cell(ablation, label)
         if label == ABLATION_WINNER:
             body.append([f"{ablation.study}#{ablation.trial} as searched", "–", cell, "–"])
             continue
         worth, p, n = ablation.worth(label)
         p_text = "p –" if p is None else f"p = {p:.2g}"
         if label == ABLATION_REFERENCE:
-            total = sum(ablation.worth(single)[0] for single in singles)
-            value = f"all {len(singles)} reverted; the single worths sum to {total:+.4f}"
+            so_far = "" if len(worths) == len(singles) else f" {len(worths)} measured"
+            value = (f"all {len(singles)} reverted; the{so_far} single worths sum to "
+                     f"{sum(worths):+.4f}")
             name = "the reference"
         else:
-            value = (f"{_shown(winner.get(label, '–'))} → "
-                     f"{_shown(ablation.params[label].get(label, '–'))}")
+            value = f"{_shown(winner.get(label, '–'))} → {_shown(params.get(label, '–'))}"
             name = f"{label} reverted"
-        body.append([name, value, cell, f"{worth:+.4f} over {n} draws ({p_text})"])
+        body.append([name, value, cell,
+                     f"{worth:+.4f} over {n} draws ({p_text})" if n else "–"])
     return head, body
 
 
@@ -109,9 +150,12 @@ def ablation_sections(found: Sequence[Ablation]) -> Section:
         title = (f"Ablation of {ablation.study}#{ablation.trial}: each change from the "
                  f"reference reverted alone (profile {ablation.profile}, validation only)")
         table = _table(ablation)
-        caption = ("Every variant ran on the same redrawn labeled draws as the trial as "
+        caption = ("Every variant runs on the same redrawn labeled draws as the trial as "
                    "searched; a positive worth means the trial's value beats the "
                    "reference's.")
+        stored, planned = ablation.progress()
+        if stored < planned:
+            caption += f" {stored} of its {planned} runs are stored; the rest are to come."
         md += [f"## {title}", "", caption, "", md_table(*table), ""]
         parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
                      f"{html_table(*table)}")

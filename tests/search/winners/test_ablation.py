@@ -15,7 +15,7 @@ from search.winners.ablation import REFERENCE as REFERENCE_LABEL
 from search.winners.ablation import WINNER, ablation_candidates, plan_ablation, variants
 from spaces import parse_space
 from storage import SelectionStore, open_storage
-from storage.selection import SelectionRun, ablation_study
+from storage.selection import ABLATIONS_ATTR, SelectionRun, ablation_study, record_ablation
 from tests.conftest import run_cli
 
 SPACE = parse_space("ablate", {
@@ -108,6 +108,35 @@ def test_the_reference_row_sets_the_changes_together_beside_their_sum(tmp_path: 
     assert "| beta reverted | 0.9 → 0.5 |" in text
 
 
+def test_a_report_made_mid_ablation_lists_what_is_still_to_come(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    optuna.create_study(storage=open_storage(url), study_name="gan-levers")
+    params = {WINNER: {"lr": 1e-3, "beta": 0.9}, "lr": {"lr": 3e-4, "beta": 0.9},
+              "beta": {"lr": 1e-3, "beta": 0.5}, REFERENCE_LABEL: {"lr": 3e-4, "beta": 0.5}}
+    planned = [SelectionRun(ablation_study("gan-levers"), "gan", 7, params[label], "select",
+                            "abc", 100, 1000 + i, 1000 + i, 0.0, 0, 0.0,
+                            notes={"ablation": label})
+               for label in params for i in range(2)]
+    record_ablation(open_storage(url), "gan-levers", planned)
+    (found,) = ablations([url])  # a plan alone: every variant still to train
+    text = "\n".join(ablation_sections([found])[0])
+    assert "| gan-levers#7 as searched | – | not trained yet | – |" in text
+    assert "0 of its 8 runs are stored; the rest are to come." in text
+
+    _store(url, {WINNER: [0.98, 0.97], "lr": [0.96]}, params)
+    (found,) = ablations([url])
+    assert found.progress() == (3, 8)
+    text = "\n".join(ablation_sections([found])[0])
+    assert "| lr reverted | 0.001 → 0.0003 | 0.9600 (n=1 of 2) | +0.0200 over 1 draws" in text
+    assert "| beta reverted | 0.9 → 0.5 | not trained yet | – |" in text
+    assert ("| the reference | all 2 reverted; the 1 measured single worths sum to +0.0200 "
+            "| not trained yet | – |") in text
+    assert "3 of its 8 runs are stored" in text
+    # Rows keep the order in which the variants train, not the order runs were stored.
+    assert text.index("lr reverted") < text.index("beta reverted") < text.index(
+        "the reference |")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--method", "supervised", "--ablate", "0", "--study-name", "s"],
      "has no reference configuration"),
@@ -144,6 +173,13 @@ def test_the_command_ablates_a_gan_trial_and_tops_up(tmp_path: Path, mnist_dir: 
     assert "  learning_rate: val " in out and "as searched)" in out
     code, out, _ = run_cli(capsys, *argv)  # stored: nothing trains again
     assert code == 0 and SelectionStore(url).runs() == runs
+    # The plan is recorded once on the study, however often the command runs.
+    (plan,) = optuna.load_study(study_name="gan-levers", storage=url).user_attrs[
+        ABLATIONS_ATTR]
+    assert (plan["trial"], plan["profile"], plan["seeds"]) == (0, "smoke", 1)
+    assert list(plan["variants"]) == [WINNER, "learning_rate"]
+    assert plan["variants"]["learning_rate"]["learning_rate"] == pytest.approx(
+        method.reference_params["learning_rate"])
 
 
 def test_the_reference_itself_has_nothing_to_ablate(tmp_path: Path,
