@@ -55,9 +55,9 @@ def one_pass_step(model: FixMatchModel, data: dict[str, tf.Tensor]) -> tf.Tensor
     return loss
 
 
-def _time(steps: dict[str, Any], batch: dict[str, tf.Tensor], blocks: int,
-          per_block: int) -> dict[str, list[float]]:
-    """Milliseconds per step of each form, one value per block, the forms alternating."""
+def time_forms(steps: dict[str, Any], batch: dict[str, tf.Tensor], blocks: int,
+               per_block: int) -> dict[str, list[float]]:
+    """Milliseconds per call of each form, one value per block, the forms alternating."""
     for step in steps.values():
         for _ in range(3):  # tracing and the first allocations
             step(batch)
@@ -84,7 +84,7 @@ def main() -> int:
         params = {**BASE, **extra}
         models = [method.build(params, data, final, RunContext(seed=0)) for _ in range(2)]
         batch = next(iter(method.fit_inputs(params, data, final).x))
-        times = _time({"off the tape": tf.function(models[0].train_step),
+        times = time_forms({"off the tape": tf.function(models[0].train_step),
                        "one pass": tf.function(lambda b, m=models[1]: one_pass_step(m, b))},
                       batch, args.blocks, args.steps)
         off, one = min(times["off the tape"]), min(times["one pass"])

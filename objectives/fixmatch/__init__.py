@@ -18,7 +18,8 @@ the datasets).
 
 from objectives.fixmatch.method import FixMatch, fixmatch_dataset
 from objectives.fixmatch.model import FixMatchModel, fixmatch_losses
-from objectives.fixmatch.policy import MAX, strong_view, weak_view
+from objectives.fixmatch.policy import (
+    MAX, RandomAffine, affine_transform_rows, strong_view, weak_view)
 
-__all__ = ["MAX", "FixMatch", "FixMatchModel", "fixmatch_dataset", "fixmatch_losses",
-           "strong_view", "weak_view"]
+__all__ = ["MAX", "FixMatch", "FixMatchModel", "RandomAffine", "affine_transform_rows",
+           "fixmatch_dataset", "fixmatch_losses", "strong_view", "weak_view"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import keras
 import numpy as np
@@ -12,7 +13,8 @@ from objectives import get_method
 from objectives.base import RunContext
 from objectives.budget import Budget
 from objectives.data import SearchData
-from objectives.fixmatch import fixmatch_losses, strong_view, weak_view
+from objectives.fixmatch import (
+    RandomAffine, affine_transform_rows, fixmatch_losses, strong_view, weak_view)
 from objectives.profiles import get_profile
 from objectives.training import release, train
 from tests.objectives.test_methods import EXTRA
@@ -140,7 +142,54 @@ def test_the_strength_is_checked_and_scales_the_policy() -> None:
         strong_view(1.5)
     with pytest.raises(ValueError, match=r"\(0, 1\]"):
         strong_view(0.0)
-    assert strong_view(0.5).layers[0].factor[1] == pytest.approx(15 / 360)
+    assert strong_view(0.5).layers[0].rotation == pytest.approx(15 / 360)
+
+
+def _warp(image: np.ndarray, angle: float = 0.0, shear_x: float = 0.0,
+          shift_x: float = 0.0, shift_y: float = 0.0) -> np.ndarray:
+    def one(value: float) -> object:
+        return keras.ops.convert_to_tensor([value], "float32")
+
+    rows = affine_transform_rows(one(angle), one(shear_x), one(0.0), one(shift_x),
+                                 one(shift_y), 28, 28)
+    return keras.ops.convert_to_numpy(keras.ops.image.affine_transform(image, rows))
+
+
+def test_the_one_warp_moves_pixels_as_worked_by_hand() -> None:
+    dot = np.zeros((1, 28, 28, 1), np.float32)
+    dot[0, 10, 10] = 1.0
+    assert np.array_equal(_warp(dot), dot)
+    # Output pixel p reads input p - shift: the dot moves by (+3, -2) in (x, y).
+    assert np.argwhere(_warp(dot, shift_x=3.0, shift_y=-2.0)[0, ..., 0] > 0.5).tolist() == [
+        [8, 13]]
+    # Shear about the centre (13.5, 13.5): output (x, y) reads input x + 2 (y - 13.5), so
+    # the dot at row 15, column 13 shows at column 13 - 2 * 1.5 = 10.
+    dot = np.zeros((1, 28, 28, 1), np.float32)
+    dot[0, 15, 13] = 1.0
+    assert np.argwhere(_warp(dot, shear_x=2.0)[0, ..., 0] > 0.5).tolist() == [[15, 10]]
+    # The rotation is Keras' own, to the pixel, at a fixed angle (a twentieth of a turn).
+    block = np.zeros((1, 28, 28, 1), np.float32)
+    block[0, 6:20, 8:14] = 1.0
+    block[0, 6:10, 8:22] = 1.0
+    theirs = keras.layers.RandomRotation((0.05, 0.05), fill_mode="constant")(
+        block, training=True)
+    np.testing.assert_allclose(_warp(block, angle=0.05 * 2 * math.pi),
+                               keras.ops.convert_to_numpy(theirs), atol=1e-5)
+
+
+def test_the_warp_draws_per_image_within_its_limits() -> None:
+    keras.utils.set_random_seed(0)
+    dots = np.zeros((64, 28, 28, 1), np.float32)
+    dots[:, 14, 14] = 1.0
+    seen = keras.ops.convert_to_numpy(RandomAffine(0.0, 0.0, 0.1)(dots, training=True))
+    # Each image's centre of mass: shifts of at most 0.1 * 28 = 2.8 pixels, per image.
+    grid = np.arange(28, dtype=np.float32)
+    mass = seen[..., 0].sum(axis=(1, 2))
+    rows = (seen[..., 0].sum(axis=2) * grid).sum(axis=1) / mass
+    cols = (seen[..., 0].sum(axis=1) * grid).sum(axis=1) / mass
+    assert np.abs(rows - 14).max() <= 2.8 + 1e-4 and np.abs(cols - 14).max() <= 2.8 + 1e-4
+    assert np.unique(np.round(cols, 3)).size > 32
+    assert np.array_equal(RandomAffine(0.1, 0.1, 0.1)(dots, training=False), dots)
 
 
 def test_the_reference_is_fixmatch_s_published_setting_and_fits_final() -> None:
