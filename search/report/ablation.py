@@ -131,8 +131,8 @@ def _table(ablation: Ablation) -> tuple[list[str], list[list[str]]]:
         p_text = "p –" if p is None else f"p = {p:.2g}"
         if label == ABLATION_REFERENCE:
             so_far = "" if len(worths) == len(singles) else f" {len(worths)} measured"
-            value = (f"all {len(singles)} reverted; the{so_far} single worths sum to "
-                     f"{sum(worths):+.4f}")
+            value = f"all {len(singles)} reverted" + (
+                f"; the{so_far} single worths sum to {sum(worths):+.4f}" if worths else "")
             name = "the reference"
         else:
             value = f"{_shown(winner.get(label, '–'))} → {_shown(params.get(label, '–'))}"
@@ -155,7 +155,7 @@ def ablation_sections(found: Sequence[Ablation]) -> Section:
                    "reference's.")
         stored, planned = ablation.progress()
         if stored < planned:
-            caption += f" {stored} of its {planned} runs are stored; the rest are to come."
+            caption += f" Stored so far: {stored} of its {planned} runs; the rest are to come."
         md += [f"## {title}", "", caption, "", md_table(*table), ""]
         parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
                      f"{html_table(*table)}")

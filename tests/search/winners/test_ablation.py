@@ -121,7 +121,8 @@ def test_a_report_made_mid_ablation_lists_what_is_still_to_come(tmp_path: Path) 
     (found,) = ablations([url])  # a plan alone: every variant still to train
     text = "\n".join(ablation_sections([found])[0])
     assert "| gan-levers#7 as searched | – | not trained yet | – |" in text
-    assert "0 of its 8 runs are stored; the rest are to come." in text
+    assert "Stored so far: 0 of its 8 runs; the rest are to come." in text
+    assert "| the reference | all 2 reverted | not trained yet | – |" in text
 
     _store(url, {WINNER: [0.98, 0.97], "lr": [0.96]}, params)
     (found,) = ablations([url])
@@ -131,7 +132,7 @@ def test_a_report_made_mid_ablation_lists_what_is_still_to_come(tmp_path: Path) 
     assert "| beta reverted | 0.9 → 0.5 | not trained yet | – |" in text
     assert ("| the reference | all 2 reverted; the 1 measured single worths sum to +0.0200 "
             "| not trained yet | – |") in text
-    assert "3 of its 8 runs are stored" in text
+    assert "Stored so far: 3 of its 8 runs" in text
     # Rows keep the order in which the variants train, not the order runs were stored.
     assert text.index("lr reverted") < text.index("beta reverted") < text.index(
         "the reference |")
