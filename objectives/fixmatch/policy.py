@@ -12,11 +12,10 @@ one part written here (:class:`RandomAffine`): Keras' ``RandomRotation``, ``Rand
 and ``RandomTranslation`` each warp and interpolate the whole batch, so in a row they
 blur a digit three times and cost three warps; one warp by the composed map takes the
 strong view to 0.44 of their time and the step to 0.97 at the reference setting
-(``benchmarks/fixmatch_views.py``). Keras' ``RandAugment``
-itself is not used: half its operations are colour ones (colour degeneration,
-solarisation, posterisation, equalisation, auto-contrast, sharpness) that mean little on
-one-channel digits, and it draws its operations per batch, where FixMatch draws them per
-image.
+(``benchmarks/fixmatch_views.py``). Keras' ``RandAugment`` itself is not used: half its
+operations are colour ones (colour degeneration, solarisation, posterisation,
+equalisation, auto-contrast, sharpness) that mean little on one-channel digits, and it
+draws its operations per batch, where FixMatch draws them per image.
 """
 
 from __future__ import annotations
