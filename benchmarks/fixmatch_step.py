@@ -72,11 +72,17 @@ def time_forms(steps: dict[str, Any], batch: dict[str, tf.Tensor], blocks: int,
     return times
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def timing_setup(doc: str) -> tuple[argparse.Namespace, Any]:
+    """The flags of a benchmark that times forms in blocks (``setup``'s and the blocks'),
+    checked; the threads set; MNIST loaded as ``setup`` loads it."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--blocks", type=int, default=6, help="timed blocks per form")
     parser.add_argument("--steps", type=int, default=10, help="steps per block")
-    args, data = setup(parser)
+    return setup(parser)
+
+
+def main() -> int:
+    args, data = timing_setup(__doc__)
     final = get_profile("final")
     method = get_method("fixmatch")
     rows = []

@@ -15,7 +15,6 @@ milliseconds are this machine's. The configurations are those of
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
@@ -31,8 +30,8 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks.common import publish, run  # noqa: E402
-from benchmarks.fixmatch_budget import BASE, CONFIGS, setup  # noqa: E402
-from benchmarks.fixmatch_step import time_forms  # noqa: E402
+from benchmarks.fixmatch_budget import BASE, CONFIGS  # noqa: E402
+from benchmarks.fixmatch_step import time_forms, timing_setup  # noqa: E402
 from objectives import get_method, get_profile  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
 from objectives.fixmatch import method as fixmatch_method  # noqa: E402
@@ -59,10 +58,7 @@ def _cell(times: list[float]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--blocks", type=int, default=6, help="timed blocks per form")
-    parser.add_argument("--steps", type=int, default=10, help="steps per block")
-    args, data = setup(parser)
+    args, data = timing_setup(__doc__)
     final = get_profile("final")
     method = get_method("fixmatch")
     rows = []
