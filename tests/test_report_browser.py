@@ -8,14 +8,14 @@ import pytest
 
 import analyze
 from search.report.browser import chromium
-from tests.search.report.readers.test_study_reader import _fabricate
+from tests.search.report.fabricated import fabricate
 
 
 @pytest.mark.skipif(chromium() is None, reason="no Chromium here (.ci/run installs Debian's)")
 def test_report_renders_in_chromium(tmp_path: Path) -> None:
     pytest.importorskip("playwright.sync_api")
     url = f"sqlite:///{tmp_path / 'a.db'}"
-    _fabricate(url)
+    fabricate(url)
     out = tmp_path / "results"
     # --screenshot renders the page in Chromium and refuses a page with errors.
     assert analyze.main(["--storage", url, "--out", str(out), "--screenshot"]) == 0

@@ -9,12 +9,12 @@ import analyze
 from search.report.readers.study_reader import retrain_rows
 from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore, open_storage
 from storage.selection import record_selection
-from tests.search.report.readers.test_study_reader import _fabricate
+from tests.search.report.fabricated import fabricate
 
 
 def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
-    _fabricate(url)
+    fabricate(url)
     store = SelectionStore(url)
     for trial, accuracies in ((1, [0.88, 0.86]), (0, [0.89, 0.89])):
         for seed, acc in enumerate(accuracies):
@@ -55,7 +55,7 @@ def test_a_selection_at_the_retrains_profile_beside_a_cheaper_one_is_a_check(
     # The pipeline selects at a cheaper profile ("bench") and retrains at "smoke"; the
     # fidelity benchmark then reruns the selection at "smoke", where trial 1 ranks first.
     url = f"sqlite:///{tmp_path / 'a.db'}"
-    _fabricate(url)
+    fabricate(url)
     store = SelectionStore(url)
     for profile, trial, accuracies in (("bench", 1, [0.88, 0.86]), ("bench", 0, [0.89, 0.89]),
                                        ("smoke", 1, [0.95, 0.95]), ("smoke", 0, [0.90, 0.90])):

@@ -117,10 +117,10 @@ def test_labels_are_read_only_when_a_softmax_file_needs_them(tmp_path: Path) -> 
 def test_report_of_two_databases_with_the_official_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    from tests.search.report.readers.test_study_reader import _fabricate
+    from tests.search.report.fabricated import fabricate
 
     studies = f"sqlite:///{tmp_path / 'a.db'}"
-    _fabricate(studies)
+    fabricate(studies)
     official = tmp_path / "off" / "official.db"
     official.parent.mkdir()
     data = write_idx(tmp_path / "mnist", 10, N_TEST)
