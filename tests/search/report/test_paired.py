@@ -1,8 +1,10 @@
 """The reference against a searched configuration, draw by draw: pairs by hand, the paired
-t-test by its formula, and the section in the report."""
+t-test by its formula, the signed-rank test by counting sign patterns, and the section in
+the report."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from scipy import stats
 from search.report.paired import paired_sections, pairings
 from search.report.readers.retrain_reader import retrain_rows
 from search.report.reference import Importances
+from search.stats import signed_rank_floor, signed_rank_p
 from storage.results import RetrainRun, RetrainStore
 
 REFERENCE = [100, 120, 236, 95, 90]
@@ -59,6 +62,34 @@ def test_paired_t_test_by_its_formula(url: str) -> None:
     assert pairing.p_value == pytest.approx(2 * stats.t.sf(abs(t), n - 1))
 
 
+def _signed_rank_by_counting(diffs: list[int]) -> float:
+    """Two-sided p of the signed-rank sum by enumerating every sign pattern of the ranks
+    of |d| (ties share their mean rank), zero differences dropped."""
+    kept = [d for d in diffs if d != 0]
+    ranks = stats.rankdata([abs(d) for d in kept])
+    centre = ranks.sum() / 2
+    observed = abs(sum(r for r, d in zip(ranks, kept, strict=True) if d > 0) - centre)
+    patterns = list(itertools.product((0, 1), repeat=len(kept)))
+    extreme = sum(abs(sum(r * s for r, s in zip(ranks, signs, strict=True)) - centre)
+                  >= observed - 1e-9 for signs in patterns)
+    return extreme / len(patterns)
+
+
+@pytest.mark.parametrize("diffs, by_hand", [
+    ([-20, -20, -106, -10, -2], 2 / 32),  # every draw better: 2 of 32 sign patterns
+    ([-3, -14, 4, -132], 6 / 16),  # positive-rank sum 2: sums 0, 1, 2 and mirrors
+    ([-3, -14, 4, -132, 0], 6 / 16),  # a tied draw drops out
+])
+def test_signed_rank_by_counting_sign_patterns(diffs: list[int], by_hand: float) -> None:
+    p = signed_rank_p(diffs, [0] * len(diffs))
+    assert p == pytest.approx(by_hand) == pytest.approx(_signed_rank_by_counting(diffs))
+
+
+def test_signed_rank_needs_two_draws_that_differ() -> None:
+    assert signed_rank_p([5, 7], [5, 7]) is None and signed_rank_p([5, 7], [5, 6]) is None
+    assert signed_rank_floor(5) == pytest.approx(0.0625) and signed_rank_floor(2) == 0.5
+
+
 def test_no_test_when_every_difference_is_the_same(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     store = RetrainStore(url)
@@ -83,6 +114,7 @@ def test_the_section_shows_draws_ensembles_and_curves(url: str, tmp_path: Path) 
     assert "| reference | 128.2 ± 61.3 | 82 (6 models, over 6 draws, not these 5) |" in (
         "\n".join(md))
     assert "better on 5 of 5 draws; paired t-test p = " in text
+    assert "Wilcoxon signed-rank p = 0.062 (its floor on 5 draws: 0.062)" in text
     assert [p.name for p in written] == ["paired_curves_0.png"] and written[0].stat().st_size
     assert len(parts) == 1
 
