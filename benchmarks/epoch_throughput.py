@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,6 +35,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks.common import checked_args, publish, run  # noqa: E402
+from benchmarks.peak import matmul_peaks, tf_matmul_rate  # noqa: E402
 from objectives import make_search_data, release, resolve_source  # noqa: E402
 from objectives.autoencoder import DenoisingAutoencoder, build_decoder  # noqa: E402
 from objectives.base import RunContext  # noqa: E402
@@ -55,39 +55,9 @@ ENCODER = {"kernel_size": 5, "depth": 2, "filters": 32, "latent_width": 128,
 BATCH = 100
 
 
-def _rate(matmul: Callable[[], object], flops: float, repeats: int) -> float:
-    matmul()
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        matmul()
-        best = min(best, time.perf_counter() - started)
-    return flops / best / 1e9
-
-
-def tf_matmul_rate(m: int, k: int, n: int, repeats: int = 5, chain: int = 10) -> float:
-    """float32 GFLOP/s of TensorFlow's (m x k) @ (k x n), ``chain`` products per call."""
-    a, b = tf.random.normal((m, k)), tf.random.normal((k, n))
-
-    @tf.function
-    def products() -> tf.Tensor:
-        return tf.add_n([tf.matmul(a + float(i), b) for i in range(chain)])
-
-    return _rate(lambda: products().numpy(), 2 * m * k * n * chain, repeats)
-
-
-def numpy_matmul_rate(n: int, repeats: int = 3) -> float:
-    """float32 GFLOP/s of numpy's BLAS at n^3."""
-    rng = np.random.default_rng(0)
-    a, b = (rng.random((n, n), dtype=np.float32) for _ in range(2))
-    return _rate(lambda: a @ b, 2 * n**3, repeats)
-
-
 def peaks() -> dict[str, float]:
     """Matmul rates (GFLOP/s) that bound what this machine can do."""
-    rates = {"TensorFlow 2048^3": tf_matmul_rate(2048, 2048, 2048, chain=2),
-             "numpy 2048^3": numpy_matmul_rate(2048),
-             "numpy 4096^3": numpy_matmul_rate(4096, repeats=2)}
+    rates = matmul_peaks()
     # The GAN's own shapes: 300 rows (labeled + unlabeled + fake) through each layer, the
     # rate of all of them in a row (total FLOPs over total seconds).
     widths = [28 * 28, *PAPER_WIDTHS]
