@@ -11,7 +11,7 @@ import html
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from search.report.markup import Section, html_table, md_table
@@ -28,7 +28,8 @@ class Ablation:
     """One ablated trial under one profile: per variant, the parameters it trains (the
     winner's first, then in the order they train) and its (data seed, validation accuracy)
     runs so far; ``seeds`` is the runs planned per variant, 0 where no plan was recorded
-    (an ablation begun before plans were)."""
+    (an ablation begun before plans were); ``collapsed``, per variant, the draws whose run
+    the GAN's collapse guard stopped, with the epoch it stopped at."""
 
     study: str
     trial: int
@@ -36,6 +37,7 @@ class Ablation:
     runs: dict[str, dict[int, float]]
     params: dict[str, dict[str, Any]]
     seeds: int = 0
+    collapsed: dict[str, dict[int, int]] = field(default_factory=dict)
 
     def worth(self, label: str) -> tuple[float, float | None, int]:
         """What the winner's value of ``label`` is worth: the winner's accuracy less the
@@ -71,6 +73,7 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
     """Every ablation stored or planned at ``urls``: those with runs in stored order, then
     those whose plan has none yet."""
     runs: dict[Key, dict[str, dict[int, float]]] = {}
+    collapsed: dict[Key, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     params: dict[Key, dict[str, dict[str, Any]]] = {}
     plans: dict[Key, dict[str, Any]] = {}
     for url in urls:
@@ -83,6 +86,9 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
             runs.setdefault(key, defaultdict(dict))[label][run["data_seed"]] = float(
                 run["val_accuracy"])
             params.setdefault(key, {})[label] = run["params"]
+            # objectives.gan.CollapseGuard's stop reasons start so (its tests hold it).
+            if str(run["notes"].get("stop_reason", "")).startswith("collapse"):
+                collapsed[key][label][run["data_seed"]] = int(run["epochs"])
         plans.update(_plans(url))
     out = []
     for key in dict.fromkeys([*runs, *plans]):
@@ -95,7 +101,8 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
             labels.setdefault(label, stored)
         study, trial, profile, _ = key
         out.append(Ablation(study, trial, profile, dict(runs.get(key, {})), labels,
-                            int(plan.get("seeds", 0))))
+                            int(plan.get("seeds", 0)),
+                            {k: dict(v) for k, v in collapsed.get(key, {}).items()}))
     return out
 
 
@@ -110,6 +117,11 @@ def _cell(ablation: Ablation, label: str) -> str:
         return "not trained yet"
     s = summarize(accuracies)
     of = f" of {ablation.seeds}" if s.n < ablation.seeds else ""
+    # A collapsed run's accuracy is that of the epoch the guard stopped it at: said, so a
+    # low mean reads as a collapse the change avoids, not as a slower climb.
+    down = ablation.collapsed.get(label, {})
+    of += "".join(f"; collapsed on draw {draw} at epoch {epoch}"
+                  for draw, epoch in sorted(down.items()))
     return (f"{s.mean:.4f} ± {s.std:.4f} (n={s.n}{of})" if s.n > 1
             else f"{s.mean:.4f} (n=1{of})")
 

@@ -138,6 +138,26 @@ def test_a_report_made_mid_ablation_lists_what_is_still_to_come(tmp_path: Path) 
         "the reference |")
 
 
+def test_a_collapsed_run_is_named_in_its_variant_s_cell(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    params = {WINNER: {"lr": 1e-3}, "lr": {"lr": 3e-4}}
+    _store(url, {WINNER: [0.97], "lr": [0.97]}, params)
+    store = SelectionStore(url)
+    for label, accuracy, epochs, reason in (
+            (WINNER, 0.97, 12, "early stopping: no better in 4 epochs"),
+            ("lr", 0.85, 8, "collapse: loss_unl 0.0006 < 0.01 for 2 epochs (epoch 8)")):
+        store.add(SelectionRun(ablation_study("gan-levers"), "gan", 7, params[label],
+                               "select", "abc", 100, 1001, 1001, accuracy, epochs, 1.0,
+                               notes={"ablation": label, "stop_reason": reason}))
+    (found,) = ablations([url])
+    # Only the collapse guard's stops count; an early stop is none.
+    assert found.collapsed == {"lr": {1001: 8}}
+    text = "\n".join(ablation_sections([found])[0])
+    assert ("| lr reverted | 0.001 → 0.0003 | 0.9100 ± 0.0849 (n=2; collapsed on draw 1001 "
+            "at epoch 8) |") in text
+    assert "| gan-levers#7 as searched | – | 0.9700 ± 0.0000 (n=2) | – |" in text
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--method", "supervised", "--ablate", "0", "--study-name", "s"],
      "has no reference configuration"),
