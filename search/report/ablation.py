@@ -117,8 +117,8 @@ def _cell(ablation: Ablation, label: str) -> str:
         return "not trained yet"
     s = summarize(accuracies)
     of = f" of {ablation.seeds}" if s.n < ablation.seeds else ""
-    # A collapsed run's accuracy is that of the epoch the guard stopped it at: said, so a
-    # low mean reads as a collapse the change avoids, not as a slower climb.
+    # A collapsed run's accuracy is the best it reached before the guard stopped it: said,
+    # so a low mean reads as a collapse the change avoids, not as a slower climb.
     down = ablation.collapsed.get(label, {})
     of += "".join(f"; collapsed on draw {draw} at epoch {epoch}"
                   for draw, epoch in sorted(down.items()))
