@@ -135,10 +135,10 @@ def _tests(pairing: Pairing) -> str:
     t, ranks = pairing.p_value, pairing.signed_rank_p
     text = "paired t-test " + ("p –" if t is None else f"p = {t:.2g}")
     text += "; Wilcoxon signed-rank " + ("p –" if ranks is None else f"p = {ranks:.2g}")
-    differing = sum(d != 0 for d in pairing.differences)
     if ranks is not None:
         # With few draws the ranks cannot reach a small p at all: said, so a p of 0.06
         # on 5 draws reads as the strongest evidence 5 draws can give, not a near miss.
+        differing = sum(d != 0 for d in pairing.differences)
         text += f" (its floor on {differing} draws: {signed_rank_floor(differing):.2g})"
     return text
 
