@@ -22,6 +22,10 @@
 #                full (the reference, if any, and N-1 random draws; N: 8 for the baseline,
 #                6 for the pretraining methods): Kendall's tau of every rung against the
 #                final value, and where Hyperband's pruning would start
+#                the pretraining methods' N configurations then run once at `select`, ranked
+#                against their `final` values (benchmarks/selection_fidelity.py --high
+#                search, into results/benchmarks.md): does `select`, which cuts
+#                pretraining at 20 epochs, rank like `final` for them?
 # Beating the paper's hand-tuned GAN (#33), in results/levers.db:
 #   levers       the study `gan-levers` at `final`: the paper's MLP body held, its training
 #                levers searched (lr and its schedule, G's own lr, both Adam betas,
@@ -93,11 +97,20 @@ read -r -a SWEEP_LABELS <<< "${SWEEP_LABELS:-20 50 100 200}"
 METHODS=(supervised autoencoder contrastive gan)
 declare -A TRIALS=([supervised]=40 [autoencoder]=16 [contrastive]=16 [gan]=20)
 
-step() {  # step LOG COMMAND...: runs COMMAND, appending its line, output and wall time to LOG
-  local log="$1"; shift
+step() {  # step LOG COMMAND...: runs COMMAND, appending its line, output and wall time to
+  # LOG; returns COMMAND's status
+  local log="$1" status; shift
   { date -u; echo "+ $*"
-    /usr/bin/time -f "wall %e s, max RSS %M KB" "$@"; date -u
+    /usr/bin/time -f "wall %e s, max RSS %M KB" "$@"; status=$?; date -u
   } >> "results/logs/$log.log" 2>&1
+  return "$status"
+}
+
+nice_increment() {  # the increment that puts a command at nice level $NICE, or 0
+  # $NICE is a level, not an increment: a pipeline started under `nice -n 10` would
+  # otherwise run its official runs at 19 beside its ablation, and share the cores evenly.
+  local base; base=$(nice)
+  echo $(( NICE > base ? NICE - base : 0 ))
 }
 
 train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on all workers
@@ -109,10 +122,7 @@ train() {  # train LOG run_study.py-ARGS...: one nice'd run_study.py command on 
     snapshot_every "$SNAPSHOT_SECONDS" &
     keeper=$!
   fi
-  # $NICE is a level, not an increment: a pipeline started under `nice -n 10` would
-  # otherwise run its official runs at 19 beside its ablation, and share the cores evenly.
-  local base; base=$(nice)
-  step "$1" nice -n "$(( NICE > base ? NICE - base : 0 ))" python run_study.py "${@:2}" \
+  step "$1" nice -n "$(nice_increment)" python run_study.py "${@:2}" \
     --workers "$WORKERS" --threads "$WORKERS" --checkpoint-dir "$CHECKPOINTS"
   status=$?
   if [ -n "$keeper" ]; then
@@ -135,6 +145,9 @@ snapshot_every() {  # snapshot_every SECONDS: stage_snapshot every SECONDS until
 
 comparison=(--storage sqlite:///$DB_DIR/comparison.db)
 declare -A CALIBRATION_N=([supervised]=8 [autoencoder]=6 [contrastive]=6 [gan]=8)
+# The methods whose `select` profile differs from `final` in what they read (pretraining
+# epochs), where a calibration says nothing about `select` by itself.
+PRETRAINING=(autoencoder contrastive)
 read -r -a CALIBRATE <<< "${CALIBRATE:-supervised autoencoder contrastive}"
 
 # The comparison's studies: name -> method and the parameters it holds. The baseline is
@@ -192,7 +205,17 @@ stage_calibrate() {
     local n="${CALIBRATION_N[$method]}"
     train "calibration-$method" --method "$method" --sampler tpe --pruner hyperband \
       --calibrate "$n" --n-trials "$n" --profile final --study-name "$method-calibration" \
-      --storage sqlite:///$DB_DIR/calibration.db
+      --storage sqlite:///$DB_DIR/calibration.db || continue
+    # `select` pretrains at most 20 of `final`'s 50 epochs, a budget no rung of a `final`
+    # run measures: the N configurations run once more at `select` (1 fresh seed each),
+    # ranked against their own `final` values.
+    [[ " ${PRETRAINING[*]} " == *" $method "* ]] || continue
+    step "calibration-$method-select" nice -n "$(nice_increment)" \
+      python benchmarks/selection_fidelity.py \
+      --storage sqlite:///$DB_DIR/calibration.db --study-name "$method-calibration" \
+      --top "$n" --seeds 1 --high search --checkpoint-dir "$CHECKPOINTS" \
+      --threads "$WORKERS" --append results/benchmarks.md
+    db_dir_is_results || stage_snapshot
   done
 }
 

@@ -168,3 +168,36 @@ live.commit()
     # And once more when the command ended: the committed copy holds everything.
     copy = sqlite3.connect(script.parent / "levers.db")
     assert copy.execute("select count(*) from runs").fetchone()[0] == 2
+
+
+def test_calibrate_checks_select_only_for_the_pretraining_methods(
+    script: Path, tmp_path: Path
+) -> None:
+    # A stand-in for python that records each command; the autoencoder's calibration
+    # fails, so its `select` check must not run on a calibration that never finished.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    fake = bin_dir / "python"
+    fake.write_text(f'''#!/bin/bash
+echo "$(nice) $*" >> {calls}
+case " $* " in *" --study-name autoencoder-calibration --storage "*) exit 1;; esac
+''')
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(tmp_path / "db"),
+               SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"),
+               CALIBRATE="supervised autoencoder contrastive")
+    result = subprocess.run(["nice", "-n", "10", "bash", str(script), "calibrate"],
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    niceness, ran = zip(*(line.split(" ", 1) for line in calls.read_text().splitlines()))
+    assert [line.split()[0] for line in ran] == ["run_study.py"] * 3 + [
+        "benchmarks/selection_fidelity.py"]
+    assert [line.split("--study-name ")[1].split()[0] for line in ran] == [
+        "supervised-calibration", "autoencoder-calibration", "contrastive-calibration",
+        "contrastive-calibration"]
+    check = ran[3]
+    assert "--top 6 --seeds 1 --high search" in check and "calibration.db" in check
+    assert "--append results/benchmarks.md" in check
+    # At the training commands' level, not 10 above the level the pipeline started at.
+    assert len(set(niceness)) == 1
