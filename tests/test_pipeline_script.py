@@ -34,6 +34,18 @@ def _run(script: Path, *stages: str, studies: str | None = None,
                           env=env, timeout=60, check=False)
 
 
+def _with_fake_python(tmp_path: Path, program: str, **extra: str) -> dict[str, str]:
+    """The environment of a pipeline whose ``python`` is ``program`` (its text, ``#!``
+    line first), with its databases and checkpoints in ``tmp_path``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text(program)
+    fake.chmod(0o755)
+    return dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}",
+                DB_DIR=str(tmp_path / "db"), SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"), **extra)
+
+
 def test_no_stage_prints_the_whole_header(script: Path) -> None:
     result = _run(script)
     assert result.returncode == 2
@@ -73,11 +85,8 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
     # the choice the way run_study.py does. The official runs end only once the
     # ablation beside them has started, and the ablation on one worker trains until it
     # is stopped (it would outlast the test's timeout).
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     calls = tmp_path / "calls"
-    fake = bin_dir / "python"
-    fake.write_text(f'''#!/bin/bash
+    env = _with_fake_python(tmp_path, f'''#!/bin/bash
 echo "$(nice) $*" >> {calls}
 case " $* " in
   *" --retrain 0 "*) echo "{chosen}";;
@@ -86,12 +95,9 @@ case " $* " in
     trap 'echo "- stopped" >> {calls}; exit 143' TERM; sleep 50 & wait $!;;
 esac
 ''')
-    fake.chmod(0o755)
     log = script.parent / "logs" / "gan-levers-select.log"
     log.write_text("+ nice -n 10 python run_study.py --retrain 0\n"
                    "selected: gan-levers#3\n")
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(tmp_path / "db"),
-               SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"))
     # Started under nice 10, as a campaign is: the levels must still come out apart.
     result = subprocess.run(["nice", "-n", "10", "bash", str(script), "levers-select"],
                             capture_output=True, text=True, env=env, timeout=60, check=False)
@@ -133,11 +139,8 @@ def test_training_copies_the_live_databases_into_results_while_it_runs(
     # A stand-in for run_study.py that writes a live database, waits for its copy to show
     # up in results/ while it still runs, then writes more; `python -c` (the copy itself)
     # goes to the real interpreter.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     calls = tmp_path / "calls"
-    fake = bin_dir / "python"
-    fake.write_text(f"""#!{sys.executable}
+    env = _with_fake_python(tmp_path, f"""#!{sys.executable}
 import os, sqlite3, sys, time
 if sys.argv[1] == "-c":
     os.execv({sys.executable!r}, [{sys.executable!r}, *sys.argv[1:]])
@@ -157,10 +160,7 @@ open({str(calls)!r}, "a").write(f"seen while running: {{seen}}\\n")
 time.sleep(0.1)
 live.execute("insert into runs values (2)")
 live.commit()
-""")
-    fake.chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(tmp_path / "db"),
-               SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"), SNAPSHOT_SECONDS="1")
+""", SNAPSHOT_SECONDS="1")
     result = subprocess.run(["bash", str(script), "levers"], capture_output=True, text=True,
                             env=env, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
@@ -175,18 +175,11 @@ def test_calibrate_checks_select_only_for_the_pretraining_methods(
 ) -> None:
     # A stand-in for python that records each command; the autoencoder's calibration
     # fails, so its `select` check must not run on a calibration that never finished.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     calls = tmp_path / "calls"
-    fake = bin_dir / "python"
-    fake.write_text(f'''#!/bin/bash
+    env = _with_fake_python(tmp_path, f'''#!/bin/bash
 echo "$(nice) $*" >> {calls}
 case " $* " in *" --study-name autoencoder-calibration --storage "*) exit 1;; esac
-''')
-    fake.chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(tmp_path / "db"),
-               SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"),
-               CALIBRATE="supervised autoencoder contrastive")
+''', CALIBRATE="supervised autoencoder contrastive")
     result = subprocess.run(["nice", "-n", "10", "bash", str(script), "calibrate"],
                             capture_output=True, text=True, env=env, timeout=60, check=False)
     assert result.returncode == 0, result.stderr

@@ -14,14 +14,20 @@ from storage import SelectionStore, open_storage
 from storage.selection import recorded_selections
 
 
+def _searched(tmp_path: Path, mnist_dir: Path, trials: int) -> str:
+    """The storage URL of a study ``sup`` of ``trials`` baseline trials at `smoke`."""
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    assert run_study(["--method", "supervised", "--profile", "smoke", "--storage", url,
+                      "--data-dir", str(mnist_dir), "--n-trials", str(trials),
+                      "--sampler", "random", "--study-name", "sup", "--threads", "2"]) == 0
+    return url
+
+
 def test_fidelity_ranks_top_trials_at_both_profiles_and_checkpoints(
     tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'studies.db'}"
-    assert run_study(["--method", "supervised", "--profile", "smoke", "--storage", url,
-                      "--data-dir", str(mnist_dir), "--n-trials", "2", "--sampler", "random",
-                      "--study-name", "sup", "--threads", "2"]) == 0
+    url = _searched(tmp_path, mnist_dir, trials=2)
     checkpoints = tmp_path / "ckpt"
     # The same profile on both sides: the high side reuses the low side's runs, so the
     # two rankings must agree exactly and only 2 candidates x 1 seed are trained.
@@ -51,10 +57,7 @@ def test_high_search_ranks_the_cheap_runs_against_the_studys_own_values(
     tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'studies.db'}"
-    assert run_study(["--method", "supervised", "--profile", "smoke", "--storage", url,
-                      "--data-dir", str(mnist_dir), "--n-trials", "3", "--sampler", "random",
-                      "--study-name", "sup", "--threads", "2"]) == 0
+    url = _searched(tmp_path, mnist_dir, trials=3)
     study = optuna.load_study(study_name="sup", storage=open_storage(url))
     by_value = sorted(study.trials, key=lambda t: -t.value)
     monkeypatch.setattr(sys, "argv", [
