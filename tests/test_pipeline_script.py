@@ -194,3 +194,35 @@ case " $* " in *" --study-name autoencoder-calibration --storage "*) exit 1;; es
     assert "--append results/benchmarks.md" in check
     # At the training commands' level, not 10 above the level the pipeline started at.
     assert len(set(niceness)) == 1
+
+
+def test_fixmatch_selects_once_then_retrains_both_groups_side_by_side(
+    script: Path, tmp_path: Path
+) -> None:
+    # A stand-in for python that records when each command starts and ends; a retrain
+    # waits until the other group's has started, so the test fails (at its timeout) if
+    # the two ran one after the other.
+    calls = tmp_path / "calls"
+    env = _with_fake_python(tmp_path, f'''#!/bin/bash
+echo "start $*" >> {calls}
+case " $* " in
+  *" --retrain 5 "*) until [ "$(grep -c -- '^start.* --retrain 5 ' {calls})" = 2 ]; do
+      sleep 0.05; done;;
+esac
+echo "end $*" >> {calls}
+''')
+    result = subprocess.run(["bash", str(script), "fixmatch"], capture_output=True,
+                            text=True, env=env, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = calls.read_text().splitlines()
+    assert "--calibrate 6 --n-trials 16" in lines[0] and lines[1].startswith("end ")
+    assert "--retrain 0 " in lines[2] and "--workers 2 " in lines[2]
+    assert lines[3] == "end " + lines[2][len("start "):]
+    retrains = lines[4:6]
+    assert all(line.startswith("start ") and "--retrain 5 " in line
+               and "--workers 1 --threads 1" in line for line in retrains)
+    assert sorted("--vary-labeled" in line for line in retrains) == [False, True]
+    # The same selection as the one just run, so its stored runs are reused.
+    for line in retrains:
+        assert line.split(" --retrain")[0] == lines[2].split(" --retrain")[0]
+    assert len(lines) == 8
