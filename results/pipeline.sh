@@ -194,7 +194,7 @@ stage_fidelity() {
   # A method that reads no field in which `select` and `final` differ (the baseline) has
   # the same fingerprint at both, so its selection runs are reused and it costs nothing.
   for study in "${STUDIES[@]}"; do
-    step selection-fidelity nice -n 10 python benchmarks/selection_fidelity.py \
+    step selection-fidelity nice -n "$(nice_increment)" python benchmarks/selection_fidelity.py \
       --storage sqlite:///$DB_DIR/comparison.db --study-name "$study" \
       --checkpoint-dir "$CHECKPOINTS" --threads "$WORKERS" --append results/benchmarks.md
   done
