@@ -21,8 +21,8 @@
 #                study `<method>-calibration` at `final` of N configurations trained in
 #                full (the reference, if any, and N-1 random draws; N: 8 for the baseline,
 #                6 for the pretraining methods): Kendall's tau of every rung against the
-#                final value, and where Hyperband's pruning would start
-#                the pretraining methods' N configurations then run once at `select`, ranked
+#                final value, and where Hyperband's pruning would start; then the
+#                pretraining methods' N configurations run once more at `select`, ranked
 #                against their `final` values (benchmarks/selection_fidelity.py --high
 #                search, into results/benchmarks.md): does `select`, which cuts
 #                pretraining at 20 epochs, rank like `final` for them?
