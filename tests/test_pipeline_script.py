@@ -34,16 +34,22 @@ def _run(script: Path, *stages: str, studies: str | None = None,
                           env=env, timeout=60, check=False)
 
 
-def _with_fake_python(tmp_path: Path, program: str, **extra: str) -> dict[str, str]:
-    """The environment of a pipeline whose ``python`` is ``program`` (its text, ``#!``
-    line first), with its databases and checkpoints in ``tmp_path``."""
-    bin_dir = tmp_path / "bin"
+def _run_faked(script: Path, stage: str, program: str, *, under_nice: bool = False,
+               timeout: float = 60, **extra: str) -> subprocess.CompletedProcess:
+    """Runs ``stage`` with ``program`` (its text, ``#!`` line first) standing in for
+    python, the databases and checkpoints in the scratch project, optionally started
+    under ``nice -n 10`` as a campaign is."""
+    bin_dir = script.parents[1] / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "python"
     fake.write_text(program)
     fake.chmod(0o755)
-    return dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}",
-                DB_DIR=str(tmp_path / "db"), SSL_HPO_CHECKPOINTS=str(tmp_path / "ck"), **extra)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}",
+               DB_DIR=str(script.parents[1] / "db"),
+               SSL_HPO_CHECKPOINTS=str(script.parents[1] / "ck"), **extra)
+    command = ["nice", "-n", "10"] * under_nice + ["bash", str(script), stage]
+    return subprocess.run(command, capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
 
 
 def test_no_stage_prints_the_whole_header(script: Path) -> None:
@@ -86,7 +92,7 @@ def test_levers_select_retrains_only_a_winner_that_is_not_the_paper_setting(
     # ablation beside them has started, and the ablation on one worker trains until it
     # is stopped (it would outlast the test's timeout).
     calls = tmp_path / "calls"
-    env = _with_fake_python(tmp_path, f'''#!/bin/bash
+    program = f'''#!/bin/bash
 echo "$(nice) $*" >> {calls}
 case " $* " in
   *" --retrain 0 "*) echo "{chosen}";;
@@ -94,13 +100,12 @@ case " $* " in
   *" --ablate "*" --workers 1 "*)
     trap 'echo "- stopped" >> {calls}; exit 143' TERM; sleep 50 & wait $!;;
 esac
-''')
+'''
     log = script.parent / "logs" / "gan-levers-select.log"
     log.write_text("+ nice -n 10 python run_study.py --retrain 0\n"
                    "selected: gan-levers#3\n")
     # Started under nice 10, as a campaign is: the levels must still come out apart.
-    result = subprocess.run(["nice", "-n", "10", "bash", str(script), "levers-select"],
-                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    result = _run_faked(script, "levers-select", program, under_nice=True)
     lines = calls.read_text().splitlines()
     niceness, ran = zip(*(line.split(" ", 1) for line in lines if line != "- stopped"))
     assert len(ran) == commands
@@ -140,7 +145,7 @@ def test_training_copies_the_live_databases_into_results_while_it_runs(
     # up in results/ while it still runs, then writes more; `python -c` (the copy itself)
     # goes to the real interpreter.
     calls = tmp_path / "calls"
-    env = _with_fake_python(tmp_path, f"""#!{sys.executable}
+    program = f"""#!{sys.executable}
 import os, sqlite3, sys, time
 if sys.argv[1] == "-c":
     os.execv({sys.executable!r}, [{sys.executable!r}, *sys.argv[1:]])
@@ -160,9 +165,8 @@ open({str(calls)!r}, "a").write(f"seen while running: {{seen}}\\n")
 time.sleep(0.1)
 live.execute("insert into runs values (2)")
 live.commit()
-""", SNAPSHOT_SECONDS="1")
-    result = subprocess.run(["bash", str(script), "levers"], capture_output=True, text=True,
-                            env=env, timeout=60, check=False)
+"""
+    result = _run_faked(script, "levers", program, SNAPSHOT_SECONDS="1")
     assert result.returncode == 0, result.stderr
     assert calls.read_text() == "seen while running: 1\n"
     # And once more when the command ended: the committed copy holds everything.
@@ -176,12 +180,10 @@ def test_calibrate_checks_select_only_for_the_pretraining_methods(
     # A stand-in for python that records each command; the autoencoder's calibration
     # fails, so its `select` check must not run on a calibration that never finished.
     calls = tmp_path / "calls"
-    env = _with_fake_python(tmp_path, f'''#!/bin/bash
+    result = _run_faked(script, "calibrate", f'''#!/bin/bash
 echo "$(nice) $*" >> {calls}
 case " $* " in *" --study-name autoencoder-calibration --storage "*) exit 1;; esac
-''', CALIBRATE="supervised autoencoder contrastive")
-    result = subprocess.run(["nice", "-n", "10", "bash", str(script), "calibrate"],
-                            capture_output=True, text=True, env=env, timeout=60, check=False)
+''', under_nice=True, CALIBRATE="supervised autoencoder contrastive")
     assert result.returncode == 0, result.stderr
     niceness, ran = zip(*(line.split(" ", 1) for line in calls.read_text().splitlines()))
     assert [line.split()[0] for line in ran] == ["run_study.py"] * 3 + [
@@ -203,16 +205,14 @@ def test_fixmatch_selects_once_then_retrains_both_groups_side_by_side(
     # waits until the other group's has started, so the test fails (at its timeout) if
     # the two ran one after the other.
     calls = tmp_path / "calls"
-    env = _with_fake_python(tmp_path, f'''#!/bin/bash
+    result = _run_faked(script, "fixmatch", f'''#!/bin/bash
 echo "start $*" >> {calls}
 case " $* " in
   *" --retrain 5 "*) until [ "$(grep -c -- '^start.* --retrain 5 ' {calls})" = 2 ]; do
       sleep 0.05; done;;
 esac
 echo "end $*" >> {calls}
-''')
-    result = subprocess.run(["bash", str(script), "fixmatch"], capture_output=True,
-                            text=True, env=env, timeout=30, check=False)
+''', timeout=30)
     assert result.returncode == 0, result.stderr
     lines = calls.read_text().splitlines()
     assert "--calibrate 6 --n-trials 16" in lines[0] and lines[1].startswith("end ")
