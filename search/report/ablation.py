@@ -29,7 +29,8 @@ class Ablation:
     winner's first, then in the order they train) and its (data seed, validation accuracy)
     runs so far; ``seeds`` is the runs planned per variant, 0 where no plan was recorded
     (an ablation begun before plans were); ``collapsed``, per variant, the draws whose run
-    the GAN's collapse guard stopped, with the epoch it stopped at."""
+    the GAN's collapse guard stopped, with the epoch it stopped at; ``seconds``, the
+    stored runs' training time together."""
 
     study: str
     trial: int
@@ -38,6 +39,7 @@ class Ablation:
     params: dict[str, dict[str, Any]]
     seeds: int = 0
     collapsed: dict[str, dict[int, int]] = field(default_factory=dict)
+    seconds: float = 0.0
 
     def worth(self, label: str) -> tuple[float, float | None, int]:
         """What the winner's value of ``label`` is worth: the winner's accuracy less the
@@ -76,6 +78,7 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
     collapsed: dict[Key, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     params: dict[Key, dict[str, dict[str, Any]]] = {}
     plans: dict[Key, dict[str, Any]] = {}
+    seconds: dict[Key, float] = defaultdict(float)
     for url in urls:
         for run in SelectionStore(url).runs():
             if not run["study_name"].endswith(ABLATION_SUFFIX) or "ablation" not in run["notes"]:
@@ -86,6 +89,7 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
             runs.setdefault(key, defaultdict(dict))[label][run["data_seed"]] = float(
                 run["val_accuracy"])
             params.setdefault(key, {})[label] = run["params"]
+            seconds[key] += float(run["seconds"])
             # objectives.gan.CollapseGuard's stop reasons start so (its tests hold it).
             if str(run["notes"].get("stop_reason", "")).startswith("collapse"):
                 collapsed[key][label][run["data_seed"]] = int(run["epochs"])
@@ -102,7 +106,8 @@ def ablations(urls: Sequence[str]) -> list[Ablation]:
         study, trial, profile, _ = key
         out.append(Ablation(study, trial, profile, dict(runs.get(key, {})), labels,
                             int(plan.get("seeds", 0)),
-                            {k: dict(v) for k, v in collapsed.get(key, {}).items()}))
+                            {k: dict(v) for k, v in collapsed.get(key, {}).items()},
+                            seconds.get(key, 0.0)))
     return out
 
 
@@ -166,6 +171,10 @@ def ablation_sections(found: Sequence[Ablation]) -> Section:
                    "searched; a positive worth means the trial's value beats the "
                    "reference's.")
         stored, planned = ablation.progress()
+        if stored:
+            caption += (f" Its {stored} stored runs took {ablation.seconds / 3600:.1f} "
+                        "compute-hours (not in the cost table: an ablation explains a "
+                        "result, it is not part of its price).")
         if stored < planned:
             caption += f" Stored so far: {stored} of its {planned} runs; the rest are to come."
         md += [f"## {title}", "", caption, "", md_table(*table), ""]

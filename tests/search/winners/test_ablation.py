@@ -122,6 +122,7 @@ def test_a_report_made_mid_ablation_lists_what_is_still_to_come(tmp_path: Path) 
     text = "\n".join(ablation_sections([found])[0])
     assert "| gan-levers#7 as searched | – | not trained yet | – |" in text
     assert "Stored so far: 0 of its 8 runs; the rest are to come." in text
+    assert "compute-hours" not in text  # nothing stored, nothing spent
     assert "| the reference | all 2 reverted | not trained yet | – |" in text
 
     _store(url, {WINNER: [0.98, 0.97], "lr": [0.96]}, params)
@@ -133,6 +134,9 @@ def test_a_report_made_mid_ablation_lists_what_is_still_to_come(tmp_path: Path) 
     assert ("| the reference | all 2 reverted; the 1 measured single worths sum to +0.0200 "
             "| not trained yet | – |") in text
     assert "Stored so far: 3 of its 8 runs" in text
+    # _store's runs take 1 s each: 3 of them, 3 s, 0.0008 h.
+    assert found.seconds == pytest.approx(3.0)
+    assert "Its 3 stored runs took 0.0 compute-hours" in text
     # Rows keep the order in which the variants train, not the order runs were stored.
     assert text.index("lr reverted") < text.index("beta reverted") < text.index(
         "the reference |")
