@@ -37,7 +37,7 @@ from objectives import get_method, get_profile, make_search_data, resolve_source
 from objectives.cache import PretrainCache  # noqa: E402
 from search.cli import set_threads  # noqa: E402
 from search.winners.retraining import Candidate  # noqa: E402
-from search.stats import Summary  # noqa: E402
+from search.report.tables import mean_std  # noqa: E402
 from search.winners.select import Selected, plan_selection, rank, run_selection  # noqa: E402
 from search.running.study import best_trials  # noqa: E402
 from storage import SelectionStore, files_dir, open_storage  # noqa: E402
@@ -121,13 +121,6 @@ def main() -> int | None:
     publish("Selection fidelity", ["candidate", "search value",
                                    *(f"selection at {n}" for n in trained)],
             rows, notes, args.append)
-
-
-def mean_std(summary: Summary) -> str:
-    """A selection's accuracy: mean ± std over its runs, the value alone for one run."""
-    if summary.n < 2:
-        return f"{summary.mean:.4f}"
-    return f"{summary.mean:.4f} ± {summary.std:.4f}"
 
 
 if __name__ == "__main__":

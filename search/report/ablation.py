@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.report.markup import Section, html_table, md_table
+from search.report.tables import mean_std
 from search.stats import paired_p, summarize
 from storage.selection import (
     ABLATION_REFERENCE, ABLATION_SUFFIX, ABLATION_WINNER, ABLATIONS_ATTR, SelectionStore)
@@ -127,8 +128,7 @@ def _cell(ablation: Ablation, label: str) -> str:
     down = ablation.collapsed.get(label, {})
     of += "".join(f"; collapsed on draw {draw} at epoch {epoch}"
                   for draw, epoch in sorted(down.items()))
-    return (f"{s.mean:.4f} ± {s.std:.4f} (n={s.n}{of})" if s.n > 1
-            else f"{s.mean:.4f} (n=1{of})")
+    return f"{mean_std(s)} (n={s.n}{of})"
 
 
 def _table(ablation: Ablation) -> tuple[list[str], list[list[str]]]:

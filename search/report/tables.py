@@ -12,9 +12,10 @@ from scipy import stats
 
 from search.report.readers.study_reader import RetrainRow, StudyRow
 from search.report.readers.selection_reader import SelectionGroup, mark_checks
+from search.stats import Summary
 
-__all__ = ["BASELINE", "PAPER_ANCHORS", "MethodRow", "baseline_first", "method_rows", "num",
-           "p_text", "welch"]
+__all__ = ["BASELINE", "PAPER_ANCHORS", "MethodRow", "baseline_first", "mean_std",
+           "method_rows", "num", "p_text", "welch"]
 
 BASELINE = "supervised"
 
@@ -169,6 +170,13 @@ def num(value: float | None, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:.{digits}f}"
+
+
+def mean_std(summary: Summary) -> str:
+    """Accuracies as mean ± std, the mean alone for one run (its std is undefined)."""
+    if summary.n < 2:
+        return f"{summary.mean:.4f}"
+    return f"{summary.mean:.4f} ± {summary.std:.4f}"
 
 
 def p_text(p: float | None) -> str:
