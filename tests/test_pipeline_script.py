@@ -21,35 +21,30 @@ def script(tmp_path: Path) -> Path:
     return Path(shutil.copy(SCRIPT, tmp_path / "results" / "pipeline.sh"))
 
 
-def _run(script: Path, *stages: str, studies: str | None = None,
-         sweep_labels: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop("STUDIES", None)
-    env.pop("SWEEP_LABELS", None)
-    if studies is not None:
-        env["STUDIES"] = studies
-    if sweep_labels is not None:
-        env["SWEEP_LABELS"] = sweep_labels
-    return subprocess.run(["bash", str(script), *stages], capture_output=True, text=True,
-                          env=env, timeout=60, check=False)
+def _run(script: Path, *stages: str, under_nice: bool = False, timeout: float = 60,
+         **settings: str | None) -> subprocess.CompletedProcess:
+    """Runs the stages with the pipeline's settings given (environment variables; None:
+    unset) and none inherited from the test's own environment, optionally started under
+    ``nice -n 10`` as a campaign is."""
+    env = {k: v for k, v in os.environ.items() if k not in ("STUDIES", "SWEEP_LABELS")}
+    env.update({k: v for k, v in settings.items() if v is not None})
+    command = ["nice", "-n", "10"] * under_nice + ["bash", str(script), *stages]
+    return subprocess.run(command, capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
 
 
 def _run_faked(script: Path, stage: str, program: str, *, under_nice: bool = False,
-               timeout: float = 60, **extra: str) -> subprocess.CompletedProcess:
-    """Runs ``stage`` with ``program`` (its text, ``#!`` line first) standing in for
-    python, the databases and checkpoints in the scratch project, optionally started
-    under ``nice -n 10`` as a campaign is."""
+               timeout: float = 60, **settings: str) -> subprocess.CompletedProcess:
+    """``_run`` with ``program`` (its text, ``#!`` line first) standing in for python,
+    the databases and checkpoints in the scratch project."""
     bin_dir = script.parents[1] / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "python"
     fake.write_text(program)
     fake.chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}",
-               DB_DIR=str(script.parents[1] / "db"),
-               SSL_HPO_CHECKPOINTS=str(script.parents[1] / "ck"), **extra)
-    command = ["nice", "-n", "10"] * under_nice + ["bash", str(script), stage]
-    return subprocess.run(command, capture_output=True, text=True, env=env,
-                          timeout=timeout, check=False)
+    return _run(script, stage, under_nice=under_nice, timeout=timeout,
+                PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(script.parents[1] / "db"),
+                SSL_HPO_CHECKPOINTS=str(script.parents[1] / "ck"), **settings)
 
 
 def test_no_stage_prints_the_whole_header(script: Path) -> None:
@@ -73,7 +68,7 @@ def test_bad_names_exit_2_before_anything_runs(
     script: Path, stages: tuple[str, ...], studies: str | None, sweep_labels: str | None,
     message: str
 ) -> None:
-    result = _run(script, *stages, studies=studies, sweep_labels=sweep_labels)
+    result = _run(script, *stages, STUDIES=studies, SWEEP_LABELS=sweep_labels)
     assert result.returncode == 2
     assert message in result.stderr
     assert not any((script.parent / "logs").iterdir())  # no stage started, no log line
