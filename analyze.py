@@ -3,8 +3,8 @@
 
 Writes under ``--out``: ``REPORT.md`` and ``report.html`` (methods compared with the
 baseline, paper anchors, the paper's protocol measured, per-study plots), ``summary.md``,
-``studies.csv``, ``retrain.csv`` and ``plots/``. Thin entry point over ``search/report/readers/study_reader.py``
-and ``search/report/``.
+``studies.csv``, ``retrain.csv`` and ``plots/``. Thin entry point over
+``search/report/readers/study_reader.py`` and ``search/report/``.
 """
 
 from __future__ import annotations

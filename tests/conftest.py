@@ -7,7 +7,7 @@ import struct
 from dataclasses import replace
 from pathlib import Path
 
-from search.running.runtime import configure_tensorflow  # noqa: E402
+from search.running.runtime import configure_tensorflow
 
 configure_tensorflow()  # the tests run TensorFlow as the entry points do
 

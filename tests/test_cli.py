@@ -144,9 +144,9 @@ def _selections(url: str) -> list[dict]:
 def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
                                    capsys: pytest.CaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
-    code, out, _ = run_cli(capsys, "--method", "supervised", "--profile", "smoke", "--storage", url,
-                        "--data-dir", str(mnist_dir), "--n-trials", "3", "--workers", "2",
-                        "--sampler", "random")
+    code, out, _ = run_cli(capsys, "--method", "supervised", "--profile", "smoke",
+                           "--storage", url, "--data-dir", str(mnist_dir), "--n-trials", "3",
+                           "--workers", "2", "--sampler", "random")
     assert code == 0 and "2 worker(s)" in out
     assert "supervised-random: 3/3 finished" in out
     import optuna

@@ -7,7 +7,8 @@ mean of the discriminator's last hidden layer on real and generated images.
 Losses (official code, ``train_mnist_feature_matching.py``)::
 
     loss_lab = cross-entropy on labeled batches
-    loss_unl = -1/2 mean LSE(l_unl) + 1/2 mean softplus(LSE(l_unl)) + 1/2 mean softplus(LSE(l_fake))
+    loss_unl = -1/2 mean LSE(l_unl) + 1/2 mean softplus(LSE(l_unl))
+               + 1/2 mean softplus(LSE(l_fake))
     loss_D   = loss_lab + w_unl * loss_unl
     loss_G   = mean_j (mean f(x_unl)_j - mean f(G(z))_j)^2
 

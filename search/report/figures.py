@@ -67,7 +67,8 @@ def png_curve(series: Sequence[CurveSeries], paper: tuple[int, float, float],
                 color="black", linestyle="none", capsize=3,
                 label=f"paper: {paper[1]:g} ± {paper[2]:g}")
     return save_log_log(fig, ax, path, "optimiser steps", "test errors out of 10,000",
-                        "Test errors against steps (mean ± std over seeds, each seed faint; a monitor)")
+                        "Test errors against steps "
+                        "(mean ± std over seeds, each seed faint; a monitor)")
 
 
 def save_log_log(fig: Figure, ax: Axes, path: Path, xlabel: str, ylabel: str,

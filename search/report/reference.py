@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from search.report.markup import Section, html_table, md_table
+from search.report.readers.retrain_reader import RetrainRow
 from search.report.readers.selection_reader import SelectionGroup
 from storage.selection import REDRAWN
 

@@ -40,7 +40,8 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     table = report[report.index("## Winner selection"):].splitlines()
     chosen = [line for line in table if line.startswith("| supervised |")]
     assert chosen[0].startswith("| supervised | supervised-tpe#0 |")
-    assert "0.8900 ± 0.0000 | 0.8900, 0.8900 | 75 | 0.50 |" in chosen[0] and chosen[0].endswith("| yes |")
+    assert "0.8900 ± 0.0000 | 0.8900, 0.8900 | 75 | 0.50 |" in chosen[0]
+    assert chosen[0].endswith("| yes |")
     assert "0.8700 ± 0.0141" in chosen[1] and chosen[1].endswith("|  |")
     # The main table's compute hours count the selection too.
     main = next(line for line in report.splitlines() if line.startswith("| supervised | 4"))
