@@ -1,9 +1,9 @@
+"""Opening, resuming and refusing studies: the tags a resume must match, the reference
+enqueued first, best trials counted once, and pruning and the grid through a real search."""
+
 from __future__ import annotations
 
-import io
 import json
-import logging
-import math
 from pathlib import Path
 
 import optuna
@@ -22,27 +22,14 @@ from search.running.study import (
     best_trials,
     default_study_name,
     finished_count,
-    infeasible,
     method_studies,
     open_study,
     reference_point,
     repeats_search,
     study_tags,
 )
-from spaces import parse_space
-from spaces.base import Constraint
 from storage import open_storage
-
-TAGS = {"method": "supervised", "sampler": "tpe", "pruner": "none", "profile": "smoke"}
-
-
-def _study(url: str, name: str = "supervised-tpe", sampler: str = "tpe",
-           pruner: str = "none", budget: Budget | None = None) -> optuna.Study:
-    method = get_method("supervised")
-    return open_study(open_storage(url), name, make_sampler(sampler, method.space, 0),
-                      make_pruner(pruner, budget) if budget else optuna.pruners.NopPruner(),
-                      {**TAGS, "sampler": sampler})
-
+from tests.search.running.studies import TAGS, supervised_study
 
 def test_registries() -> None:
     assert SAMPLERS.names() == ["tpe", "tpe-multivariate", "random", "grid"]
@@ -58,9 +45,9 @@ def test_three_trials_end_to_end_then_resume_tops_up(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     objective = Objective(get_method("supervised"), tiny_data, budget, seed=0)
-    outcome = run_search(_study(url), objective, n_trials=3)
+    outcome = run_search(supervised_study(url), objective, n_trials=3)
     assert outcome.complete + outcome.pruned == 3
-    study = _study(url)
+    study = supervised_study(url)
     assert finished_count(study) == 3
     trial = study.get_trials(states=(TrialState.COMPLETE,))[0]
     assert {"config", "epochs", "seconds", "n_params"} <= set(trial.user_attrs)
@@ -68,82 +55,13 @@ def test_three_trials_end_to_end_then_resume_tops_up(
     assert config["params"] == trial.params and config["profile"] == budget.name
     assert 0.0 <= trial.value <= 1.0
     # Rerunning the same study resumes it and tops it up to the new target.
-    run_search(_study(url), objective, n_trials=5)
-    assert finished_count(_study(url)) == 5
-    run_search(_study(url), objective, n_trials=5)
-    assert finished_count(_study(url)) == 5
+    run_search(supervised_study(url), objective, n_trials=5)
+    assert finished_count(supervised_study(url)) == 5
+    run_search(supervised_study(url), objective, n_trials=5)
+    assert finished_count(supervised_study(url)) == 5
     assert [s.study_name for s in method_studies(open_storage(url), "supervised")] == [
         "supervised-tpe"
     ]
-
-
-def test_infeasible_trial_is_refused_in_one_line_and_does_not_count(
-    tmp_path: Path, tiny_data: SearchData, budget: Budget, params: dict,
-) -> None:
-    study = _study(f"sqlite:///{tmp_path / 's.db'}")
-    study.enqueue_trial({**params, "padding": "valid", "kernel_size": 7, "depth": 3})
-    # What a user sees is one emitted line per log call. A handler of the test's own on
-    # Optuna's logger receives each call exactly once, whatever handlers the root logger
-    # or pytest's capture attach elsewhere (caplog saw every line twice on some machines).
-    shown = io.StringIO()
-    handler = logging.StreamHandler(shown)
-    logger = logging.getLogger("optuna")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        outcome = run_search(study, Objective(get_method("supervised"), tiny_data, budget,
-                                              0), 2)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-    (refused,) = [t for t in study.get_trials() if infeasible(t)]
-    # Pruned with a constraint, which TPE ranks among its worst; it logged one line.
-    assert refused.state == TrialState.PRUNED and refused.constraints == {"feasible": 1.0}
-    assert refused.user_attrs["fail_reason"].startswith("infeasible: feature map shrinks")
-    assert refused.user_attrs["epochs"] == 0
-    lines = [line for line in shown.getvalue().splitlines()
-             if f"Trial {refused.number} " in line]
-    assert len(lines) == 1 and "pruned" in lines[0] and "Traceback" not in shown.getvalue()
-    # It does not count: two trained trials besides it.
-    assert finished_count(study) == 2 and outcome.infeasible == 1
-    assert outcome.complete + outcome.pruned == 2
-
-
-def _infeasible_proposals(mode: str, seed: int) -> int:
-    """Infeasible proposals of TPE after its 10 random startup trials, of 50, when refused
-    trials are told as the objective tells them ("constraint") or as failures."""
-    space = parse_space("t", {
-        "lr": {"kind": "float", "low": 1e-4, "high": 1e-1, "log": True, "grid": [1e-3]},
-        "k": {"kind": "categorical", "choices": [1, 2, 3, 4, 5, 6]},
-        "pad": {"kind": "categorical", "choices": ["same", "valid"]},
-    }, [Constraint("fits", ("k", "pad"), lambda p: float(p["pad"] == "valid" and p["k"] >= 3),
-                   lambda p: "too big")])
-    study = optuna.create_study(direction="maximize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
-    proposals = 0
-    for number in range(60):
-        trial = study.ask()
-        values = space.suggest(trial)
-        if space.infeasibility(values) is None:
-            # Larger k scores better: the infeasible region borders the best one.
-            study.tell(trial, -(math.log10(values["lr"]) + 2.5) ** 2 + 0.1 * values["k"])
-            continue
-        proposals += number >= 10
-        if mode == "constraint":
-            trial.set_constraint("feasible", 1.0)
-            study.tell(trial, state=TrialState.PRUNED)
-        else:
-            study.tell(trial, state=TrialState.FAIL)
-    return proposals
-
-
-def test_tpe_learns_to_avoid_infeasible_regions() -> None:
-    # A third of the space is infeasible. Failed trials teach TPE nothing (16-47 of 50
-    # proposals land there for seeds 0-2); refused trials told with a constraint do.
-    told = sum(_infeasible_proposals("constraint", seed) for seed in range(3))
-    failed = sum(_infeasible_proposals("fail", seed) for seed in range(3))
-    assert told < failed / 2, (told, failed)
 
 
 def test_pruning_stops_a_hopeless_trial(tiny_data: SearchData, budget: Budget,
@@ -172,7 +90,8 @@ def test_pruning_stops_a_hopeless_trial(tiny_data: SearchData, budget: Budget,
 
 def test_grid_sampler_walks_the_space_grid(tmp_path: Path, tiny_data: SearchData,
                                            budget: Budget) -> None:
-    study = _study(f"sqlite:///{tmp_path / 'g.db'}", name="supervised-grid", sampler="grid")
+    study = supervised_study(f"sqlite:///{tmp_path / 'g.db'}", name="supervised-grid",
+                             sampler="grid")
     run_search(study, Objective(get_method("supervised"), tiny_data, budget, 0), 2)
     grid = get_method("supervised").space.grid()
     for trial in study.trials:
@@ -191,7 +110,7 @@ def test_study_of_another_method_is_refused(tmp_path: Path) -> None:
 
 def test_resuming_under_another_profile_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    _study(url)
+    supervised_study(url)
     with pytest.raises(SearchError, match="profile='smoke', not 'bench'"):
         open_study(open_storage(url), "supervised-tpe", optuna.samplers.RandomSampler(),
                    optuna.pruners.NopPruner(), {**TAGS, "profile": "bench"})
