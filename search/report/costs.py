@@ -12,6 +12,7 @@ import numpy as np
 
 from search.report.figures import save_log_log
 from search.report.glance import errors_interval
+from search.report.readers.study_reader import StudyRow
 from search.report.tables import MethodRow, num
 from storage.selection import REDRAWN
 
@@ -22,12 +23,15 @@ __all__ = ["budget_table", "compute_figure", "compute_points", "machines_line",
 ComputePoint = tuple[str, float, float, float, float]
 
 
-def budget_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]:
-    """Per row: the retrain's profile, steps and hours per run, and the hours of search,
-    selection and retrains."""
+def budget_table(rows: Sequence[MethodRow], measurements: Sequence[StudyRow] = ()
+                 ) -> tuple[list[str], list[list[str]]]:
+    """Per row: the retrain's profile, steps and hours per run, and the hours of search
+    (and of its calibration, within them), selection and retrains; then one row per
+    calibration that ran as a study of its own (``measurements``), which no method's row
+    counts."""
     head = ["method", "retrain profile", "optimiser steps per run (incl. pretraining)",
-            "epochs per run", "hours per run", "search h", "selection h", "retrain h",
-            "total h"]
+            "epochs per run", "hours per run", "search h", "of which calibration h",
+            "selection h", "retrain h", "total h"]
     body = []
     for r in rows:
         g = r.retrain
@@ -38,8 +42,12 @@ def budget_table(rows: Sequence[MethodRow]) -> tuple[list[str], list[list[str]]]
             "–" if steps is None else f"{steps:,}",
             "–" if not epochs else f"{np.mean(epochs):.0f}",
             "–" if g is None or not g.runs else f"{g.seconds / g.runs / 3600:.2f}",
-            f"{r.search_hours:.2f}", f"{r.selection_hours:.2f}", f"{r.retrain_hours:.2f}",
-            f"{r.compute_hours:.2f}"])
+            f"{r.search_hours:.2f}", f"{r.calibration_hours:.2f}", f"{r.selection_hours:.2f}",
+            f"{r.retrain_hours:.2f}", f"{r.compute_hours:.2f}"])
+    for m in measurements:
+        hours = f"{m.compute_hours:.2f}"
+        body.append([f"{m.label} [{m.profile}]: calibration only ({m.study})", "–", "–",
+                     "–", "–", "–", hours, "–", "–", hours])
     return head, body
 
 

@@ -81,7 +81,8 @@ def write_report(out: Path, studies: Sequence[optuna.Study], study_rows: Sequenc
     protocol_md, protocol_html, written = protocol_sections(protocol, beside_curves or {},
                                                             plots)
     overview_md, overview_html, drawn = overview(rows, protocol, plots)
-    costs_md, costs_html, spent = costs(rows, plots)
+    costs_md, costs_html, spent = costs(rows, plots,
+                                        [r for r in study_rows if r.calibration_only])
     calibration_md, calibration_html, measured = calibration_sections(studies, plots)
     ensembles = {(p.row.study, p.row.trial): p.ensemble for p in protocol if p.ensemble}
     paired = pairings(retrains)

@@ -33,6 +33,7 @@ from search.report.protocol import (
     seed_table,
     summary_table,
 )
+from search.report.readers.study_reader import StudyRow
 from search.report.tables import MethodRow
 
 __all__ = ["Section", "costs", "overview", "protocol_sections"]
@@ -94,21 +95,27 @@ def overview(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult],
     return md, html_parts, written
 
 
-def costs(rows: Sequence[MethodRow], plots: Path) -> Section:
+def costs(rows: Sequence[MethodRow], plots: Path, measurements: Sequence[StudyRow] = ()
+          ) -> Section:
     """Budgets in steps and hours and test errors against compute hours (when a row was
-    retrained), and the selection tables (when a selection ran, retrained or not)."""
+    retrained), with the calibration-only studies' hours (``measurements``), and the
+    selection tables (when a selection ran, retrained or not)."""
     md: list[str] = []
     parts: list[str] = []
     written: list[Path] = []
     points = compute_points(rows)
     if points:
         title = "What each result cost: optimiser steps and compute hours"
-        budget = budget_table(rows)
+        budget = budget_table(rows, measurements)
         png = png_compute(points, plots / "compute.png")
         page = plots / "compute.html"
         caption = ("Wall-clock hours on the 2-core CPUs that trained the runs; retrain "
                    "hours count every retrain of the row's studies, the label sweep's "
-                   "included. Steps: the retrain runs' mean. " + machines_line(rows))
+                   "included. Steps: the retrain runs' mean. A calibrated search's "
+                   "calibration trials are search trials whose values count, so their "
+                   "hours are part of its search hours; a calibration run as a study of "
+                   "its own measures the rungs and chooses nothing, so it has a row of its "
+                   "own and no method's total counts it. " + machines_line(rows))
         md += [f"## {title}", "", caption, "", md_table(*budget), "",
                f"![test errors against compute hours](plots/{png.name}) "
                f"[interactive](plots/{page.name})", ""]

@@ -51,6 +51,7 @@ class MethodRow:
     welch_p: float | None
     search_hours: float
     selection_hours: float = 0.0
+    calibration_hours: float = 0.0  # the search's calibration trials, within search_hours
     retrain_hours: float = 0.0
     selection: tuple[SelectionGroup, ...] = ()
     # Against the row with the fewest mean test errors under the same profile (for that
@@ -132,6 +133,7 @@ def method_rows(studies: Sequence[StudyRow], retrains: Sequence[RetrainRow],
             errors_diff_to_baseline=diff,
             welch_p=p_value,
             search_hours=sum(r.compute_hours for r in rows),
+            calibration_hours=sum(r.calibration_hours for r in rows),
             selection_hours=sum(g.seconds for g in mine if not g.check) / 3600.0,
             retrain_hours=sum(r.seconds for r in retrains if r.study in names) / 3600.0,
             selection=tuple(mine),

@@ -19,7 +19,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from search.calibration import calibration_only
+from search.calibration import calibration_only, stored_calibration
 from search.report.readers.retrain_reader import RetrainRow, repeats_note, retrain_rows
 from search.running.study import infeasible
 from storage.results import RetrainStore
@@ -58,6 +58,7 @@ class StudyRow:
     infeasible: int = 0
     fixed: str = ""
     calibration_only: bool = False
+    calibration_hours: float = 0.0  # within compute_hours
 
     @property
     def label(self) -> str:
@@ -110,6 +111,7 @@ def _study_row(study: optuna.Study) -> StudyRow:
     best = max(done, key=lambda t: t.value) if done else None
     attrs = study.user_attrs
     seconds = sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials)
+    calibration = stored_calibration(study)
     return StudyRow(
         study=study.study_name,
         method=attrs.get("method", "?"),
@@ -126,6 +128,7 @@ def _study_row(study: optuna.Study) -> StudyRow:
         infeasible=sum(infeasible(t) for t in trials),
         fixed=attrs.get("fixed", ""),
         calibration_only=calibration_only(study),
+        calibration_hours=0.0 if calibration is None else calibration.seconds / 3600.0,
     )
 
 

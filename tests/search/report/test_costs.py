@@ -3,9 +3,11 @@ winner-selection table, checked by hand on fabricated studies."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import analyze
+from search.calibration import Calibration, RungRow
 from search.report.readers.study_reader import retrain_rows
 from storage import RetrainRun, RetrainStore, SelectionRun, SelectionStore, open_storage
 from storage.selection import record_selection
@@ -31,12 +33,12 @@ def test_costs_and_selection_tables_by_hand(tmp_path: Path) -> None:
     # Search 3 x 1800 s, selection 4 x 900 s, retrains 3 x 2 s: 1.5 + 1.0 + 0.00167 h.
     budget = report[report.index("## What each result cost"):].splitlines()
     row = next(line for line in budget if line.startswith("| supervised |"))
-    assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
+    assert row.endswith("| 1.50 | 0.00 | 1.00 | 0.00 | 2.50 |")
     # Hours of different machines add up: the caption says which CPUs trained the runs.
     machines = next(line for line in budget if line.startswith("Wall-clock hours"))
     assert "by the CPU that trained them: Test CPU (model 1, AVX2): 2; not recorded" in machines
     gan = next(line for line in budget if line.startswith("| gan |"))
-    assert gan.endswith("| 0.10 | 0.00 | 0.00 | 0.10 |")
+    assert gan.endswith("| 0.10 | 0.00 | 0.00 | 0.00 | 0.10 |")
     table = report[report.index("## Winner selection"):].splitlines()
     chosen = [line for line in table if line.startswith("| supervised |")]
     assert chosen[0].startswith("| supervised | supervised-tpe#0 |")
@@ -76,7 +78,47 @@ def test_a_selection_at_the_retrains_profile_beside_a_cheaper_one_is_a_check(
     # Hours: the bench selection's 4 runs of 900 s; the check's 4 runs are left out.
     budget = report[report.index("## What each result cost"):].splitlines()
     row = next(line for line in budget if line.startswith("| supervised |"))
-    assert row.endswith("| 1.50 | 1.00 | 0.00 | 2.50 |")
+    assert row.endswith("| 1.50 | 0.00 | 1.00 | 0.00 | 2.50 |")
+
+
+def test_calibration_hours_sit_in_the_search_and_a_measurement_has_a_row_of_its_own(
+        tmp_path: Path) -> None:
+    import optuna
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    fabricate(url)
+    rows = {"last": [RungRow(0, "epoch 1", 3, 0.8, 0.5, 1.0)],
+            "best": [RungRow(0, "epoch 1", 3, 0.8, 0.5, 1.0)]}
+    # The search's first trial and a half of another were its calibration: 0.5 h of 1.5.
+    searched = optuna.load_study(study_name="supervised-tpe", storage=url)
+    searched.set_user_attr("calibration", json.dumps(Calibration(
+        0.6, "last", 0, "epoch 1", [0], seconds=1800.0, rows=rows).to_dict()))
+    # A calibration run as a study of its own: 3 trials of 400 s, all calibration trials.
+    measured = optuna.create_study(storage=url, study_name="supervised-calibration",
+                                   direction="maximize")
+    for key, value in {"method": "supervised", "sampler": "tpe", "pruner": "hyperband",
+                       "profile": "smoke"}.items():
+        measured.set_user_attr(key, value)
+    dist = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)}
+    for index, value in enumerate((0.8, 0.7, 0.9)):
+        measured.add_trial(optuna.trial.create_trial(
+            params={"learning_rate": 1e-3 * (index + 1)}, distributions=dist, value=value,
+            intermediate_values={0: value}, user_attrs={
+                "calibration": True, "calibration_index": index, "seconds": 400.0}))
+    measured.set_user_attr("calibration", json.dumps(Calibration(
+        0.6, "last", 0, "epoch 1", [0, 1, 2], seconds=1200.0, rows=rows).to_dict()))
+    out = tmp_path / "out"
+    assert analyze.main(["--storage", url, "--out", str(out)]) == 0
+    report = (out / "REPORT.md").read_text()
+    budget = report[report.index("## What each result cost"):].split("\n## ")[0].splitlines()
+    assert next(line for line in budget if line.startswith("| supervised |")).endswith(
+        "| 1.50 | 0.50 | 0.00 | 0.00 | 1.50 |")
+    own = [line for line in budget if "calibration only" in line]
+    assert own == ["| supervised [smoke]: calibration only (supervised-calibration) | – | – "
+                   "| – | – | – | 0.33 | – | – | 0.33 |"]
+    # A measurement chooses nothing: no row of the main table.
+    main = report[report.index("## Methods compared"):report.index("## What each result")]
+    assert "supervised-calibration" not in main
 
 
 def test_steps_per_run_count_pretraining_and_skip_runs_without_steps(tmp_path: Path) -> None:
