@@ -112,12 +112,19 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
     for name, c in found:
         rung_head = ["rung", "configurations", "tau, value at the rung",
                      "tau, best value so far"]
+        # A rung no configuration reported at (an autoencoder's pretraining, which gives
+        # the pruner nothing) is said once under the table, not listed empty.
+        pairs = list(zip(c.rows["last"], c.rows["best"]))
         rung_body = [[last.label, str(last.n), _cell(last.tau, last.low, last.high),
-                      _cell(best.tau, best.low, best.high)]
-                     for last, best in zip(c.rows["last"], c.rows["best"])]
+                      _cell(best.tau, best.low, best.high)] for last, best in pairs if last.n]
+        silent = [last.label for last, _ in pairs if not last.n]
         png = png_tau(name, c, plots / f"{name}__calibration.png")
         written.append(png)
         cuts = _old_cuts(name, c, studies)
+        if silent:
+            cuts.insert(0, f"No configuration reported a value at {len(silent)} rung(s) "
+                           f"({silent[0]} to {silent[-1]}): the method gives the pruner "
+                           "nothing there, so no pruner can judge at them.")
         md += [f"### {name}: calibration", "", md_table(rung_head, rung_body), "",
                f"Pruning starts at: {_start(c)}.", "", *[x for line in cuts for x in (line, "")],
                f"![tau against steps](plots/{png.name})", ""]
