@@ -89,7 +89,7 @@ def test_calibration_hours_sit_in_the_search_and_a_measurement_has_a_row_of_its_
     fabricate(url)
     rows = {"last": [RungRow(0, "epoch 1", 3, 0.8, 0.5, 1.0)],
             "best": [RungRow(0, "epoch 1", 3, 0.8, 0.5, 1.0)]}
-    # The search's first trial and a half of another were its calibration: 0.5 h of 1.5.
+    # The search's first trial was its calibration: 0.5 h of its 1.5.
     searched = optuna.load_study(study_name="supervised-tpe", storage=url)
     searched.set_user_attr("calibration", json.dumps(Calibration(
         0.6, "last", 0, "epoch 1", [0], seconds=1800.0, rows=rows).to_dict()))
