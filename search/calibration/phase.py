@@ -189,8 +189,12 @@ def describe(name: str, calibration: Calibration) -> str:
                     f"{', '.join(map(str, calibration.excluded))})"
     lines.append(f"  {'rung':<{width}}  {'value at the rung':<22}  best value so far")
     for last, best in zip(rows["last"], rows["best"]):
-        lines.append(f"  {last.label:<{width}}  {_cell(last.tau, last.low, last.high):<22}"
-                     f"  {_cell(best.tau, best.low, best.high)}")
+        if last.n:
+            lines.append(f"  {last.label:<{width}}  {_cell(last.tau, last.low, last.high):<22}"
+                         f"  {_cell(best.tau, best.low, best.high)}")
+    if silent := calibration.silent():
+        lines.append(f"  no configuration reported at {len(silent)} rung(s), {silent[0]} to "
+                     f"{silent[-1]}: no pruner can judge there")
     reading = "the value at the rung" if calibration.mode == "last" else \
         "the best value so far"
     if calibration.start is None:

@@ -100,6 +100,11 @@ class Calibration:
         fields_["rows"] = {m: [row(r) for r in rows] for m, rows in data["rows"].items()}
         return cls(**fields_)
 
+    def silent(self) -> list[str]:
+        """Labels of the rungs no configuration reported a value at (an autoencoder gives
+        the pruner nothing while it pretrains): no pruner can judge there."""
+        return [r.label for r in self.rows.get("last", []) if not r.n]
+
     def tau_at(self, step: int) -> float:
         """The chosen reading's tau at ``step`` (NaN if not a candidate rung)."""
         return next((r.tau for r in self.rows.get(self.mode, []) if r.step == step),

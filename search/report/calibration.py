@@ -114,10 +114,10 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
                      "tau, best value so far"]
         # A rung no configuration reported at (an autoencoder's pretraining, which gives
         # the pruner nothing) is said once under the table, not listed empty.
-        pairs = list(zip(c.rows["last"], c.rows["best"]))
         rung_body = [[last.label, str(last.n), _cell(last.tau, last.low, last.high),
-                      _cell(best.tau, best.low, best.high)] for last, best in pairs if last.n]
-        silent = [last.label for last, _ in pairs if not last.n]
+                      _cell(best.tau, best.low, best.high)]
+                     for last, best in zip(c.rows["last"], c.rows["best"]) if last.n]
+        silent = c.silent()
         png = png_tau(name, c, plots / f"{name}__calibration.png")
         written.append(png)
         cuts = _old_cuts(name, c, studies)

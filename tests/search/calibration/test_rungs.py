@@ -98,3 +98,27 @@ def test_a_calibration_survives_its_json_form() -> None:
     again = Calibration.from_dict(calibration.to_dict())
     assert again.start == calibration.start and again.tau_at(0) == pytest.approx(1.0)
     assert math.isnan(again.rows["best"][0].tau)
+
+
+def test_a_pretraining_phase_without_a_signal_is_silent_and_said_once() -> None:
+    # Like the autoencoder: nothing reported during 10 pretraining steps, then fine-tuning
+    # curves that rank like their finals.
+    from search.calibration import describe
+
+    curves = [{s: v for s, v in curve.items() if s >= 10}
+              for curve in _curves(FINALS, 1.0, until=0)]
+    table = measure(curves, list(FINALS), candidate_steps(TOP, [0, 10]),
+                    lambda step: 10 if step >= 10 else 0,
+                    lambda step: f"pretraining epoch {step + 1}" if step < 10
+                    else f"epoch {step - 9}", seed=0)
+    mode, start = choose(table, 0.6)
+    calibration = Calibration(0.6, mode, start.step, start.label, list(range(8)), rows=table)
+    assert start.label == "epoch 1"
+    assert calibration.silent() == ["pretraining epoch 1", "pretraining epoch 2",
+                                    "pretraining epoch 3", "pretraining epoch 4",
+                                    "pretraining epoch 6", "pretraining epoch 9",
+                                    "pretraining epoch 10"]
+    block = describe("ae", calibration)
+    assert "  pretraining epoch" not in block and "  epoch 1 " in block
+    assert ("no configuration reported at 7 rung(s), pretraining epoch 1 to pretraining "
+            "epoch 10: no pruner can judge there") in block
