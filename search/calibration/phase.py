@@ -179,8 +179,8 @@ def _cell(tau: float, low: float, high: float) -> str:
 
 def describe(name: str, calibration: Calibration) -> str:
     """The block a calibration prints: the table, then where pruning starts, and why."""
-    rows = calibration.rows
-    width = max([len(r.label) for r in rows["last"]] + [4])
+    reported = calibration.reported()
+    width = max([len(last.label) for last, _ in reported] + [4])
     lines = [f"calibration of {name!r}: {len(calibration.trials)} configurations trained in "
              "full; Kendall's tau of each rung against the final value, 90 % bootstrap "
              "interval"]
@@ -188,10 +188,9 @@ def describe(name: str, calibration: Calibration) -> str:
         lines[0] += f" ({len(calibration.excluded)} more ended without a value: trials " \
                     f"{', '.join(map(str, calibration.excluded))})"
     lines.append(f"  {'rung':<{width}}  {'value at the rung':<22}  best value so far")
-    for last, best in zip(rows["last"], rows["best"]):
-        if last.n:
-            lines.append(f"  {last.label:<{width}}  {_cell(last.tau, last.low, last.high):<22}"
-                         f"  {_cell(best.tau, best.low, best.high)}")
+    for last, best in reported:
+        lines.append(f"  {last.label:<{width}}  {_cell(last.tau, last.low, last.high):<22}"
+                     f"  {_cell(best.tau, best.low, best.high)}")
     if silent := calibration.silent():
         lines.append(f"  no configuration reported at {len(silent)} rung(s), {silent[0]} to "
                      f"{silent[-1]}: no pruner can judge there")

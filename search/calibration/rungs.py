@@ -100,6 +100,12 @@ class Calibration:
         fields_["rows"] = {m: [row(r) for r in rows] for m, rows in data["rows"].items()}
         return cls(**fields_)
 
+    def reported(self) -> list[tuple[RungRow, RungRow]]:
+        """Each rung some configuration reported at, as (value at the rung, best value so
+        far) rows: what a table of the calibration lists."""
+        return [(last, best) for last, best in zip(self.rows["last"], self.rows["best"])
+                if last.n]
+
     def silent(self) -> list[str]:
         """Labels of the rungs no configuration reported a value at (an autoencoder gives
         the pruner nothing while it pretrains): no pruner can judge there."""

@@ -115,8 +115,7 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
         # A rung no configuration reported at (an autoencoder's pretraining, which gives
         # the pruner nothing) is said once under the table, not listed empty.
         rung_body = [[last.label, str(last.n), _cell(last.tau, last.low, last.high),
-                      _cell(best.tau, best.low, best.high)]
-                     for last, best in zip(c.rows["last"], c.rows["best"]) if last.n]
+                      _cell(best.tau, best.low, best.high)] for last, best in c.reported()]
         silent = c.silent()
         png = png_tau(name, c, plots / f"{name}__calibration.png")
         written.append(png)
