@@ -171,12 +171,6 @@ def calibrate(study: optuna.Study, threshold: float, top: int, pretrain_steps: i
     return outcome
 
 
-def _cell(tau: float, low: float, high: float) -> str:
-    if math.isnan(tau):
-        return "-"
-    return f"{tau:+.2f} [{low:+.2f}, {high:+.2f}]"
-
-
 def describe(name: str, calibration: Calibration) -> str:
     """The block a calibration prints: the table, then where pruning starts, and why."""
     reported = calibration.reported()
@@ -189,8 +183,7 @@ def describe(name: str, calibration: Calibration) -> str:
                     f"{', '.join(map(str, calibration.excluded))})"
     lines.append(f"  {'rung':<{width}}  {'value at the rung':<22}  best value so far")
     for last, best in reported:
-        lines.append(f"  {last.label:<{width}}  {_cell(last.tau, last.low, last.high):<22}"
-                     f"  {_cell(best.tau, best.low, best.high)}")
+        lines.append(f"  {last.label:<{width}}  {last.text():<22}  {best.text()}")
     if silent := calibration.silent():
         lines.append(f"  no configuration reported at {len(silent)} rung(s), {silent[0]} to "
                      f"{silent[-1]}: no pruner can judge there")

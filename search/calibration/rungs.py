@@ -55,6 +55,14 @@ class RungRow:
     low: float
     high: float
 
+    def text(self) -> str:
+        """``+0.64 [+0.05, +1.00]``, or ``–`` where tau is undefined."""
+        if math.isnan(self.tau):
+            return "–"
+        # + 0.0 turns a -0.0 from rounding a tiny negative end into +0.00.
+        low, tau, high = (round(x, 2) + 0.0 for x in (self.low, self.tau, self.high))
+        return f"{tau:+.2f} [{low:+.2f}, {high:+.2f}]"
+
 
 @dataclass(frozen=True)
 class Calibration:

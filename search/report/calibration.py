@@ -19,10 +19,6 @@ __all__ = ["calibration_sections", "cut_before_start", "png_tau"]
 _READING = {"last": "value at the rung", "best": "best value so far"}
 
 
-def _cell(tau: float, low: float, high: float) -> str:
-    return "–" if math.isnan(tau) else f"{tau:+.2f} [{low:+.2f}, {high:+.2f}]"
-
-
 def _start(c: Calibration) -> str:
     if c.start is None:
         return f"none reaches {c.threshold:g}: pruning off"
@@ -114,8 +110,8 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
                      "tau, best value so far"]
         # A rung no configuration reported at (an autoencoder's pretraining, which gives
         # the pruner nothing) is said once under the table, not listed empty.
-        rung_body = [[last.label, str(last.n), _cell(last.tau, last.low, last.high),
-                      _cell(best.tau, best.low, best.high)] for last, best in c.reported()]
+        rung_body = [[last.label, str(last.n), last.text(), best.text()]
+                     for last, best in c.reported()]
         silent = c.silent()
         png = png_tau(name, c, plots / f"{name}__calibration.png")
         written.append(png)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from search.calibration import Calibration, candidate_steps, choose, measure, rung_value
+from search.calibration import Calibration, RungRow, candidate_steps, choose, measure, rung_value
 
 TOP = 30
 
@@ -122,3 +122,10 @@ def test_a_pretraining_phase_without_a_signal_is_silent_and_said_once() -> None:
     assert "  pretraining epoch" not in block and "  epoch 1 " in block
     assert ("no configuration reported at 7 rung(s), pretraining epoch 1 to pretraining "
             "epoch 10: no pruner can judge there") in block
+
+
+def test_a_rung_s_text_has_no_negative_zero_and_a_dash_without_tau() -> None:
+    # An interval end of -0.001 once printed as "-0.00": a sign the value does not have.
+    assert RungRow(1, "epoch 2", 6, 0.6, -0.001, 1.0).text() == "+0.60 [+0.00, +1.00]"
+    assert RungRow(1, "epoch 2", 6, -0.07, -1.0, 0.5).text() == "-0.07 [-1.00, +0.50]"
+    assert RungRow(1, "epoch 2", 2, math.nan, math.nan, math.nan).text() == "–"
