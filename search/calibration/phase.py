@@ -166,7 +166,7 @@ def calibrate(study: optuna.Study, threshold: float, top: int, pretrain_steps: i
         trials=[t.number for t in used],
         excluded=[t.number for t in done if t not in used],
         seconds=round(sum(float(t.user_attrs.get("seconds", 0.0)) for t in done), 1),
-        rows=table)
+        rows=table, phase_starts=starts)
     study.set_user_attr(ATTR, json.dumps(outcome.to_dict(), sort_keys=True))
     return outcome
 

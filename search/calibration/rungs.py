@@ -77,6 +77,8 @@ class Calibration:
         excluded: Calibration trials that ended without a final value (a collapse guard).
         seconds: Wall time of all calibration trials.
         rows: ``{mode: [RungRow, ...]}``, every candidate rung under both readings.
+        phase_starts: The first step of each phase (``[0, pretraining epochs]`` for a
+            method that pretrains); calibrations stored before it was kept read ``[0]``.
     """
 
     threshold: float
@@ -87,6 +89,11 @@ class Calibration:
     excluded: list[int] = field(default_factory=list)
     seconds: float = 0.0
     rows: dict[str, list[RungRow]] = field(default_factory=dict)
+    phase_starts: list[int] = field(default_factory=lambda: [0])
+
+    def phase_start(self, step: int) -> int:
+        """The first step of the phase ``step`` is in."""
+        return max(s for s in self.phase_starts if s <= step)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (NaN as ``None``)."""

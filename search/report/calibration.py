@@ -11,10 +11,11 @@ from pathlib import Path
 
 import optuna
 
-from search.calibration import Calibration, stored_calibration
+from search.calibration import (Calibration, RungRow, calibration_trials, measure,
+                                stored_calibration)
 from search.report.markup import Section, html_table, md_table
 
-__all__ = ["calibration_sections", "cut_before_start", "png_tau"]
+__all__ = ["calibration_sections", "cut_before_start", "held_on_full_runs", "png_tau"]
 
 _READING = {"last": "value at the rung", "best": "best value so far"}
 
@@ -67,6 +68,29 @@ def cut_before_start(calibration: Calibration, study: optuna.Study) -> tuple[lis
     return [t.number for t in pruned if max(t.intermediate_values) < start], len(pruned)
 
 
+def held_on_full_runs(study: optuna.Study, c: Calibration) -> dict[str, list[RungRow]]:
+    """Tau at the calibration's rungs, under its chosen reading, measured again on the
+    study's runs that reached the end: every one, and the search's alone (``{}`` while
+    no search trial has). Did the calibration's draws speak for what the search proposed?
+    The search's full runs are survivors of its pruner, a narrower sample than the
+    calibration's random draws, which lowers tau by itself."""
+    full = [t for t in study.get_trials(deepcopy=False)
+            if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None
+            and math.isfinite(t.value)]
+    tagged = {t.number for t in calibration_trials(study)}
+    searched = [t for t in full if t.number not in tagged]
+    if not searched:
+        return {}
+    rungs = [last for last, _ in c.reported()]
+    labels = {r.step: r.label for r in rungs}
+    return {
+        f"{name} ({len(runs)})": measure(
+            [t.intermediate_values for t in runs], [float(t.value) for t in runs],
+            [r.step for r in rungs], c.phase_start, labels.__getitem__)[c.mode]
+        for name, runs in (("every full run", full), ("the search's full runs", searched))
+    }
+
+
 def _old_cuts(name: str, c: Calibration, studies: Sequence[optuna.Study]) -> list[str]:
     calibrated = next(s for s in studies if s.study_name == name)
     setting = {k: calibrated.user_attrs.get(k) for k in ("method", "profile")}
@@ -88,7 +112,7 @@ def _old_cuts(name: str, c: Calibration, studies: Sequence[optuna.Study]) -> lis
 def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Section:
     """A summary of every calibrated study (with its hours), then per study its tau table
     and plot; nothing when no study was calibrated."""
-    found = [(s.study_name, c) for s in studies if (c := stored_calibration(s)) is not None]
+    found = [(s, c) for s in studies if (c := stored_calibration(s)) is not None]
     if not found:
         return [], [], []
     title = "Fidelity calibration: do the cheap rungs rank like the full budget?"
@@ -100,22 +124,35 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
     head = ["study", "configurations", "pruning starts at", "calibration h"]
     body = [[name, str(len(c.trials)) + (f" (+{len(c.excluded)} without value)"
                                          if c.excluded else ""),
-             _start(c), f"{c.seconds / 3600:.2f}"] for name, c in found]
+             _start(c), f"{c.seconds / 3600:.2f}"] for name, c in
+            ((study.study_name, c) for study, c in found)]
     md = [f"## {title}", "", caption, "", md_table(head, body), ""]
     parts = [f"<h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
              + html_table(head, body)]
     written = []
-    for name, c in found:
+    for study, c in found:
+        name = study.study_name
         rung_head = ["rung", "configurations", "tau, value at the rung",
                      "tau, best value so far"]
         # A rung no configuration reported at (an autoencoder's pretraining, which gives
         # the pruner nothing) is said once under the table, not listed empty.
         rung_body = [[last.label, str(last.n), last.text(), best.text()]
                      for last, best in c.reported()]
+        again = held_on_full_runs(study, c)
+        for column, rows in again.items():
+            rung_head.append(f"tau on {column}, {_READING[c.mode]}")
+            for cells, row in zip(rung_body, rows, strict=True):
+                cells.append(row.text())
         silent = c.silent()
         png = png_tau(name, c, plots / f"{name}__calibration.png")
         written.append(png)
         cuts = _old_cuts(name, c, studies)
+        if again:
+            cuts.insert(0, "The last two columns measure tau again on the study's runs that "
+                           "reached the end, the calibration's and the search's (their "
+                           "number in brackets): does the calibration hold for what the "
+                           "search proposed? The search's are survivors of its pruner, a "
+                           "narrower sample than random draws, which lowers tau by itself.")
         if silent:
             cuts.insert(0, f"No configuration reported a value at {len(silent)} rung(s) "
                            f"({silent[0]} to {silent[-1]}): the method gives the pruner "

@@ -129,3 +129,13 @@ def test_a_rung_s_text_has_no_negative_zero_and_a_dash_without_tau() -> None:
     assert RungRow(1, "epoch 2", 6, 0.6, -0.001, 1.0).text() == "+0.60 [+0.00, +1.00]"
     assert RungRow(1, "epoch 2", 6, -0.07, -1.0, 0.5).text() == "-0.07 [-1.00, +0.50]"
     assert RungRow(1, "epoch 2", 2, math.nan, math.nan, math.nan).text() == "–"
+
+
+def test_phase_starts_round_trip_and_default_for_calibrations_stored_before_them() -> None:
+    stored = Calibration(0.6, "best", 52, "epoch 3", [0, 1, 2], phase_starts=[0, 50])
+    again = Calibration.from_dict(stored.to_dict())
+    assert again.phase_starts == [0, 50]
+    assert [again.phase_start(s) for s in (0, 49, 50, 90)] == [0, 0, 50, 50]
+    older = stored.to_dict()
+    del older["phase_starts"]
+    assert Calibration.from_dict(older).phase_starts == [0]
