@@ -122,10 +122,9 @@ def calibration_sections(studies: Sequence[optuna.Study], plots: Path) -> Sectio
                "bootstrap interval. Pruning starts at the first rung whose tau reaches "
                "the threshold, under the reading of a rung's value that gets there first.")
     head = ["study", "configurations", "pruning starts at", "calibration h"]
-    body = [[name, str(len(c.trials)) + (f" (+{len(c.excluded)} without value)"
-                                         if c.excluded else ""),
-             _start(c), f"{c.seconds / 3600:.2f}"] for name, c in
-            ((study.study_name, c) for study, c in found)]
+    body = [[s.study_name, str(len(c.trials)) + (f" (+{len(c.excluded)} without value)"
+                                                 if c.excluded else ""),
+             _start(c), f"{c.seconds / 3600:.2f}"] for s, c in found]
     md = [f"## {title}", "", caption, "", md_table(head, body), ""]
     parts = [f"<h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
              + html_table(head, body)]
