@@ -88,14 +88,17 @@ class GatedObjective:
 
 
 class _StopAt:
-    """Stops the study once ``n_trials`` trials count (optuna's MaxTrialsCallback would
-    count the infeasible ones too)."""
+    """Stops this worker once ``n_trials`` trials count or are running elsewhere (optuna's
+    MaxTrialsCallback would count the infeasible ones too). Another trial asked for then
+    could only be failed by the gate as surplus, an empty FAIL in the study; the running
+    ones are awaited instead (:func:`_await_running`, which re-runs a killed worker's)."""
 
     def __init__(self, n_trials: int) -> None:
         self.n_trials = n_trials
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        if finished_count(study) >= self.n_trials:
+        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+        if finished_count(study) + running >= self.n_trials:
             study.stop()
 
 

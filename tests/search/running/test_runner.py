@@ -59,3 +59,22 @@ def test_a_worker_whose_trial_another_finished_goes_on(
     assert outcome.complete == 3 and len(study.trials) == 3 + (taken_as == TrialState.FAIL)
     err = capsys.readouterr().err
     assert err.count("trial 0 finished by another worker first; going on") == 1
+
+
+def test_a_worker_stops_without_opening_a_surplus_trial_while_another_runs(
+        tmp_path: Path) -> None:
+    # Target 2, one trial running in another worker: after its own trial this worker has
+    # the target covered and stops; asking for one more would only have the gate fail it
+    # as surplus, an empty FAIL in the study (as gan-levers #35 and fixmatch-final #6 were).
+    study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"))
+    elsewhere = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+    trained = []
+
+    def objective(trial: optuna.Trial) -> float:
+        trained.append(trial.number)
+        return trial.suggest_float("x", 0, 1)
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    run_search(study, objective, 2)  # no heartbeats here: nothing to wait for
+    assert trained == [elsewhere.number + 1]
+    assert [t.state for t in study.trials] == [TrialState.RUNNING, TrialState.COMPLETE]
