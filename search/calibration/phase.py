@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import optuna
@@ -137,6 +137,13 @@ def stored_calibration(study: optuna.Study | optuna.study.StudySummary
     return None if text is None else Calibration.from_dict(json.loads(text))
 
 
+def full_runs(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """The trials that reached the end with a finite value: the runs a rung's ranking is
+    measured against."""
+    return [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None
+            and math.isfinite(t.value)]
+
+
 def calibrate(study: optuna.Study, threshold: float, top: int, pretrain_steps: int,
               label: Callable[[int], str], seed: int = 0) -> Calibration:
     """Measures the study's finished calibration trials and stores the outcome on it.
@@ -150,8 +157,7 @@ def calibrate(study: optuna.Study, threshold: float, top: int, pretrain_steps: i
         seed: Seeds the bootstrap.
     """
     done = [t for t in calibration_trials(study) if counts(t)]
-    used = [t for t in done if t.state == TrialState.COMPLETE and t.value is not None
-            and math.isfinite(t.value)]
+    used = full_runs(done)
     starts = [0, pretrain_steps] if pretrain_steps else [0]
 
     def phase_start(step: int) -> int:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import optuna
 
-from search.calibration import (Calibration, RungRow, calibration_trials, measure,
-                                stored_calibration)
+from search.calibration import (Calibration, RungRow, calibration_trials, full_runs,
+                                measure, stored_calibration)
 from search.report.markup import Section, html_table, md_table
 
 __all__ = ["calibration_sections", "cut_before_start", "held_on_full_runs", "png_tau"]
@@ -74,9 +74,7 @@ def held_on_full_runs(study: optuna.Study, c: Calibration) -> dict[str, list[Run
     no search trial has). Did the calibration's draws speak for what the search proposed?
     The search's full runs are survivors of its pruner, a narrower sample than the
     calibration's random draws, which lowers tau by itself."""
-    full = [t for t in study.get_trials(deepcopy=False)
-            if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None
-            and math.isfinite(t.value)]
+    full = full_runs(study.get_trials(deepcopy=False))
     tagged = {t.number for t in calibration_trials(study)}
     searched = [t for t in full if t.number not in tagged]
     if not searched:

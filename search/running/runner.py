@@ -97,8 +97,8 @@ class _StopAt:
         self.n_trials = n_trials
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
-        if finished_count(study) + running >= self.n_trials:
+        trials = study.get_trials(deepcopy=False)
+        if sum(counts(t) or t.state == TrialState.RUNNING for t in trials) >= self.n_trials:
             study.stop()
 
 
