@@ -160,13 +160,13 @@ def test_two_workers_share_a_study(tmp_path: Path, mnist_dir: Path,
     # Distinct sampler seeds per worker: no two trials share their parameters.
     assert len({tuple(sorted(t.params.items())) for t in done}) == 3
 
-    # A parallel retrain splits the seeds between the workers: each is trained once.
+    # A parallel retrain shares the seeds between the workers: each is trained once.
     retrain = ("--method", "supervised", "--profile", "smoke", "--storage", url,
                "--data-dir", str(mnist_dir), "--retrain", "3", "--workers", "2",
                "--select", "2", "--select-seeds", "1")
     code, out, _ = run_cli(capsys, *retrain)
     assert code == 0 and "2 worker(s)" in out
-    # The selection's two runs were split between the workers too.
+    # The selection's two runs were shared between the workers too.
     assert len(SelectionStore(url).runs()) == 2
     # Seeds 1-3: seed 0 would repeat the search trials' own runs.
     assert sorted(r["seed"] for r in RetrainStore(url).runs()) == [1, 2, 3]

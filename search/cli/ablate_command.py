@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from search.cli.common import UsageError, check_feasible, load_named_study, set_threads
 
 if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
+    from search.running.workers import Turns
     from storage.selection import SelectionRun
 
 __all__ = ["ablate_command", "ablate_worker"]
@@ -22,12 +23,12 @@ def _report(run: SelectionRun) -> None:
 
 
 def ablate_worker(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
-                  threads: int) -> None:
+                  threads: int, turns: Turns) -> None:
     """One ablation worker; module level, so a parallel ablation can spawn it."""
     from search.cli.select_command import train_selection
 
     set_threads(threads)
-    train_selection(args, budget_name, planned, _report)
+    train_selection(args, budget_name, planned, _report, turns)
 
 
 def ablate_command(args: argparse.Namespace) -> int:

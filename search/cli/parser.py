@@ -146,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --retrain: redraw the labeled subset per run "
                         "(data seed = run seed)")
     parser.add_argument("--workers", type=_positive, default=1,
-                        help="worker processes per study (with --retrain: the runs still "
-                        "to make are split between them); they share the cores (default 1)")
+                        help="worker processes per study (with --retrain: each takes the next "
+                        "run still to make when it is free); they share the cores "
+                        "(default 1)")
     parser.add_argument("--threads", type=_positive, default=os.cpu_count() or 1,
                         help="TensorFlow threads in all, split between the worker "
                         "processes (default: all cores)")

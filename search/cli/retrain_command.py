@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from search.cli.common import (
@@ -14,6 +15,7 @@ if TYPE_CHECKING:  # TensorFlow loads only once the input is checked
     from objectives.base import Method
     from objectives.budget import Budget
     from objectives.data import SearchData
+    from search.running.workers import Turns
     from search.winners.retraining import Candidate
     from storage.results import RetrainRun
 
@@ -46,7 +48,8 @@ class _RetrainInputs:
             self._data[seed] = self._make(self.images, self.labels, self._n_labeled, seed)
         return self._data[seed]
 
-    def run(self, args: argparse.Namespace, planned: list[RetrainRun]) -> list[RetrainRun]:
+    def run(self, args: argparse.Namespace, planned: Iterable[RetrainRun]
+            ) -> list[RetrainRun]:
         """Trains (or reuses) ``planned`` in this process."""
         from objectives import get_method, get_profile
         from search.winners.retraining import retrain
@@ -64,10 +67,12 @@ def _report_run(run: RetrainRun) -> None:
           + stopped_by(run.notes), flush=True)
 
 
-def retrain_worker(args: argparse.Namespace, planned: list[RetrainRun], threads: int) -> None:
-    """One retrain worker; module level, so a parallel retrain can spawn it."""
+def retrain_worker(args: argparse.Namespace, planned: list[RetrainRun], threads: int,
+                   turns: Turns) -> None:
+    """One retrain worker, taking its turns at ``planned``; module level, so a parallel
+    retrain can spawn it."""
     set_threads(threads)
-    _RetrainInputs(args).run(args, planned)
+    _RetrainInputs(args).run(args, turns.take(planned))
 
 
 def _value(candidate: Candidate) -> float:
@@ -144,10 +149,10 @@ def _restate(url: str, method: Method, budget: Budget) -> None:
 def retrain_command(args: argparse.Namespace) -> int:
     """``run_study.py --retrain K``: the chosen configurations trained K times, on test."""
     from objectives import get_method, get_profile
-    from search.winners.retraining import Candidate, pending_shares, plan_runs
+    from search.winners.retraining import Candidate, pending_runs, plan_runs
     from search.running.runtime import device_line
     from search.stats import summarize
-    from search.running.workers import run_parallel
+    from search.running.workers import Turns, run_parallel
     from storage import parse_storage_url
 
     method = get_method(args.method)
@@ -190,13 +195,12 @@ def retrain_command(args: argparse.Namespace) -> int:
     if args.workers == 1:
         runs = inputs.run(args, planned)
     else:
-        shares = [share for share in pending_shares(planned, inputs.store, args.workers)
-                  if share]
+        pending = pending_runs(planned, inputs.store)
         inputs.store.ensure_schema()  # once, before workers race to create it
-        threads = max(1, args.threads // max(1, len(shares)))
-        if shares:
-            code = run_parallel(args.storage, [], retrain_worker,
-                                [(args, share, threads) for share in shares])
+        workers = min(args.workers, len(pending))
+        if pending:
+            share = (args, pending, max(1, args.threads // workers), Turns())
+            code = run_parallel(args.storage, [], retrain_worker, [share] * workers)
         found = [inputs.store.find(run) for run in planned]
         runs = [run for run in found if run is not None]
         if len(runs) < len(planned):

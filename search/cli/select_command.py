@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the commands import TensorFlow only once the input is check
     from objectives.budget import Budget
     from objectives.data import SearchData
     from search.winners.retraining import Candidate
+    from search.running.workers import Turns
     from storage.selection import SelectionRun
 
 __all__ = ["select_command", "select_worker", "train_planned", "train_selection"]
@@ -42,10 +43,11 @@ def _profile(args: argparse.Namespace, ranked: list[Candidate]) -> Budget:
 
 
 def train_selection(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
-                    on_run: Callable[[SelectionRun], None] | None = None
-                    ) -> list[SelectionRun]:
-    """Trains (or reuses) ``planned`` in this process, each run on its labeled subset;
-    ``on_run`` prints each (default: the selection's line)."""
+                    on_run: Callable[[SelectionRun], None] | None = None,
+                    turns: Turns | None = None) -> list[SelectionRun]:
+    """Trains (or reuses) ``planned`` in this process, each run on its labeled subset, or
+    with ``turns`` the runs this worker gets of them; ``on_run`` prints each (default: the
+    selection's line)."""
     from functools import lru_cache
 
     from objectives import get_method, get_profile, make_search_data, resolve_source
@@ -59,7 +61,8 @@ def train_selection(args: argparse.Namespace, budget_name: str, planned: list[Se
     def data(seed: int) -> SearchData:
         return make_search_data(images, labels, planned[0].n_labeled, seed)
 
-    return run_selection(get_method(args.method), planned, data, get_profile(budget_name),
+    runs = planned if turns is None else turns.take(planned)
+    return run_selection(get_method(args.method), runs, data, get_profile(budget_name),
                          SelectionStore(args.storage), on_run=on_run or _report,
                          pretrain_cache=PretrainCache(files_dir(args.storage)
                                                       / "pretrain-cache"),
@@ -73,33 +76,34 @@ def _report(run: SelectionRun) -> None:
 
 
 def select_worker(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
-                  threads: int) -> None:
+                  threads: int, turns: Turns) -> None:
     """One selection worker; module level, so a parallel selection can spawn it."""
     set_threads(threads)
-    train_selection(args, budget_name, planned)
+    train_selection(args, budget_name, planned, turns=turns)
 
 
 def train_planned(args: argparse.Namespace, budget_name: str, planned: list[SelectionRun],
                   worker: Callable[..., None],
                   on_run: Callable[[SelectionRun], None] | None = None
                   ) -> tuple[list[SelectionRun], int]:
-    """Trains (or reuses) ``planned``: in this process with one worker, else split between
-    ``args.workers`` processes running ``worker(args, budget_name, share, threads)``.
+    """Trains (or reuses) ``planned``: in this process with one worker, else shared by up
+    to ``args.workers`` processes running ``worker(args, budget_name, pending, threads,
+    turns)``, each taking the next run not stored yet when it is free.
     Returns the stored runs (fewer than planned if a worker failed) and the exit code."""
-    from search.running.workers import run_parallel
-    from search.winners.retraining import pending_shares
+    from search.running.workers import Turns, run_parallel
+    from search.winners.retraining import pending_runs
     from storage import SelectionStore
 
     if args.workers == 1:
         return train_selection(args, budget_name, planned, on_run), 0
     store = SelectionStore(args.storage)
-    shares = [s for s in pending_shares(planned, store, args.workers) if s]
+    pending = pending_runs(planned, store)
     store.ensure_schema()  # once, before workers race to create it
-    threads = max(1, args.threads // max(1, len(shares)))
+    workers = min(args.workers, len(pending))
     code = 0
-    if shares:
-        code = run_parallel(args.storage, [], worker,
-                            [(args, budget_name, share, threads) for share in shares])
+    if pending:
+        share = (args, budget_name, pending, max(1, args.threads // workers), Turns())
+        code = run_parallel(args.storage, [], worker, [share] * workers)
     return [r for r in (store.find(p) for p in planned) if r is not None], code
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import optuna
 from optuna.trial import TrialState
@@ -23,7 +23,9 @@ from search.running.runner import run_search
 from search.running.study import SearchOutcome, summarize_study
 from storage.urls import mask_url, open_storage
 
-__all__ = ["Progress", "run_parallel", "run_worker"]
+__all__ = ["Progress", "Turns", "run_parallel", "run_worker"]
+
+Job = TypeVar("Job")
 
 
 def run_worker(
@@ -78,6 +80,32 @@ def progress_of(storage: optuna.storages.BaseStorage, study_name: str) -> Progre
     return Progress(study_name, outcome.complete, outcome.pruned, outcome.failed,
                     sum(t.state == TrialState.RUNNING for t in trials), outcome.best_value,
                     outcome.infeasible)
+
+
+class Turns:
+    """Hands one list of jobs (retrain or selection runs) to worker processes one job at a
+    time, to whichever asks first.
+
+    A split made up front leaves a core idle once its worker's share is done while the
+    other still has long runs queued (a selection's runs last 4 to 55 minutes); taking
+    turns keeps every worker busy to the end. Each job goes to exactly one worker. Pass
+    the one instance to every process at its start (as a ``run_parallel`` argument), with
+    the same job list.
+    """
+
+    def __init__(self) -> None:
+        # A shared counter under its own lock: the index of the next job to hand out.
+        self._next = mp.get_context("spawn").Value("q", 0)
+
+    def take(self, jobs: Sequence[Job]) -> Iterator[Job]:
+        """Yields the jobs this process gets, each claimed just before it is yielded."""
+        while True:
+            with self._next.get_lock():
+                index = self._next.value
+                self._next.value = index + 1
+            if index >= len(jobs):
+                return
+            yield jobs[index]
 
 
 def run_parallel(

@@ -16,7 +16,7 @@ _EXPORTS = {
     "TestCurve": "scoring",
     "count_errors": "scoring",
     "errors_of": "scoring",
-    "pending_shares": "retraining",
+    "pending_runs": "retraining",
     "plan_ablation": "ablation",
     "plan_runs": "retraining",
     "plan_selection": "select",

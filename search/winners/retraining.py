@@ -14,7 +14,7 @@ confidence interval with n-1 degrees of freedom.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import count, islice
 from pathlib import Path
@@ -35,7 +35,7 @@ from search.running.study import repeats_search
 from storage.artifacts import record_file, upload_to_study
 from storage.results import RetrainRun, RetrainStore, RunStore
 
-__all__ = ["Candidate", "pending_shares", "plan_runs", "retrain", "run_key"]
+__all__ = ["Candidate", "pending_runs", "plan_runs", "retrain", "run_key"]
 
 # A planned run of either store: a retrain, or a selection's validation-only run.
 Run = TypeVar("Run")
@@ -123,20 +123,15 @@ def run_key(run: RetrainRun) -> str:
                       "data_seed": run.data_seed})[:16]
 
 
-def pending_shares(planned: Sequence[Run], store: RunStore,
-                   workers: int) -> list[list[Run]]:
-    """Splits the planned runs not stored yet between ``workers`` processes, round robin.
-
-    The split is made once, before any worker starts, so two workers never train the same
-    run; seeds a worker does not get are left to the others.
-    """
-    pending = [run for run in planned if store.find(run) is None]
-    return [pending[index::workers] for index in range(workers)]
+def pending_runs(planned: Sequence[Run], store: RunStore) -> list[Run]:
+    """The planned runs not stored yet: what parallel workers share
+    (:class:`search.running.workers.Turns`)."""
+    return [run for run in planned if store.find(run) is None]
 
 
 def retrain(
     method: Method,
-    planned: Sequence[RetrainRun],
+    planned: Iterable[RetrainRun],
     search_data: Callable[[int], SearchData],
     test: TestData,
     budget: Budget,
@@ -150,7 +145,7 @@ def retrain(
 
     Args:
         method: The method the runs belong to.
-        planned: The runs to make, from :func:`plan_runs`.
+        planned: The runs to make, from :func:`plan_runs` (or a worker's turns at them).
         search_data: Builds the search data for a data seed (cached by the caller).
         test: The official test set.
         budget: Training budget (same early stopping as the search).

@@ -17,7 +17,7 @@ seeds included when a retrain redraws its labels).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ def plan_selection(method: Method, candidates: Sequence[Candidate], budget: Budg
 
 def run_selection(
     method: Method,
-    planned: Sequence[SelectionRun],
+    planned: Iterable[SelectionRun],
     data: SearchData | Callable[[int], SearchData],
     budget: Budget,
     store: SelectionStore,
@@ -77,7 +77,7 @@ def run_selection(
 
     Args:
         method: The method the candidates belong to.
-        planned: From :func:`plan_selection`.
+        planned: From :func:`plan_selection` (or a worker's turns at them).
         data: The search data (no test images) of the runs' one labeled subset, or a
             function from a data seed to the search data of that subset.
         budget: The selection's training budget.

@@ -13,7 +13,7 @@ from objectives import get_method, make_test_data
 from objectives.budget import Budget
 from objectives.data import SearchData
 from objectives.profiles import get_profile
-from search.winners.retraining import Candidate, pending_shares, plan_runs, retrain, run_key
+from search.winners.retraining import Candidate, pending_runs, plan_runs, retrain, run_key
 from search.stats import summarize
 from search.running.study import study_tags
 from storage import RetrainStore
@@ -89,7 +89,7 @@ def test_retrain_scores_test_and_persists_every_run(
     assert [r["seed"] for r in store.runs()][-1] == 3
 
 
-def test_pending_runs_are_split_once_between_workers(tmp_path: Path, params: dict,
+def test_pending_runs_are_the_planned_ones_not_stored(tmp_path: Path, params: dict,
                                                       budget: Budget) -> None:
     method = get_method("supervised")
     frozen = optuna.trial.create_trial(
@@ -101,10 +101,7 @@ def test_pending_runs_are_split_once_between_workers(tmp_path: Path, params: dic
     store = RetrainStore(f"sqlite:///{tmp_path / 'r.db'}")
     for run in planned[:2]:  # seeds 0 and 1 are already stored
         store.add(replace(run, val_accuracy=0.9, test_accuracy=0.9, test_errors=1000))
-    shares = pending_shares(planned, store, 2)
-    assert [[r.seed for r in share] for share in shares] == [[2, 4], [3]]
-    assert [[r.seed for r in share] for share in pending_shares(planned, store, 4)] == [
-        [2], [3], [4], []]
+    assert [r.seed for r in pending_runs(planned, store)] == [2, 3, 4]
     varied = plan_runs(method, [Candidate("s", frozen)], budget, 3, 20, 0, True, 10_000)
     assert [(r.seed, r.data_seed, r.n_labeled) for r in varied] == [(0, 0, 20), (1, 1, 20),
                                                                      (2, 2, 20)]
