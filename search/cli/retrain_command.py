@@ -199,8 +199,8 @@ def retrain_command(args: argparse.Namespace) -> int:
         inputs.store.ensure_schema()  # once, before workers race to create it
         workers = min(args.workers, len(pending))
         if pending:
-            share = (args, pending, max(1, args.threads // workers), Turns())
-            code = run_parallel(args.storage, [], retrain_worker, [share] * workers)
+            each = (args, pending, max(1, args.threads // workers), Turns())
+            code = run_parallel(args.storage, [], retrain_worker, [each] * workers)
         found = [inputs.store.find(run) for run in planned]
         runs = [run for run in found if run is not None]
         if len(runs) < len(planned):

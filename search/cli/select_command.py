@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # the commands import TensorFlow only once the input is check
     from objectives.base import Method
     from objectives.budget import Budget
     from objectives.data import SearchData
-    from search.winners.retraining import Candidate
     from search.running.workers import Turns
+    from search.winners.retraining import Candidate
     from storage.selection import SelectionRun
 
 __all__ = ["select_command", "select_worker", "train_planned", "train_selection"]
@@ -102,8 +102,8 @@ def train_planned(args: argparse.Namespace, budget_name: str, planned: list[Sele
     workers = min(args.workers, len(pending))
     code = 0
     if pending:
-        share = (args, budget_name, pending, max(1, args.threads // workers), Turns())
-        code = run_parallel(args.storage, [], worker, [share] * workers)
+        each = (args, budget_name, pending, max(1, args.threads // workers), Turns())
+        code = run_parallel(args.storage, [], worker, [each] * workers)
     return [r for r in (store.find(p) for p in planned) if r is not None], code
 
 
