@@ -52,6 +52,9 @@
 #                5 drawn), Hyperband, 16 trials; its top 3 selected over 3 redrawn labeled
 #                subsets; then, side by side on one worker each, 5 retrains on the search's
 #                subset and 5 with the labels redrawn per run
+#   fixmatch-sweep  the chosen configuration at each of $SWEEP_LABELS, $SWEEP_RUNS runs,
+#                labels redrawn per run, as the sweep stage does for the other methods (the
+#                runs at 100 labels are fixmatch's redrawn retrains, reused)
 #   snapshot     copies every database of $DB_DIR into results/ (SQLite's online backup: a
 #                consistent copy while a campaign writes) if it changed since, to commit
 #   report       analyze.py over every database below -> results/REPORT.md, report.html,
@@ -292,6 +295,16 @@ stage_fixmatch() {
   ( WORKERS=1; train fixmatch-retrain-redrawn "${fixmatch[@]}" "${select[@]}" --retrain 5 \
     --vary-labeled --profile final ) &
   wait
+}
+
+stage_fixmatch-sweep() {
+  for labels in "${SWEEP_LABELS[@]}"; do
+    # The selection's own arguments: it is reused, and it chose at 100 labels.
+    train fixmatch-sweep --method fixmatch --study-name fixmatch-final \
+      --storage "sqlite:///$DB_DIR/fixmatch.db" --select 3 --select-seeds 3 \
+      --select-labels redrawn --select-profile final --retrain "$SWEEP_RUNS" \
+      --vary-labeled --n-labeled "$labels" --profile final
+  done
 }
 
 db_dir_is_results() { [ "$(realpath "$DB_DIR")" = "$(realpath results)" ]; }

@@ -33,16 +33,17 @@ def _run(script: Path, *stages: str, under_nice: bool = False, timeout: float = 
                           timeout=timeout, check=False)
 
 
-def _run_faked(script: Path, stage: str, program: str, *, under_nice: bool = False,
+def _run_faked(script: Path, stages: str, program: str, *, under_nice: bool = False,
                timeout: float = 60, **settings: str) -> subprocess.CompletedProcess:
-    """``_run`` with ``program`` (its text, ``#!`` line first) standing in for python,
-    the databases and checkpoints in the scratch project."""
+    """``_run`` of ``stages`` (separated by spaces) with ``program`` (its text, ``#!``
+    line first) standing in for python, the databases and checkpoints in the scratch
+    project."""
     bin_dir = script.parents[1] / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "python"
     fake.write_text(program)
     fake.chmod(0o755)
-    return _run(script, stage, under_nice=under_nice, timeout=timeout,
+    return _run(script, *stages.split(), under_nice=under_nice, timeout=timeout,
                 PATH=f"{bin_dir}:{os.environ['PATH']}", DB_DIR=str(script.parents[1] / "db"),
                 SSL_HPO_CHECKPOINTS=str(script.parents[1] / "ck"), **settings)
 
@@ -221,3 +222,21 @@ echo "end $*" >> {calls}
     for line in retrains:
         assert line.split(" --retrain")[0] == lines[2].split(" --retrain")[0]
     assert len(lines) == 8
+
+
+def test_fixmatch_sweep_reuses_the_selection_and_the_redrawn_runs_at_100(
+    script: Path, tmp_path: Path
+) -> None:
+    calls = tmp_path / "calls"
+    result = _run_faked(script, "fixmatch fixmatch-sweep",
+                        f'#!/bin/bash\necho "$*" >> {calls}\n', SWEEP_LABELS="20 100")
+    assert result.returncode == 0, result.stderr
+    lines = calls.read_text().splitlines()
+    [redrawn] = [line for line in lines[:4] if "--vary-labeled" in line]
+    sweep = lines[4:]
+    assert [line.split("--n-labeled ")[1].split()[0] for line in sweep] == ["20", "100"]
+    # Word for word the redrawn retrains' command but for the label count: the stored
+    # selection is reused, and at 100 labels so are the stored runs.
+    assert sweep[1].replace("--n-labeled 100 ", "").replace("--workers 2 --threads 2",
+                                                           "--workers 1 --threads 1") == (
+        redrawn)
