@@ -33,11 +33,6 @@ def errors_interval(group: RetrainRow) -> tuple[int, float, float, float]:
     return s.n, s.mean, max(low, 1.0), high
 
 
-def _configuration(row: RetrainRow) -> str:
-    """``reference`` for the method's reference configuration, else ``study#trial``."""
-    return "reference" if row.trial < 0 else f"{row.study}#{row.trial}"
-
-
 def errors_points(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult]
                   ) -> list[Point]:
     """Measured rows (mean and 95 % Student-t interval of test errors), then the paper's
@@ -45,7 +40,7 @@ def errors_points(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult]
     points: list[Point] = []
     measured = [(r.method, r.retrain) for r in rows if r.retrain is not None]
     # Named by configuration: the reference and a searched one can both run the protocol.
-    measured += [(f"{p.row.method} ({_configuration(p.row)}), official protocol", p.row)
+    measured += [(f"{p.row.method} ({p.row.configuration}), official protocol", p.row)
                  for p in protocol]
     for label, group in measured:
         n, mean, low, high = errors_interval(group)

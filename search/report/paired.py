@@ -97,13 +97,9 @@ def pairings(rows: Sequence[RetrainRow]) -> list[Pairing]:
     return out
 
 
-def _label(row: RetrainRow) -> str:
-    return "reference" if row.trial == -1 else f"{row.study}#{row.trial}"
-
-
 def _tables(pairing: Pairing, ensembles: Mapping[tuple[str, int], tuple[int, int]]
             ) -> tuple[tuple[list[str], list[list[str]]], tuple[list[str], list[list[str]]]]:
-    names = (_label(pairing.reference), _label(pairing.challenger))
+    names = (pairing.reference.configuration, pairing.challenger.configuration)
     per_draw = (["data seed = model seed", *(f"{n}: test errors" for n in names),
                  "difference"],
                 [[str(seed), str(r.test_errors), str(c.test_errors),
@@ -158,7 +154,8 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0), sharey=True,
                              squeeze=False)
     for ax, (seed, ref, chal, ref_end, chal_end) in zip(axes[0], panels, strict=True):
-        for curve, name in ((ref, _label(pairing.reference)), (chal, _label(pairing.challenger))):
+        for curve, name in ((ref, pairing.reference.configuration),
+                            (chal, pairing.challenger.configuration)):
             if curve:
                 ax.plot(*zip(*curve, strict=True), marker=".", label=name)
         ax.set_yscale("log")
@@ -185,7 +182,7 @@ def paired_sections(found: Sequence[Pairing],
     written: list[Path] = []
     for i, pairing in enumerate(found):
         ref = pairing.reference
-        title = (f"{ref.method}: the reference against {_label(pairing.challenger)}, on the "
+        title = (f"{ref.method}: the reference against {pairing.challenger.configuration}, on the "
                  f"same labeled draws (profile {ref.profile_label}, {ref.n_labeled} labels)")
         per_draw, summary = _tables(pairing, ensembles)
         md += [f"## {title}", "", md_table(*per_draw), "", md_table(*summary), ""]
