@@ -152,7 +152,7 @@ def retrain_command(args: argparse.Namespace) -> int:
     from search.winners.retraining import Candidate, pending_runs, plan_runs
     from search.running.runtime import device_line
     from search.stats import summarize
-    from search.running.workers import Turns, run_parallel
+    from search.running.workers import run_in_turns
     from storage import parse_storage_url
 
     method = get_method(args.method)
@@ -197,10 +197,8 @@ def retrain_command(args: argparse.Namespace) -> int:
     else:
         pending = pending_runs(planned, inputs.store)
         inputs.store.ensure_schema()  # once, before workers race to create it
-        workers = min(args.workers, len(pending))
-        if pending:
-            each = (args, pending, max(1, args.threads // workers), Turns())
-            code = run_parallel(args.storage, [], retrain_worker, [each] * workers)
+        code = run_in_turns(args.storage, retrain_worker, (args,), pending, args.workers,
+                            args.threads)
         found = [inputs.store.find(run) for run in planned]
         runs = [run for run in found if run is not None]
         if len(runs) < len(planned):

@@ -90,7 +90,7 @@ def train_planned(args: argparse.Namespace, budget_name: str, planned: list[Sele
     to ``args.workers`` processes running ``worker(args, budget_name, pending, threads,
     turns)``, each taking the next run not stored yet when it is free.
     Returns the stored runs (fewer than planned if a worker failed) and the exit code."""
-    from search.running.workers import Turns, run_parallel
+    from search.running.workers import run_in_turns
     from search.winners.retraining import pending_runs
     from storage import SelectionStore
 
@@ -99,11 +99,8 @@ def train_planned(args: argparse.Namespace, budget_name: str, planned: list[Sele
     store = SelectionStore(args.storage)
     pending = pending_runs(planned, store)
     store.ensure_schema()  # once, before workers race to create it
-    workers = min(args.workers, len(pending))
-    code = 0
-    if pending:
-        each = (args, budget_name, pending, max(1, args.threads // workers), Turns())
-        code = run_parallel(args.storage, [], worker, [each] * workers)
+    code = run_in_turns(args.storage, worker, (args, budget_name), pending, args.workers,
+                        args.threads)
     return [r for r in (store.find(p) for p in planned) if r is not None], code
 
 

@@ -23,7 +23,7 @@ from search.running.runner import run_search
 from search.running.study import SearchOutcome, summarize_study
 from storage.urls import mask_url, open_storage
 
-__all__ = ["Progress", "Turns", "run_parallel", "run_worker"]
+__all__ = ["Progress", "Turns", "run_in_turns", "run_parallel", "run_worker"]
 
 Job = TypeVar("Job")
 
@@ -164,6 +164,19 @@ def run_parallel(
               "trials are re-run by heartbeat recovery on the next run", file=sys.stderr)
         return 1
     return 0
+
+
+def run_in_turns(url: str, worker: Callable[..., Any], leading: tuple[Any, ...],
+                 jobs: Sequence[Any], workers: int, threads: int) -> int:
+    """Shares ``jobs`` between up to ``workers`` processes, each running
+    ``worker(*leading, jobs, its threads, turns)`` and taking its :class:`Turns` at them;
+    the ``threads`` are split between the processes. Returns ``run_parallel``'s code (0
+    when there is nothing to do)."""
+    started = min(workers, len(jobs))
+    if not started:
+        return 0
+    each = (*leading, jobs, max(1, threads // started), Turns())
+    return run_parallel(url, [], worker, [each] * started)
 
 
 def _bars(targets: Sequence[tuple[str, int]]) -> dict[str, Any]:
