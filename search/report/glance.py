@@ -14,6 +14,7 @@ import optuna
 from optuna.trial import TrialState
 
 from search.report.figures import save_log_log
+from search.report.paired import configuration
 from search.report.protocol import ProtocolResult
 from search.report.tables import PAPER_ANCHORS, MethodRow
 from search.report.readers.retrain_reader import RetrainRow
@@ -40,7 +41,7 @@ def errors_points(rows: Sequence[MethodRow], protocol: Sequence[ProtocolResult]
     points: list[Point] = []
     measured = [(r.method, r.retrain) for r in rows if r.retrain is not None]
     # Named by configuration: the reference and a searched one can both run the protocol.
-    measured += [(f"{p.row.method} ({p.row.configuration}), official protocol", p.row)
+    measured += [(f"{p.row.method} ({configuration(p.row)}), official protocol", p.row)
                  for p in protocol]
     for label, group in measured:
         n, mean, low, high = errors_interval(group)

@@ -23,7 +23,8 @@ from search.report.readers.retrain_reader import RetrainRow, RunRecord
 from search.report.reference import Importances, importance_part
 from search.stats import paired_p, signed_rank_floor, signed_rank_p, summarize
 
-__all__ = ["Pairing", "pair", "paired_sections", "pairings", "png_paired_curves"]
+__all__ = ["Pairing", "configuration", "pair", "paired_sections", "pairings",
+           "png_paired_curves"]
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,15 @@ def pairings(rows: Sequence[RetrainRow]) -> list[Pairing]:
     return out
 
 
+def configuration(row: RetrainRow) -> str:
+    """``reference`` for the method's reference configuration (trial -1, retrained
+    without a search), else ``study#trial``."""
+    return "reference" if row.trial < 0 else f"{row.study}#{row.trial}"
+
+
 def _tables(pairing: Pairing, ensembles: Mapping[tuple[str, int], tuple[int, int]]
             ) -> tuple[tuple[list[str], list[list[str]]], tuple[list[str], list[list[str]]]]:
-    names = (pairing.reference.configuration, pairing.challenger.configuration)
+    names = (configuration(pairing.reference), configuration(pairing.challenger))
     per_draw = (["data seed = model seed", *(f"{n}: test errors" for n in names),
                  "difference"],
                 [[str(seed), str(r.test_errors), str(c.test_errors),
@@ -154,8 +161,8 @@ def png_paired_curves(pairing: Pairing, path: Path) -> Path | None:
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0), sharey=True,
                              squeeze=False)
     for ax, (seed, ref, chal, ref_end, chal_end) in zip(axes[0], panels, strict=True):
-        for curve, name in ((ref, pairing.reference.configuration),
-                            (chal, pairing.challenger.configuration)):
+        for curve, name in ((ref, configuration(pairing.reference)),
+                            (chal, configuration(pairing.challenger))):
             if curve:
                 ax.plot(*zip(*curve, strict=True), marker=".", label=name)
         ax.set_yscale("log")
@@ -182,8 +189,9 @@ def paired_sections(found: Sequence[Pairing],
     written: list[Path] = []
     for i, pairing in enumerate(found):
         ref = pairing.reference
-        title = (f"{ref.method}: the reference against {pairing.challenger.configuration}, on the "
-                 f"same labeled draws (profile {ref.profile_label}, {ref.n_labeled} labels)")
+        title = (f"{ref.method}: the reference against {configuration(pairing.challenger)}, "
+                 f"on the same labeled draws (profile {ref.profile_label}, "
+                 f"{ref.n_labeled} labels)")
         per_draw, summary = _tables(pairing, ensembles)
         md += [f"## {title}", "", md_table(*per_draw), "", md_table(*summary), ""]
         section = (f"<h2>{html.escape(title)}</h2>{html_table(*per_draw)}<br>"

@@ -102,12 +102,6 @@ class RetrainRow:
         return (self.runs, self.newest)
 
     @property
-    def configuration(self) -> str:
-        """``reference`` for the method's reference configuration (trial -1, retrained
-        without a search), else ``study#trial``."""
-        return "reference" if self.trial < 0 else f"{self.study}#{self.trial}"
-
-    @property
     def profile_label(self) -> str:
         """The profile's name, with its fingerprint when one was stored."""
         return f"{self.profile} [{self.budget}]" if self.budget else self.profile
